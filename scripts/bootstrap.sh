@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Make this machine able to run the demo and the tests: a Python virtualenv with the pinned
+# toolchain, a Docker engine that answers, debootstrap for the local images.
+# Idempotent: every step checks before it acts. Sourced by the other scripts (defines functions),
+# or run directly to do everything.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="${FLEETOPS_VENV:-$ROOT/.venv}"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+find_python312() {
+  # Python 3.12+ for the main line (ansible-core 2.21 needs it).
+  local candidates=()
+  if command -v pyenv >/dev/null 2>&1; then
+    candidates+=("$(pyenv root)/versions/3.12.1/bin/python3")
+  fi
+  candidates+=(python3.14 python3.13 python3.12 python3)
+  local c
+  for c in "${candidates[@]}"; do
+    if command -v "$c" >/dev/null 2>&1 && "$c" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then
+      command -v "$c"; return 0
+    fi
+  done
+  echo "no Python 3.12+ found: install one (pyenv install 3.12) and retry" >&2
+  return 1
+}
+
+ensure_venv() {
+  local stamp="$VENV/.fleetops-requirements"
+  if [ -x "$VENV/bin/python" ] && [ -f "$stamp" ] && cmp -s "$stamp" "$ROOT/requirements-lock.txt"; then
+    return 0
+  fi
+  say "Creating the virtualenv $VENV (pinned toolchain; a few minutes the first time)"
+  local py; py="$(find_python312)"
+  [ -x "$VENV/bin/python" ] || "$py" -m venv "$VENV"
+  "$VENV/bin/pip" install --disable-pip-version-check -q -r "$ROOT/requirements.txt" -c "$ROOT/requirements-lock.txt"
+  cp "$ROOT/requirements-lock.txt" "$stamp"
+}
+
+apt_install() {
+  export DEBIAN_FRONTEND=noninteractive
+  if [ -z "${_FLEETOPS_APT_UPDATED:-}" ]; then
+    apt-get update -qq; _FLEETOPS_APT_UPDATED=1
+  fi
+  apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+ensure_host_packages() {
+  local missing=()
+  command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
+  command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
+  command -v gpg >/dev/null 2>&1 || missing+=(gnupg)
+  [ -x /bin/busybox ] || missing+=(busybox-static)
+  if [ "${#missing[@]}" -gt 0 ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      say "Installing ${missing[*]} from the OS archive"
+      apt_install "${missing[@]}"
+    else
+      echo "missing: ${missing[*]}; install them (as root: apt-get install ${missing[*]})" >&2
+      return 1
+    fi
+  fi
+}
+
+ensure_docker() {
+  if docker info >/dev/null 2>&1; then return 0; fi
+  ensure_host_packages
+  if [ "$(id -u)" != 0 ]; then
+    echo "no Docker engine answers and this is not root: start one (systemctl start docker)" >&2
+    return 1
+  fi
+  say "Starting dockerd in the background (log: /var/log/fleetops-dockerd.log)"
+  if [ -d /run/systemd/system ] && systemctl start docker 2>/dev/null; then
+    :
+  else
+    nohup dockerd >/var/log/fleetops-dockerd.log 2>&1 &
+  fi
+  local i
+  for i in $(seq 1 60); do
+    docker info >/dev/null 2>&1 && return 0
+    sleep 1
+  done
+  echo "dockerd did not answer within 60 s; see /var/log/fleetops-dockerd.log" >&2
+  tail -20 /var/log/fleetops-dockerd.log >&2 || true
+  return 1
+}
+
+bootstrap_all() {
+  ensure_host_packages
+  ensure_docker
+  ensure_venv
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  bootstrap_all
+fi

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Run one Molecule scenario on one distro: scripts/molecule.sh SCENARIO [DISTRO] [molecule command]
+# DISTRO: debian11 debian12 debian13 (local images, built here) or ubuntu2204 ubuntu2404 rockylinux8
+# rockylinux9 almalinux9 centosstream9 (registry images, for public CI). A registry image that cannot be
+# pulled makes the run SKIPPED with the reason, exit code 3; it never counts as a pass.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+scenario="${1:?usage: molecule.sh SCENARIO [DISTRO] [test|converge|verify|destroy...]}"
+distro="${2:-debian12}"
+action="${3:-test}"
+
+image_for() {
+  case "$1" in
+    debian11) echo fleetops/debian-systemd:11 ;;
+    debian12) echo fleetops/debian-systemd:12 ;;
+    debian13) echo fleetops/debian-systemd:13 ;;
+    ubuntu2204) echo geerlingguy/docker-ubuntu2204-ansible:latest ;;
+    ubuntu2404) echo geerlingguy/docker-ubuntu2404-ansible:latest ;;
+    rockylinux8) echo geerlingguy/docker-rockylinux8-ansible:latest ;;
+    rockylinux9) echo geerlingguy/docker-rockylinux9-ansible:latest ;;
+    almalinux9) echo geerlingguy/docker-almalinux9-ansible:latest ;;
+    centosstream9) echo geerlingguy/docker-centos9-ansible:latest ;;
+    *) echo "unknown distro '$1'" >&2; return 2 ;;
+  esac
+}
+
+use_venv
+image="$(image_for "$distro")"
+case "$image" in
+  fleetops/*)
+    "$ROOT/molecule/images/build.sh" "${image##*:}" hello ;;
+  *)
+    if ! docker image inspect "$image" >/dev/null 2>&1; then
+      if ! reason="$(timeout 120 docker pull -q "$image" 2>&1)"; then
+        echo "SKIPPED: scenario $scenario on $distro: image $image cannot be pulled here ($(echo "$reason" | tail -1))"
+        exit 3
+      fi
+    fi ;;
+esac
+# Molecule keeps its state per scenario; distinct names let scenarios run one after another safely.
+export MOLECULE_IMAGE="$image" MOLECULE_DISTRO="$distro"
+cd "$ROOT"
+say "molecule $action -s $scenario on $distro ($image)"
+exec molecule "$action" -s "$scenario"
