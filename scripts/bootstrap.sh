@@ -77,8 +77,8 @@ ensure_docker() {
   else
     nohup dockerd >/var/log/fleetops-dockerd.log 2>&1 &
   fi
-  local i
-  for i in $(seq 1 60); do
+
+  for _ in $(seq 1 60); do
     docker info >/dev/null 2>&1 && return 0
     sleep 1
   done

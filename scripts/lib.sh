@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Shared by the project's scripts: paths, the virtualenv on PATH, the collection link.
-# shellcheck source=scripts/bootstrap.sh
+# shellcheck source=/dev/null
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
 
 CACHE="$ROOT/.cache"
@@ -24,5 +24,5 @@ use_venv() {
 
 # The hello image: a busybox-only image (about 1 MB) saved as an archive, for `docker run ... echo hello`
 # on hosts that cannot reach a registry.
-HELLO_IMAGE="fleetops/hello:latest"
-HELLO_ARCHIVE="$CACHE/images/hello.tar"
+export HELLO_IMAGE="fleetops/hello:latest"
+export HELLO_ARCHIVE="$CACHE/images/hello.tar"

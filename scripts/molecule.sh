@@ -4,6 +4,7 @@
 # rockylinux9 almalinux9 centosstream9 (registry images, for public CI). A registry image that cannot be
 # pulled makes the run SKIPPED with the reason, exit code 3; it never counts as a pass.
 set -euo pipefail
+# shellcheck source=/dev/null
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 scenario="${1:?usage: molecule.sh SCENARIO [DISTRO] [test|converge|verify|destroy...]}"
 distro="${2:-debian12}"
