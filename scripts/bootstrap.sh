@@ -27,16 +27,32 @@ find_python312() {
   return 1
 }
 
-ensure_venv() {
-  local stamp="$VENV/.fleetops-requirements"
-  if [ -x "$VENV/bin/python" ] && [ -f "$stamp" ] && cmp -s "$stamp" "$ROOT/requirements-lock.txt"; then
+# make_venv VENV PYTHON REQUIREMENTS [CONSTRAINTS]: (re)create when the requirements changed.
+make_venv() {
+  local venv="$1" py="$2" req="$3" con="${4:-}" stamp="$1/.fleetops-requirements"
+  if [ -x "$venv/bin/python" ] && [ -f "$stamp" ] && cat "$req" ${con:+"$con"} | cmp -s "$stamp" -; then
     return 0
   fi
-  say "Creating the virtualenv $VENV (pinned toolchain; a few minutes the first time)"
-  local py; py="$(find_python312)"
-  [ -x "$VENV/bin/python" ] || "$py" -m venv "$VENV"
-  "$VENV/bin/pip" install --disable-pip-version-check -q -r "$ROOT/requirements.txt" -c "$ROOT/requirements-lock.txt"
-  cp "$ROOT/requirements-lock.txt" "$stamp"
+  say "Creating the virtualenv $venv from $(basename "$req") (pinned; a few minutes the first time)"
+  [ -x "$venv/bin/python" ] || "$py" -m venv "$venv"
+  "$venv/bin/pip" install --disable-pip-version-check -q -r "$req" ${con:+-c "$con"}
+  cat "$req" ${con:+"$con"} >"$stamp"
+}
+
+find_python311() {
+  if command -v pyenv >/dev/null 2>&1 && [ -x "$(pyenv root)/versions/3.11.7/bin/python3" ]; then
+    echo "$(pyenv root)/versions/3.11.7/bin/python3"
+  else
+    command -v python3.11 || { echo "no Python 3.11 found for the compat line" >&2; return 1; }
+  fi
+}
+
+ensure_venv() {
+  make_venv "$VENV" "$(find_python312)" "$ROOT/requirements.txt" "$ROOT/requirements-lock.txt"
+}
+
+ensure_compat_venv() {
+  make_venv "$ROOT/.venv-216" "$(find_python311)" "$ROOT/requirements-216.txt"
 }
 
 apt_install() {
@@ -52,6 +68,7 @@ ensure_host_packages() {
   command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
   command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
   command -v gpg >/dev/null 2>&1 || missing+=(gnupg)
+  command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
   [ -x /bin/busybox ] || missing+=(busybox-static)
   if [ "${#missing[@]}" -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -91,6 +108,7 @@ bootstrap_all() {
   ensure_host_packages
   ensure_docker
   ensure_venv
+  ensure_compat_venv
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then

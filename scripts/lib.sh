@@ -26,3 +26,13 @@ use_venv() {
 # on hosts that cannot reach a registry.
 export HELLO_IMAGE="fleetops/hello:latest"
 export HELLO_ARCHIVE="$CACHE/images/hello.tar"
+
+# Build the collection with ansible-galaxy and install the tarball into DEST (default
+# .cache/galaxy/collections), as a user would from Galaxy. Prints DEST.
+install_built_collection() {
+  local dest="${1:-$CACHE/galaxy/collections}" out="$CACHE/galaxy/build"
+  rm -rf "$out" "$dest"; mkdir -p "$out" "$dest"
+  ansible-galaxy collection build --force --output-path "$out" "$ROOT" >&2
+  ansible-galaxy collection install --force -p "$dest" "$out"/fleetops-docker_host-*.tar.gz >&2
+  echo "$dest"
+}

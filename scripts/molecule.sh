@@ -38,6 +38,13 @@ case "$image" in
       fi
     fi ;;
 esac
+# The default scenario is also the Galaxy test: it runs site.yml by FQCN from the built and installed
+# tarball, not from the checkout.
+if [ "$scenario" = default ] && [ "$action" = test ]; then
+  installed="$(install_built_collection "$CACHE/galaxy/default-scenario")"
+  export ANSIBLE_COLLECTIONS_PATH="$installed:$VENV/lib/python3.12/site-packages"
+  say "collection from the built tarball: $installed"
+fi
 # Molecule keeps its state per scenario; distinct names let scenarios run one after another safely.
 export MOLECULE_IMAGE="$image" MOLECULE_DISTRO="$distro"
 cd "$ROOT"

@@ -20,17 +20,6 @@ seed_get_pip() {
   done
 }
 
-ensure_sanity_venv() {  # venv python requirements-file
-  local venv="$1" py="$2" req="$3"
-  if [ ! -f "$venv/.fleetops-requirements" ] || ! cmp -s "$req" "$venv/.fleetops-requirements"; then
-    say "Creating $venv"
-    "$py" -m venv "$venv"
-    "$venv/bin/pip" install --disable-pip-version-check -q -r "$req"
-    cp "$req" "$venv/.fleetops-requirements"
-  fi
-  seed_get_pip "$venv"
-}
-
 run_line() {  # name venv python-version
   local name="$1" venv="$2" pyver="$3"; shift 3
   local dest="$CACHE/sanity/$name/ansible_collections/fleetops/docker_host"
@@ -48,11 +37,12 @@ case "$line" in
   *) echo "usage: $0 [main|compat|all]" >&2; exit 2 ;;
 esac
 if [ "$line" != compat ]; then
-  ensure_sanity_venv "$ROOT/.venv-sanity" "$(find_python312)" "$ROOT/requirements-sanity.txt"
+  make_venv "$ROOT/.venv-sanity" "$(find_python312)" "$ROOT/requirements-sanity.txt"
+  seed_get_pip "$ROOT/.venv-sanity"
   run_line main "$ROOT/.venv-sanity" 3.12 "$@"
 fi
 if [ "$line" != main ]; then
-  if command -v pyenv >/dev/null; then py311="$(pyenv root)/versions/3.11.7/bin/python3"; else py311="$(command -v python3.11)"; fi
-  ensure_sanity_venv "$ROOT/.venv-216" "$py311" "$ROOT/requirements-216.txt"
+  ensure_compat_venv
+  seed_get_pip "$ROOT/.venv-216"
   run_line compat "$ROOT/.venv-216" 3.11 "$@"
 fi

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# The whole test suite, the one way to run it (README, `make test`, .ci/run):
+#   bootstrap -> ruff -> ansible-lint -> unit tests (main + compat line) -> ansible-test sanity (both lines)
+#   -> Galaxy build/install + ansible-doc -> execution environment -> Molecule scenarios.
+# Every gate runs even when an earlier one failed; the last line is the tally, and the exit code is
+# non-zero when any gate failed. A Molecule run whose image cannot be had here is SKIPPED, never passed.
+# Environment: FLEETOPS_JOBS (parallel Molecule scenarios, default 2), FLEETOPS_ONLY (space-separated
+# gate or scenario names to run), FLEETOPS_SKIP_VM=1 skips the kernel_vm scenario (ignored when CI=true).
+set -uo pipefail
+# shellcheck source=/dev/null
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+LOGS="$CACHE/test-logs"
+rm -rf "$LOGS"; mkdir -p "$LOGS"
+RESULTS="$LOGS/results"; : >"$RESULTS"
+start_all=$(date +%s)
+
+wanted() {  # gate name
+  [ -z "${FLEETOPS_ONLY:-}" ] && return 0
+  case " $FLEETOPS_ONLY " in *" $1 "*) return 0 ;; esac
+  return 1
+}
+
+record() {  # name status seconds [note]
+  printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "${4:-}" >>"$RESULTS"
+  printf '\033[1m--> %-40s %s (%ss) %s\033[0m\n' "$1" "$2" "$3" "${4:-}" >&2
+}
+
+gate() {  # name command...   (output streams to the terminal and to a log)
+  local name="$1"; shift
+  wanted "$name" || return 0
+  say "gate: $name"
+  local t0=$SECONDS
+  if "$@" 2>&1 | tee "$LOGS/$name.log"; then
+    record "$name" PASSED $((SECONDS - t0))
+  else
+    record "$name" FAILED $((SECONDS - t0)) "log: $LOGS/$name.log"
+  fi
+}
+
+say "bootstrap: host packages, Docker engine, virtualenvs"
+bootstrap_all || { echo "bootstrap failed" >&2; exit 1; }
+use_venv
+
+gate ruff ruff check "$ROOT"
+gate ansible-lint bash -c "cd '$ROOT' && ansible-lint --nocolor"
+gate unit-main bash -c "cd '$ROOT' && python -m pytest -q -p no:cacheprovider"
+gate unit-compat bash -c "cd '$ROOT' && '$ROOT/.venv-216/bin/python' -m pytest -q -p no:cacheprovider"
+gate sanity-main "$ROOT/scripts/sanity.sh" main
+gate sanity-compat "$ROOT/scripts/sanity.sh" compat
+gate galaxy "$ROOT/scripts/galaxy_install_test.sh"
+gate execution-environment "$ROOT/scripts/ee_test.sh"
+
+# Molecule: every scenario on every distro its DISTROS file names; scenarios in parallel, the distros of
+# one scenario one after another (they share instance names).
+run_scenario() {  # scenario -> one result line per distro
+  local scenario="$1" distro rc t0
+  local distros; read -r -a distros <"$ROOT/molecule/$scenario/DISTROS"
+  for distro in "${distros[@]}"; do
+    t0=$SECONDS
+    "$ROOT/scripts/molecule.sh" "$scenario" "$distro" test >"$LOGS/molecule-$scenario-$distro.log" 2>&1
+    rc=$?
+    case $rc in
+      0) record "molecule $scenario/$distro" PASSED $((SECONDS - t0)) ;;
+      3) record "molecule $scenario/$distro" SKIPPED $((SECONDS - t0)) "$(grep -m1 '^SKIPPED' "$LOGS/molecule-$scenario-$distro.log")" ;;
+      *) record "molecule $scenario/$distro" FAILED $((SECONDS - t0)) "log: $LOGS/molecule-$scenario-$distro.log" ;;
+    esac
+  done
+}
+
+scenarios=()
+for dir in "$ROOT"/molecule/*/; do
+  s="$(basename "$dir")"
+  if [ ! -f "$dir/molecule.yml" ] || [ ! -f "$dir/DISTROS" ]; then continue; fi
+  if [ "$s" = kernel_vm ] && [ "${FLEETOPS_SKIP_VM:-0}" = 1 ] && [ "${CI:-}" != true ]; then
+    record "molecule $s" SKIPPED 0 "FLEETOPS_SKIP_VM=1 (local quick run)"; continue
+  fi
+  wanted "$s" || wanted molecule || continue
+  scenarios+=("$s")
+done
+if [ "${#scenarios[@]}" -gt 0 ]; then
+  say "Molecule: ${scenarios[*]} (${FLEETOPS_JOBS:-2} at a time; logs in $LOGS)"
+  # Images first, once, so parallel scenarios do not build the same image twice.
+  needed=$(for s in "${scenarios[@]}"; do cat "$ROOT/molecule/$s/DISTROS"; done | tr ' ' '\n' | sed -n 's/^debian\(1[123]\)$/\1/p' | sort -u)
+  # shellcheck disable=SC2086
+  "$ROOT/molecule/images/build.sh" $needed hello || record "images" FAILED 0 "image build failed"
+  # The VM scenario is CPU-bound: start it first so it overlaps the container scenarios.
+  mapfile -t scenarios < <(printf '%s\n' "${scenarios[@]}" | awk '{print ($0=="kernel_vm" ? 0 : 1) "\t" $0}' | sort | cut -f2)
+  running=0
+  for s in "${scenarios[@]}"; do
+    run_scenario "$s" &
+    running=$((running + 1))
+    if [ "$running" -ge "${FLEETOPS_JOBS:-2}" ]; then wait -n; running=$((running - 1)); fi
+  done
+  wait
+fi
+
+passed=$(awk -F'\t' '$2=="PASSED"' "$RESULTS" | wc -l)
+failed=$(awk -F'\t' '$2=="FAILED"' "$RESULTS" | wc -l)
+skipped=$(awk -F'\t' '$2=="SKIPPED"' "$RESULTS" | wc -l)
+echo
+echo "================ fleetops.docker_host test suite ($(( $(date +%s) - start_all ))s) ================"
+awk -F'\t' '{printf "%-8s %-42s %6ss  %s\n", $2, $1, $3, $4}' "$RESULTS"
+awk -F'\t' '$2=="FAILED" {sub(/^log: /, "", $4); print $4}' "$RESULTS" | while read -r log; do
+  [ -f "$log" ] || continue
+  echo; echo "---- last lines of $log"; tail -40 "$log" | sed 's/\x1b\[[0-9;]*m//g'
+done
+echo
+echo "gates: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
