@@ -1,0 +1,30 @@
+# The two commands a newcomer needs (see README.md), plus the pieces they are made of.
+.PHONY: demo test bench lint unit sanity molecule images clean
+
+demo:            ## The main job on a local throwaway fleet of 3 containers (KEEP=1 keeps it)
+	bash scripts/demo.sh $(if $(KEEP),--keep,)
+
+test:            ## The whole test suite (what CI runs)
+	bash scripts/test.sh
+
+bench:           ## Fleet-scale benchmark: first converge vs no-change rerun vs floor, N=1,5,10
+	bash scripts/bench.sh
+
+lint:
+	FLEETOPS_ONLY="ruff ansible-lint" bash scripts/test.sh
+
+unit:
+	FLEETOPS_ONLY="unit-main unit-compat" bash scripts/test.sh
+
+sanity:
+	FLEETOPS_ONLY="sanity-main sanity-compat" bash scripts/test.sh
+
+molecule:        ## All Molecule scenarios (SKIP_VM=1 skips kernel_vm locally)
+	FLEETOPS_ONLY="molecule" FLEETOPS_SKIP_VM=$(SKIP_VM) bash scripts/test.sh
+
+images:
+	bash molecule/images/build.sh 11 12 13 hello
+
+clean:
+	bash scripts/fleet.sh down fleetops-demo; bash scripts/fleet.sh down fleetops-bench
+	rm -rf .cache/test-logs .cache/sanity .cache/galaxy tests/output
