@@ -1,0 +1,66 @@
+"""What site.yml must leave on every host of the fleet, read from the hosts themselves."""
+import json
+import os
+import re
+import subprocess
+
+import pytest
+import testinfra.utils.ansible_runner
+
+HOSTS = testinfra.utils.ansible_runner.AnsibleRunner(os.environ["MOLECULE_INVENTORY_FILE"]).get_hosts("all")
+K8S_KEYS = ("net.bridge.bridge-nf-call-iptables", "net.bridge.bridge-nf-call-ip6tables", "net.ipv4.ip_forward")
+
+
+@pytest.mark.parametrize("host", HOSTS, indirect=True)
+def test_engine_enabled_and_running(host):
+    docker = host.service("docker")
+    assert docker.is_running
+    assert docker.is_enabled
+
+
+@pytest.mark.parametrize("host", HOSTS, indirect=True)
+def test_daemon_json_has_the_fleet_settings(host):
+    config = json.loads(host.file("/etc/docker/daemon.json").content_string)
+    assert config["insecure-registries"] == ["10.100.0.0/24"]
+    # The engine itself took the setting (a reload or restart happened).
+    info = json.loads(host.check_output("docker info --format '{{json .RegistryConfig}}'"))
+    assert "10.100.0.0/24" in info["InsecureRegistryCIDRs"]
+
+
+@pytest.mark.parametrize("host", HOSTS, indirect=True)
+def test_hello_container_runs(host):
+    assert host.check_output("docker run --rm fleetops/hello:latest echo hello") == "hello"
+
+
+@pytest.mark.parametrize("host", HOSTS, indirect=True)
+def test_k8s_sysctls_live_and_persisted(host):
+    persisted = host.file("/etc/sysctl.d/k8s.conf").content_string
+    for key in K8S_KEYS:
+        assert host.file("/proc/sys/" + key.replace(".", "/")).content_string.strip() == "1", key
+        assert re.search(r"^%s\s*=\s*1\s*$" % re.escape(key), persisted, re.M), key
+    modules = host.file("/etc/modules-load.d/k8s.conf").content_string.split()
+    assert "br_netfilter" in modules and "overlay" in modules
+
+
+def test_fleet_report_lists_every_host_ok():
+    report = open(os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "fleet-report.md")).read()
+    for name in HOSTS:
+        row = next(line for line in report.splitlines() if line.startswith("| %s |" % name))
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert cells[1] == "ok", row
+        assert cells[-1] == "hello", row
+        assert cells[-2] == "ok", row  # sysctl status
+    assert os.path.exists(os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "fleet-report.html"))
+
+
+def test_check_mode_on_converged_fleet_changes_nothing():
+    """`site.yml --check --diff` on the converged fleet: every host reports changed=0."""
+    playbook = os.path.join(os.path.dirname(os.path.dirname(__file__)), "converge.yml")
+    run = subprocess.run(
+        ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], "--check", "--diff", playbook],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False,
+    )
+    assert run.returncode == 0, run.stdout[-3000:]
+    recap = re.findall(r"^(\S+)\s+: ok=\d+\s+changed=(\d+)", run.stdout, re.M)
+    assert {name for name, _ in recap} >= set(HOSTS), run.stdout[-3000:]
+    assert all(changed == "0" for _, changed in recap), run.stdout[-3000:]
