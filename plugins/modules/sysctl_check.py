@@ -1,0 +1,159 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: fleetops.docker_host contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# ruff: noqa: E402 - imports follow DOCUMENTATION/EXAMPLES/RETURN, as Ansible modules do
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type  # noqa: UP001 - ansible-test sanity expects it
+
+DOCUMENTATION = r'''
+---
+module: sysctl_check
+short_description: Check sysctl keys at runtime and as the next boot would set them
+version_added: 0.1.0
+description:
+  - Reads the live value of each key of O(expected) from C(/proc/sys) and compares it with the expected value,
+    after normalising whitespace (C("32768 60999") equals the kernel's tab-separated C(32768\t60999)).
+  - With O(check_persisted), also computes the value C(sysctl --system) would apply at boot, with its real
+    precedence. Files C(*.conf) in C(/etc/sysctl.d), C(/run/sysctl.d), C(/usr/local/lib/sysctl.d),
+    C(/usr/lib/sysctl.d) and C(/lib/sysctl.d) are collected; a file name found in an earlier directory
+    hides the same name in later ones. All files are applied in file-name order, C(/etc/sysctl.conf) last,
+    and the last write wins. A directory reached twice through a symlink (C(/lib) -> C(/usr/lib)) is read once.
+  - Sysctl files are parsed as C(sysctl) does. Comments (C(#), C(;)), blank lines and lines without C(=) are
+    skipped, whitespace around C(=) is ignored, and the C(-) prefix (ignore failures) is stripped.
+  - Keys may be written with C(.) or C(/) separators; results use the dotted form C(sysctl) prints.
+  - Changes nothing on the host.
+author:
+  - fleetops.docker_host contributors
+options:
+  expected:
+    description:
+      - Sysctl keys and the values they should have. Values are scalars (strings, numbers; booleans count as
+        C(1)/C(0)).
+    type: dict
+    required: true
+  check_persisted:
+    description:
+      - Also require that the boot-time configuration sets the expected value (status C(not_persisted) or
+        C(shadowed) otherwise).
+    type: bool
+    default: true
+  fail_on_mismatch:
+    description:
+      - Fail when a key is not as expected, with a message that lists every bad key with its runtime value, the
+        expected value and the file that wins at boot. With V(false) the result only reports it.
+    type: bool
+    default: true
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+notes:
+  - Glob patterns and C(!) exclusions in sysctl files (procps-ng 4) are not interpreted; such lines are skipped.
+seealso:
+  - name: sysctl.d(5)
+    description: Configuration directories and precedence.
+    link: https://man7.org/linux/man-pages/man5/sysctl.d.5.html
+'''
+
+EXAMPLES = r'''
+- name: Check the Kubernetes prerequisites, live and persisted
+  fleetops.docker_host.sysctl_check:
+    expected:
+      net.bridge.bridge-nf-call-iptables: 1
+      net.bridge.bridge-nf-call-ip6tables: 1
+      net.ipv4.ip_forward: 1
+      net.ipv4.ip_local_port_range: "32768 60999"
+
+- name: Report only, for a fleet report
+  fleetops.docker_host.sysctl_check:
+    expected:
+      net/ipv4/ip_forward: 1
+    fail_on_mismatch: false
+  register: sysctl_state
+
+- name: Show what to do
+  ansible.builtin.debug:
+    var: sysctl_state.hints
+  when: not sysctl_state.ok
+'''
+
+RETURN = r'''
+ok:
+  description: True when every key has its expected value (and, with O(check_persisted), keeps it at boot).
+  returned: always
+  type: bool
+  sample: false
+results:
+  description:
+    - Per key (dotted form), C(expected), C(runtime) (null when the key does not exist), C(persisted_value) and
+      C(persisted_in) (the value and file that win at boot, null when no file sets the key), and C(status).
+    - C(status) is C(ok); C(missing) (no such key in C(/proc/sys)); C(mismatch) (runtime differs);
+      C(not_persisted) (right now, but no file sets it or the files set another value);
+      C(shadowed) (a file sets the expected value but a file applied later sets another one; the earlier file is
+      in C(shadowed_file)).
+  returned: always
+  type: dict
+  sample:
+    net.ipv4.ip_forward:
+      expected: "1"
+      runtime: "1"
+      persisted_value: "0"
+      persisted_in: /etc/sysctl.d/99-zz.conf
+      shadowed_file: /etc/sysctl.d/k8s.conf
+      status: shadowed
+mismatches:
+  description: Keys whose status is not C(ok), sorted.
+  returned: always
+  type: list
+  elements: str
+  sample: [net.ipv4.ip_forward]
+hints:
+  description: What to do about each bad key, one sentence each.
+  returned: always
+  type: list
+  elements: str
+  sample:
+    - >-
+      net.bridge.bridge-nf-call-iptables does not exist: the net.bridge.* keys appear only when the br_netfilter
+      module is loaded; load it (modprobe br_netfilter) and persist it in /etc/modules-load.d/ (e.g. k8s.conf).
+msg:
+  description: One-line summary; when keys are bad, each with runtime, expected value and winning file.
+  returned: always
+  type: str
+  sample: "sysctl_check: all 3 keys are as expected at runtime and at boot"
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_native
+
+from ansible_collections.fleetops.docker_host.plugins.module_utils._sysctl import (
+    SysctlError,
+    check,
+)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            expected=dict(type='dict', required=True),
+            check_persisted=dict(type='bool', default=True),
+            fail_on_mismatch=dict(type='bool', default=True),
+        ),
+        supports_check_mode=True,
+    )
+    try:
+        result = check(module.params['expected'], module.params['check_persisted'])
+    except SysctlError as exc:
+        module.fail_json(msg='sysctl_check: %s' % to_native(exc))
+    if module.params['fail_on_mismatch'] and not result['ok']:
+        module.fail_json(**result)
+    module.exit_json(changed=False, **result)
+
+
+if __name__ == '__main__':
+    main()

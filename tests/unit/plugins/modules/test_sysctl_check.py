@@ -1,0 +1,43 @@
+# -*- coding: utf-8 -*-
+"""Module-level tests for plugins/modules/sysctl_check.py (reads this machine's /proc/sys, changes nothing)."""
+
+import json
+
+import pytest
+
+from ansible_collections.fleetops.docker_host.plugins.modules import sysctl_check
+
+try:
+    from ansible.module_utils.testing import patch_module_args
+except ImportError:  # pragma: no cover - older ansible-core
+    patch_module_args = None
+
+pytestmark = pytest.mark.skipif(patch_module_args is None, reason='needs ansible.module_utils.testing (ansible-core 2.19+)')
+
+
+def run_module(capsys, args):
+    with patch_module_args(args), pytest.raises(SystemExit):
+        sysctl_check.main()
+    return json.loads(capsys.readouterr().out)
+
+
+def test_missing_key_fails_with_every_bad_key(capsys):
+    result = run_module(capsys, {'expected': {'net.fleetops.nope': 1}, '_ansible_check_mode': True})
+    assert result['failed'] and 'net.fleetops.nope [missing]' in result['msg']
+    assert result['results']['net.fleetops.nope']['status'] == 'missing'
+
+
+def test_report_only(capsys):
+    result = run_module(capsys, {'expected': {'net/fleetops/nope': 1}, 'fail_on_mismatch': False})
+    assert not result.get('failed') and result['changed'] is False
+    assert result['mismatches'] == ['net.fleetops.nope'] and result['ok'] is False
+
+
+def test_malformed_key(capsys):
+    result = run_module(capsys, {'expected': {'net ipv4': 1}})
+    assert result['failed'] and 'malformed' in result['msg']
+
+
+def test_non_scalar_value(capsys):
+    result = run_module(capsys, {'expected': {'net.ipv4.ip_forward': [1]}})
+    assert result['failed'] and 'scalar' in result['msg']
