@@ -26,7 +26,7 @@ description:
     of keys dockerd reloads on SIGHUP.
   - The module does not reload or restart Docker itself; the P(fleetops.docker_host.docker_daemon#role) role does.
 author:
-  - fleetops.docker_host contributors
+  - fleetops.docker_host developers (@fleetops)
 options:
   path:
     description: Path of the daemon configuration file. Its directory is created (mode C(0755)) when missing.
@@ -74,10 +74,14 @@ options:
     default: '0644'
 attributes:
   check_mode:
+    description: Reports what would change (RV(changed_keys), RV(reload_required), RV(restart_required)) without writing.
     support: full
   diff_mode:
+    description: Shows the file before and after as text.
     support: full
   platform:
+    description: Hosts with a POSIX file system; owner and group root.
+    support: full
     platforms: posix
 notes:
   - Docker refuses a key given both as a dockerd flag and in the file (for example C(hosts) with the packaged

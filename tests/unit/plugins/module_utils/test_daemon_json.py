@@ -23,8 +23,8 @@ from ansible_collections.fleetops.docker_host.plugins.module_utils._daemon_json 
     validate,
 )
 
-# ------------------------------------------------------------------------------------------- parse
 
+# ------------------------------------------------------------------------------------------- parse
 @pytest.mark.parametrize('text, expected', [
     (None, {}),
     ('', {}),
