@@ -1,0 +1,53 @@
+"""What the k8s_sysctl role leaves on the host, read from the host itself."""
+import os
+import re
+import subprocess
+
+import pytest
+import testinfra.utils.ansible_runner
+
+HOSTS = testinfra.utils.ansible_runner.AnsibleRunner(os.environ["MOLECULE_INVENTORY_FILE"]).get_hosts("all")
+SETTINGS = {"net.bridge.bridge-nf-call-iptables": "1", "net.bridge.bridge-nf-call-ip6tables": "1", "net.ipv4.ip_forward": "1"}
+
+
+@pytest.mark.parametrize("host", HOSTS, indirect=True)
+def test_sysctl_file_content(host):
+    conf = host.file("/etc/sysctl.d/k8s.conf")
+    assert conf.mode == 0o644 and conf.user == "root"
+    text = conf.content_string
+    assert text.startswith("# Managed by Ansible (role fleetops.docker_host.k8s_sysctl)")
+    lines = [line for line in text.splitlines() if line and not line.startswith("#")]
+    assert lines == ["%s = %s" % item for item in sorted(SETTINGS.items())]
+
+
+@pytest.mark.parametrize("host", HOSTS, indirect=True)
+def test_live_values(host):
+    for key, value in SETTINGS.items():
+        assert host.file("/proc/sys/" + key.replace(".", "/")).content_string.strip() == value, key
+
+
+@pytest.mark.parametrize("host", HOSTS, indirect=True)
+def test_modules_load_file(host):
+    text = host.file("/etc/modules-load.d/k8s.conf").content_string
+    assert [line for line in text.splitlines() if line and not line.startswith("#")] == ["overlay", "br_netfilter"]
+
+
+@pytest.mark.parametrize("host", HOSTS, indirect=True)
+def test_side_effect_cleaned_up(host):
+    assert not host.file("/etc/sysctl.d/99-zz.conf").exists
+    assert not host.file("/etc/sysctl.d/60-k8s.conf").exists
+    assert not host.file("/etc/sysctl.d/bad-input.conf").exists
+
+
+def test_check_mode_on_converged_host_changes_nothing():
+    """`converge.yml --check --diff` on the converged host: changed=0 and no failure."""
+    playbook = os.path.join(os.path.dirname(os.path.dirname(__file__)), "converge.yml")
+    run = subprocess.run(
+        ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], "--check", "--diff", playbook],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False,
+        env=dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0"),
+    )
+    assert run.returncode == 0, run.stdout[-3000:]
+    recap = re.findall(r"^(\S+)\s+: ok=\d+\s+changed=(\d+)", run.stdout, re.M)
+    assert {name for name, _ in recap} >= set(HOSTS), run.stdout[-3000:]
+    assert all(changed == "0" for _, changed in recap), run.stdout[-3000:]
