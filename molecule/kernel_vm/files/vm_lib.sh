@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Shared by the kernel_vm scripts: paths, host tools, logging.
+KVM_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
+KVM_CACHE="${KERNEL_VM_CACHE:-$KVM_ROOT/.cache/kernel_vm}"
+KVM_BASE="$KVM_CACHE/base.qcow2"
+KVM_KEY="$KVM_CACHE/id_ed25519"
+KVM_DISK_SIZE="${KERNEL_VM_DISK_SIZE:-3G}"
+KVM_MIRROR="${KERNEL_VM_MIRROR:-http://deb.debian.org/debian}"
+
+log() { printf '[kernel_vm] %s\n' "$*" >&2; }
+die() { printf '[kernel_vm] ERROR: %s\n' "$*" >&2; exit 1; }
+
+# CI starts on a bare machine: install what is missing from Debian's archive.
+# grub-pc-bin + grub2-common give grub-install for BIOS without touching the host's own bootloader.
+ensure_host_tools() {
+  local -A need=(
+    [qemu-system-x86_64]=qemu-system-x86 [qemu-img]=qemu-utils [debootstrap]=debootstrap
+    [grub-install]=grub2-common [sfdisk]=fdisk [ssh-keygen]=openssh-client [mkfs.ext4]=e2fsprogs
+    [flock]=util-linux [ssh]=openssh-client
+  )
+  local missing=() cmd
+  for cmd in "${!need[@]}"; do command -v "$cmd" >/dev/null 2>&1 || missing+=("${need[$cmd]}"); done
+  [ -d /usr/lib/grub/i386-pc ] || missing+=(grub-pc-bin)
+  [ "${#missing[@]}" -eq 0 ] && return 0
+  log "installing host tools: ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  # shellcheck disable=SC2046
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    $(printf '%s\n' "${missing[@]}" | sort -u) >/dev/null
+}
