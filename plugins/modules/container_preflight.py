@@ -25,7 +25,7 @@ description:
   - Fails, with O(fail_on_missing), when a capability in O(require) is missing or the kernel is older than
     O(min_kernel). Changes nothing on the host.
 author:
-  - fleetops.docker_host contributors
+  - fleetops.docker_host developers (@fleetops)
 options:
   min_kernel:
     description: Oldest kernel release accepted, as C(major.minor[.patch]).
@@ -53,10 +53,14 @@ options:
     default: true
 attributes:
   check_mode:
+    description: Read-only, so it runs the same in check mode.
     support: full
   diff_mode:
+    description: Nothing changes, so there is no diff.
     support: none
   platform:
+    description: Linux hosts (reads C(/proc) and C(/sys)).
+    support: full
     platforms: posix
 '''
 

@@ -25,7 +25,7 @@ description:
   - Keys may be written with C(.) or C(/) separators; results use the dotted form C(sysctl) prints.
   - Changes nothing on the host.
 author:
-  - fleetops.docker_host contributors
+  - fleetops.docker_host developers (@fleetops)
 options:
   expected:
     description:
@@ -47,10 +47,14 @@ options:
     default: true
 attributes:
   check_mode:
+    description: Read-only, so it runs the same in check mode.
     support: full
   diff_mode:
+    description: Nothing changes, so there is no diff.
     support: none
   platform:
+    description: Linux hosts (reads C(/proc) and C(/sys)).
+    support: full
     platforms: posix
 notes:
   - Glob patterns and C(!) exclusions in sysctl files (procps-ng 4) are not interpreted; such lines are skipped.
