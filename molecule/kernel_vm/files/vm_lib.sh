@@ -16,7 +16,7 @@ ensure_host_tools() {
   local -A need=(
     [qemu-system-x86_64]=qemu-system-x86 [qemu-img]=qemu-utils [debootstrap]=debootstrap
     [grub-install]=grub2-common [sfdisk]=fdisk [ssh-keygen]=openssh-client [mkfs.ext4]=e2fsprogs
-    [flock]=util-linux [ssh]=openssh-client
+    [flock]=util-linux [blkid]=util-linux [ssh]=openssh-client [ss]=iproute2
   )
   local missing=() cmd
   for cmd in "${!need[@]}"; do command -v "$cmd" >/dev/null 2>&1 || missing+=("${need[$cmd]}"); done

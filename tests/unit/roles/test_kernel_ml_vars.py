@@ -1,4 +1,5 @@
 """The kernel_ml role's data: ELRepo's release table per EL major version, keys and repository ids."""
+
 import glob
 import os
 
