@@ -44,7 +44,7 @@ def test_check_mode_on_converged_host_changes_nothing():
     playbook = os.path.join(os.path.dirname(os.path.dirname(__file__)), "converge.yml")
     run = subprocess.run(
         ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], "--check", "--diff", playbook],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False,
         env=dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0"),
     )
     assert run.returncode == 0, run.stdout[-3000:]
