@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Keep each role README's variable table in step with its meta/argument_specs.yml.
 
     role_docs.py          rewrite the block between the markers in roles/*/README.md
@@ -61,7 +60,7 @@ def render(role_dir):
 def updated(readme_text, block):
     if BEGIN in readme_text and END in readme_text:
         head, rest = readme_text.split(BEGIN, 1)
-        _, tail = rest.split(END, 1)
+        tail = rest.split(END, 1)[1]
         return head + block + tail
     return readme_text.rstrip("\n") + "\n\n## Role Variables (from meta/argument_specs.yml)\n\n" + block + "\n"
 

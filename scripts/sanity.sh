@@ -28,7 +28,7 @@ run_line() {  # name venv python-version
      | tar --null -T - -cf - ) | tar -C "$dest" -xf -
   # ansible-test lists files with git when it finds a repository: give it one, with everything staged.
   (cd "$dest" && git init -q && git add -A && git -c user.name=t -c user.email=t@t commit -qm sanity)
-  say "ansible-test sanity ($name line: $("$venv/bin/ansible" --version | head -1), Python $pyver)"
+  say "ansible-test sanity ($name line: $("$venv/bin/ansible" --version | sed -n 1p), Python $pyver)"
   (cd "$dest" && "$venv/bin/ansible-test" sanity --local --requirements --python "$pyver" "$@")
 }
 

@@ -25,10 +25,10 @@ if [ ! -s "$ROOT/FINGERPRINT" ]; then
   chown -R root "$REPO/pool/main"
   apt-cache show --no-all-versions docker.io | awk '/^Version:/ && !v {v = $2} END {print v}' >"$ROOT/VERSION"
 
-  rm -rf "$GNUPGHOME"; mkdir -p -m 0700 "$GNUPGHOME"
+  rm -rf "$GNUPGHOME"; mkdir -p "$GNUPGHOME"; chmod 0700 "$GNUPGHOME"
   gpg --batch --passphrase '' --quick-gen-key 'fleetops test mirror <mirror@fleetops.invalid>' rsa3072 sign never
   gpg --batch --passphrase '' --quick-gen-key 'fleetops unrelated key <other@fleetops.invalid>' rsa2048 sign never
-  fprs=($(gpg --batch --with-colons --list-keys | awk -F: '$1=="pub"{p=1;next} $1=="fpr"&&p{print $10;p=0}'))
+  mapfile -t fprs < <(gpg --batch --with-colons --list-keys | awk -F: '$1=="pub"{p=1;next} $1=="fpr"&&p{print $10;p=0}')
   gpg --batch --armor --export "${fprs[0]}" >"$REPO/gpg"
 
   cd "$REPO"

@@ -49,5 +49,5 @@ def test_check_mode_on_converged_host_changes_nothing():
     )
     assert run.returncode == 0, run.stdout[-3000:]
     recap = re.findall(r"^(\S+)\s+: ok=\d+\s+changed=(\d+)", run.stdout, re.M)
-    assert {name for name, _ in recap} >= set(HOSTS), run.stdout[-3000:]
-    assert all(changed == "0" for _, changed in recap), run.stdout[-3000:]
+    assert {row[0] for row in recap} >= set(HOSTS), run.stdout[-3000:]
+    assert all(row[1] == "0" for row in recap), run.stdout[-3000:]

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Shared by the kernel_vm scripts: paths, host tools, logging.
+# The variables are used by the scripts that source this file.
+# shellcheck disable=SC2034
 KVM_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
 KVM_CACHE="${KERNEL_VM_CACHE:-$KVM_ROOT/.cache/kernel_vm}"
 KVM_BASE="$KVM_CACHE/base.qcow2"
