@@ -26,18 +26,31 @@ image_for() {
 }
 
 use_venv
-image="$(image_for "$distro")"
-case "$image" in
-  fleetops/*)
-    "$ROOT/molecule/images/build.sh" "${image##*:}" hello ;;
-  *)
-    if ! docker image inspect "$image" >/dev/null 2>&1; then
-      if ! reason="$(timeout 120 docker pull -q "$image" 2>&1)"; then
-        echo "SKIPPED: scenario $scenario on $distro: image $image cannot be pulled here ($(echo "$reason" | tail -1))"
-        exit 3
-      fi
-    fi ;;
-esac
+# DISTRO may name several distros joined by "+" (debian11+debian12+debian13): a scenario with several
+# platforms gives platform N the Nth image (MOLECULE_IMAGE, MOLECULE_IMAGE_2, MOLECULE_IMAGE_3, ...),
+# so one run converges a mixed fleet in parallel. Platforms beyond the list reuse the last image.
+IFS=+ read -r -a parts <<<"$distro"
+images=()
+for part in "${parts[@]}"; do images+=("$(image_for "$part")"); done
+local_versions=()
+for image in "${images[@]}"; do
+  case "$image" in
+    fleetops/*) local_versions+=("${image##*:}") ;;
+    *)
+      if ! docker image inspect "$image" >/dev/null 2>&1; then
+        if ! reason="$(timeout 120 docker pull -q "$image" 2>&1)"; then
+          echo "SKIPPED: scenario $scenario on $distro: image $image cannot be pulled here ($(echo "$reason" | tail -1))"
+          exit 3
+        fi
+      fi ;;
+  esac
+done
+"$ROOT/molecule/images/build.sh" ${local_versions[@]+"${local_versions[@]}"} hello
+export MOLECULE_IMAGE="${images[0]}"
+for n in 2 3 4 5; do
+  i=$((n - 1)); [ "$i" -lt "${#images[@]}" ] || i=$((${#images[@]} - 1))
+  export "MOLECULE_IMAGE_$n=${images[$i]}"
+done
 # The default scenario is also the Galaxy test: it runs site.yml by FQCN from the built and installed
 # tarball, not from the checkout.
 if [ "$scenario" = default ] && [ "$action" = test ]; then
@@ -46,7 +59,7 @@ if [ "$scenario" = default ] && [ "$action" = test ]; then
   say "collection from the built tarball: $installed"
 fi
 # Molecule keeps its state per scenario; distinct names let scenarios run one after another safely.
-export MOLECULE_IMAGE="$image" MOLECULE_DISTRO="$distro"
+export MOLECULE_DISTRO="$distro"
 cd "$ROOT"
-say "molecule $action -s $scenario on $distro ($image)"
+say "molecule $action -s $scenario on $distro (${images[*]})"
 exec molecule "$action" -s "$scenario"

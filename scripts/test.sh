@@ -85,7 +85,7 @@ done
 if [ "${#scenarios[@]}" -gt 0 ]; then
   say "Molecule: ${scenarios[*]} (${FLEETOPS_JOBS:-2} at a time; logs in $LOGS)"
   # Images first, once, so parallel scenarios do not build the same image twice.
-  needed=$(for s in "${scenarios[@]}"; do cat "$ROOT/molecule/$s/DISTROS"; done | tr ' ' '\n' | sed -n 's/^debian\(1[123]\)$/\1/p' | sort -u)
+  needed=$(for s in "${scenarios[@]}"; do cat "$ROOT/molecule/$s/DISTROS"; done | tr ' +' '\n\n' | sed -n 's/^debian\(1[123]\)$/\1/p' | sort -u)
   # shellcheck disable=SC2086
   "$ROOT/molecule/images/build.sh" $needed hello || record "images" FAILED 0 "image build failed"
   # The VM scenario is CPU-bound: start it first so it overlaps the container scenarios.

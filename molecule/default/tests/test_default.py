@@ -33,6 +33,24 @@ def test_hello_container_runs(host):
 
 
 @pytest.mark.parametrize("host", HOSTS, indirect=True)
+def test_docker_users_run_containers_through_the_group(host):
+    assert "docker" in host.user("fleetops").groups
+    assert host.check_output("runuser -u fleetops -- docker run --rm fleetops/hello:latest echo hello") == "hello"
+
+
+@pytest.mark.parametrize("host", HOSTS, indirect=True)
+def test_engine_packages_and_compose(host):
+    if host.system_info.distribution in ("debian", "ubuntu"):
+        # docker_package_source=distro: the archive's engine, not Docker's.
+        assert host.package("docker.io").is_installed
+        assert not host.package("docker-ce").is_installed
+    else:
+        assert host.package("docker-ce").is_installed
+    compose = host.run("docker compose version || docker-compose version --short")
+    assert compose.rc == 0 and compose.stdout.strip(), compose.stderr
+
+
+@pytest.mark.parametrize("host", HOSTS, indirect=True)
 def test_k8s_sysctls_live_and_persisted(host):
     persisted = host.file("/etc/sysctl.d/k8s.conf").content_string
     for key in K8S_KEYS:
@@ -59,6 +77,7 @@ def test_check_mode_on_converged_fleet_changes_nothing():
     run = subprocess.run(
         ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], "--check", "--diff", playbook],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False,
+        env=dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0"),
     )
     assert run.returncode == 0, run.stdout[-3000:]
     recap = re.findall(r"^(\S+)\s+: ok=\d+\s+changed=(\d+)", run.stdout, re.M)
