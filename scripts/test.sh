@@ -45,6 +45,44 @@ say "bootstrap: host packages, Docker engine, virtualenvs"
 bootstrap_all || { echo "bootstrap failed" >&2; exit 1; }
 use_venv
 
+scenarios=()
+for dir in "$ROOT"/molecule/*/; do
+  s="$(basename "$dir")"
+  if [ ! -f "$dir/molecule.yml" ] || [ ! -f "$dir/DISTROS" ]; then continue; fi
+  if [ "$s" = kernel_vm ] && [ "${FLEETOPS_SKIP_VM:-0}" = 1 ] && [ "${CI:-}" != true ]; then
+    record "molecule $s" SKIPPED 0 "FLEETOPS_SKIP_VM=1 (local quick run)"; continue
+  fi
+  wanted "$s" || wanted molecule || continue
+  scenarios+=("$s")
+done
+
+# The slow builds (local images by debootstrap, the kernel_vm disk image) are mostly downloads and disk
+# work: they run in the background while the static gates use the CPU. Reused when present.
+prebuild_pid=""
+prebuild() {
+  local needed rc=0
+  needed=$(for s in "${scenarios[@]}"; do cat "$ROOT/molecule/$s/DISTROS"; done | tr -s ' +' '\n' | sed -n 's/^debian\(1[123]\)$/\1/p' | sort -u)
+  # shellcheck disable=SC2086
+  "$ROOT/molecule/images/build.sh" $needed hello || rc=1
+  case " ${scenarios[*]} " in
+    *" kernel_vm "*) "$ROOT/molecule/kernel_vm/files/build_image.sh" || rc=1 ;;
+  esac
+  return $rc
+}
+wait_prebuild() {
+  [ -n "$prebuild_pid" ] || return 0
+  say "waiting for the image builds (log: $LOGS/images.log)"
+  local t0=$SECONDS
+  if wait "$prebuild_pid"; then record images PASSED $((SECONDS - t0)) "(waited; built alongside the gates)"
+  else record images FAILED $((SECONDS - t0)) "log: $LOGS/images.log"; fi
+  prebuild_pid=""
+}
+if [ "${#scenarios[@]}" -gt 0 ]; then
+  say "building the images Molecule needs in the background (log: $LOGS/images.log)"
+  prebuild >"$LOGS/images.log" 2>&1 &
+  prebuild_pid=$!
+fi
+
 gate ruff ruff check "$ROOT"
 gate ansible-lint bash -c "cd '$ROOT' && ansible-lint --nocolor"
 gate role-docs python "$ROOT/scripts/role_docs.py" --check
@@ -72,22 +110,9 @@ run_scenario() {  # scenario -> one result line per distro
   done
 }
 
-scenarios=()
-for dir in "$ROOT"/molecule/*/; do
-  s="$(basename "$dir")"
-  if [ ! -f "$dir/molecule.yml" ] || [ ! -f "$dir/DISTROS" ]; then continue; fi
-  if [ "$s" = kernel_vm ] && [ "${FLEETOPS_SKIP_VM:-0}" = 1 ] && [ "${CI:-}" != true ]; then
-    record "molecule $s" SKIPPED 0 "FLEETOPS_SKIP_VM=1 (local quick run)"; continue
-  fi
-  wanted "$s" || wanted molecule || continue
-  scenarios+=("$s")
-done
 if [ "${#scenarios[@]}" -gt 0 ]; then
   say "Molecule: ${scenarios[*]} (${FLEETOPS_JOBS:-2} at a time; logs in $LOGS)"
-  # Images first, once, so parallel scenarios do not build the same image twice.
-  needed=$(for s in "${scenarios[@]}"; do cat "$ROOT/molecule/$s/DISTROS"; done | tr ' +' '\n\n' | sed -n 's/^debian\(1[123]\)$/\1/p' | sort -u)
-  # shellcheck disable=SC2086
-  "$ROOT/molecule/images/build.sh" $needed hello || record "images" FAILED 0 "image build failed"
+  wait_prebuild
   # The VM scenario is CPU-bound: start it first so it overlaps the container scenarios.
   mapfile -t scenarios < <(printf '%s\n' "${scenarios[@]}" | awk '{print ($0=="kernel_vm" ? 0 : 1) "\t" $0}' | sort | cut -f2)
   running=0
