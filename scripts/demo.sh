@@ -30,7 +30,7 @@ echo "    inventory: $inventory" >&2
 
 say "3/5 ansible-playbook fleetops.docker_host.site"
 rc=0
-ansible-playbook -i "$inventory" "$ROOT/playbooks/site.yml" -e "fleetops_report_path=$report" || rc=$?
+ansible-playbook -i "$inventory" fleetops.docker_host.site -e "fleetops_report_path=$report" || rc=$?
 
 say "4/5 Per-host summary (read from the hosts themselves)"
 for name in $(fleet_members "$prefix"); do
