@@ -41,9 +41,8 @@ gate() {  # name command...   (output streams to the terminal and to a log)
   fi
 }
 
-say "bootstrap: host packages, Docker engine, virtualenvs"
-bootstrap_all || { echo "bootstrap failed" >&2; exit 1; }
-use_venv
+say "bootstrap: host packages, Docker engine"
+{ ensure_host_packages && ensure_docker; } || { echo "bootstrap failed" >&2; exit 1; }
 
 scenarios=()
 for dir in "$ROOT"/molecule/*/; do
@@ -82,6 +81,10 @@ if [ "${#scenarios[@]}" -gt 0 ]; then
   prebuild >"$LOGS/images.log" 2>&1 &
   prebuild_pid=$!
 fi
+
+say "bootstrap: virtualenvs (the image builds go on meanwhile)"
+{ ensure_venv && ensure_compat_venv; } || { echo "bootstrap failed" >&2; exit 1; }
+use_venv
 
 gate ruff ruff check "$ROOT"
 gate ansible-lint bash -c "cd '$ROOT' && ansible-lint --nocolor"
