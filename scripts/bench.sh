@@ -12,7 +12,7 @@ prefix=fleetops-bench
 out="$CACHE/bench"; mkdir -p "$out"
 bootstrap_all
 use_venv
-export ANSIBLE_FORCE_COLOR=0 ANSIBLE_CALLBACKS_ENABLED=""
+export ANSIBLE_FORCE_COLOR=0
 trap 'fleet_down "$prefix"' EXIT
 
 timed_run() {  # label inventory playbook -> "seconds changed tasks_per_host"; log in $out/<label>.log

@@ -60,6 +60,8 @@ if [ "$scenario" = default ] && [ "$action" = test ]; then
 fi
 # Molecule keeps its state per scenario; distinct names let scenarios run one after another safely.
 export MOLECULE_DISTRO="$distro"
+# Per-task timings in every scenario log (Molecule writes its own ansible.cfg).
+export ANSIBLE_CALLBACKS_ENABLED="${ANSIBLE_CALLBACKS_ENABLED:-ansible.builtin.profile_tasks}"
 cd "$ROOT"
 say "molecule $action -s $scenario on $distro (${images[*]})"
 exec molecule "$action" -s "$scenario"
