@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run one Molecule scenario on one distro: scripts/molecule.sh SCENARIO [DISTRO] [molecule command]
-# DISTRO: debian11 debian12 debian13 (local images, built here) or ubuntu2204 ubuntu2404 rockylinux8
+# DISTRO: debian11 debian12 debian13 (local images, built here) or ubuntu2204 ubuntu2404 rockylinux8 almalinux8
 # rockylinux9 almalinux9 centosstream9 (registry images, for public CI). A registry image that cannot be
 # pulled makes the run SKIPPED with the reason, exit code 3; it never counts as a pass.
 set -euo pipefail
@@ -19,6 +19,7 @@ image_for() {
     ubuntu2404) echo geerlingguy/docker-ubuntu2404-ansible:latest ;;
     rockylinux8) echo geerlingguy/docker-rockylinux8-ansible:latest ;;
     rockylinux9) echo geerlingguy/docker-rockylinux9-ansible:latest ;;
+    almalinux8) echo quay.io/almalinux/8-init:8 ;;
     almalinux9) echo geerlingguy/docker-almalinux9-ansible:latest ;;
     centosstream9) echo geerlingguy/docker-centos9-ansible:latest ;;
     *) echo "unknown distro '$1'" >&2; return 2 ;;
