@@ -20,6 +20,7 @@ for arg in "$@"; do
 done
 [ "${#versions[@]}" -gt 0 ] || versions=(12)
 
+recipe="$(cat "$HERE/Dockerfile" "$HERE/build.sh" | sha256sum | cut -c1-16)"
 suite_of() { case "$1" in 11) echo bullseye ;; 12) echo bookworm ;; 13) echo trixie ;; esac; }
 
 build_hello() {
@@ -43,7 +44,9 @@ for v in "${versions[@]}"; do
   if [ "$v" = hello ]; then build_hello; continue; fi
   image="fleetops/debian-systemd:$v"
   base="fleetops/debian-base:$v"
-  if [ "$rebuild" = 0 ] && docker image inspect "$image" >/dev/null 2>&1; then
+  # Reuse only an image built from this recipe: a changed Dockerfile or script rebuilds it (machines
+  # that keep images between runs, like CI's, would otherwise test with a stale image).
+  if [ "$rebuild" = 0 ] && [ "$(docker image inspect -f '{{ index .Config.Labels "fleetops.recipe" }}' "$image" 2>/dev/null)" = "$recipe" ]; then
     echo "==> $image present (reuse; --rebuild to build again)" >&2
     continue
   fi
@@ -62,5 +65,5 @@ for v in "${versions[@]}"; do
     rm -rf "$root"; trap - EXIT
   fi
   echo "==> docker build -> $image" >&2
-  docker build -q --build-arg "BASE=$base" -t "$image" "$HERE" >/dev/null
+  docker build -q --build-arg "BASE=$base" --label "fleetops.recipe=$recipe" -t "$image" "$HERE" >/dev/null
 done
