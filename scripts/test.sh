@@ -103,18 +103,72 @@ gate execution-environment "$ROOT/scripts/ee_test.sh"
 
 # Molecule: every scenario on every distro its DISTROS file names; scenarios in parallel, the distros of
 # one scenario one after another (they share instance names).
+# Every run is bounded: a scenario that hangs (a wedged VM, a stalled download) is stopped, recorded as
+# FAILED with the tail of its log and cleaned up, so the suite always ends with its tally inside the CI
+# limit. The bound is the smaller of the scenario's own cap and what is left of FLEETOPS_SUITE_BUDGET
+# (seconds from the start of the suite, default 4800; CI stops at 5400).
+SUITE_BUDGET="${FLEETOPS_SUITE_BUDGET:-4800}"
+scenario_cap() {  # scenario -> seconds
+  case "$1" in
+    kernel_vm) echo "${FLEETOPS_VM_CAP:-3000}" ;;
+    *) echo "${FLEETOPS_SCENARIO_CAP:-1500}" ;;
+  esac
+}
+run_bounded() {  # seconds log command...  -> the command's exit code, 124 when it was stopped
+  local limit="$1" log="$2" pid t0=$SECONDS
+  shift 2
+  # Its own session, so a stop reaches every process it started (molecule, ansible-playbook, ssh).
+  setsid "$@" >"$log" 2>&1 &
+  pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    if [ $((SECONDS - t0)) -ge "$limit" ]; then
+      echo "==> stopped by the test suite after ${limit}s" >>"$log"
+      kill -TERM -- "-$pid" 2>/dev/null; sleep 20; kill -KILL -- "-$pid" 2>/dev/null
+      wait "$pid" 2>/dev/null
+      return 124
+    fi
+    sleep 5
+  done
+  wait "$pid"
+}
 run_scenario() {  # scenario -> one result line per distro
-  local scenario="$1" distro rc t0
+  local scenario="$1" distro rc t0 limit log left
   local distros; read -r -a distros <"$ROOT/molecule/$scenario/DISTROS"
   for distro in "${distros[@]}"; do
     t0=$SECONDS
-    "$ROOT/scripts/molecule.sh" "$scenario" "$distro" test >"$LOGS/molecule-$scenario-$distro.log" 2>&1
+    log="$LOGS/molecule-$scenario-$distro.log"
+    left=$((SUITE_BUDGET - ($(date +%s) - start_all) - 240))
+    limit="$(scenario_cap "$scenario")"; [ "$left" -lt "$limit" ] && limit="$left"
+    if [ "$limit" -le 60 ]; then
+      record "molecule $scenario/$distro" FAILED 0 "not started: the suite budget (${SUITE_BUDGET}s) is spent"
+      continue
+    fi
+    echo "$scenario/$distro $(date +%s) $log" >"$LOGS/running.$scenario"
+    run_bounded "$limit" "$log" "$ROOT/scripts/molecule.sh" "$scenario" "$distro" test
     rc=$?
+    rm -f "$LOGS/running.$scenario"
     case $rc in
       0) record "molecule $scenario/$distro" PASSED $((SECONDS - t0)) ;;
-      3) record "molecule $scenario/$distro" SKIPPED $((SECONDS - t0)) "$(grep -m1 '^SKIPPED' "$LOGS/molecule-$scenario-$distro.log")" ;;
-      *) record "molecule $scenario/$distro" FAILED $((SECONDS - t0)) "log: $LOGS/molecule-$scenario-$distro.log" ;;
+      3) record "molecule $scenario/$distro" SKIPPED $((SECONDS - t0)) "$(grep -m1 '^SKIPPED' "$log")" ;;
+      124)
+        record "molecule $scenario/$distro" FAILED $((SECONDS - t0)) "stopped after ${limit}s; log: $log"
+        # Leave no containers or VMs behind.
+        run_bounded 300 "$log.destroy" "$ROOT/scripts/molecule.sh" "$scenario" "$distro" destroy ;;
+      *) record "molecule $scenario/$distro" FAILED $((SECONDS - t0)) "log: $log" ;;
     esac
+  done
+}
+# While Molecule runs, a line every few minutes says what is still running and its current task, so a
+# slow or stuck scenario shows in CI output as it happens.
+heartbeat() {
+  local f name started log task
+  while sleep "${FLEETOPS_HEARTBEAT:-300}"; do
+    for f in "$LOGS"/running.*; do
+      [ -f "$f" ] || continue
+      read -r name started log <"$f" || continue
+      task="$(grep -aE '^(TASK|PLAY|INFO|==>|\[kernel_vm\])' "$log" 2>/dev/null | tail -1 | sed 's/\x1b\[[0-9;]*m//g' | cut -c1-110)"
+      printf '    ... %s running for %ss: %s\n' "$name" $(( $(date +%s) - started )) "$task" >&2
+    done
   done
 }
 
@@ -123,18 +177,24 @@ if [ "${#scenarios[@]}" -gt 0 ]; then
   wait_build images "$images_pid" "$LOGS/images.log"
   # The VM scenario is CPU-bound: start it first so it overlaps the container scenarios.
   mapfile -t scenarios < <(printf '%s\n' "${scenarios[@]}" | awk '{print ($0=="kernel_vm" ? 0 : 1) "\t" $0}' | sort | cut -f2)
+  heartbeat & heartbeat_pid=$!
   running=0
   for s in "${scenarios[@]}"; do
     run_scenario "$s" &
     running=$((running + 1))
     if [ "$running" -ge "${FLEETOPS_JOBS:-2}" ]; then wait -n; running=$((running - 1)); fi
   done
-  wait
+  while [ "$running" -gt 0 ]; do wait -n; running=$((running - 1)); done
+  kill "$heartbeat_pid" 2>/dev/null; wait "$heartbeat_pid" 2>/dev/null
 fi
 # The kernel_vm disk image build ran in the background: record how it went (the scenario waited for it).
 if [ -n "$vm_image_pid" ]; then
-  while kill -0 "$vm_image_pid" 2>/dev/null; do sleep 2; done
-  if [ "$(cat "$LOGS/kernel_vm-image.rc" 2>/dev/null)" = 0 ]; then record "kernel_vm image" PASSED 0 "(built in the background)"
+  # Bounded too: when the scenarios are done the build has no reason to run on.
+  for _ in $(seq 1 60); do kill -0 "$vm_image_pid" 2>/dev/null || break; sleep 5; done
+  if kill -0 "$vm_image_pid" 2>/dev/null; then
+    kill -TERM "$vm_image_pid" 2>/dev/null
+    record "kernel_vm image" FAILED 0 "still building after the scenarios ended, stopped; log: $LOGS/kernel_vm-image.log"
+  elif [ "$(cat "$LOGS/kernel_vm-image.rc" 2>/dev/null)" = 0 ]; then record "kernel_vm image" PASSED 0 "(built in the background)"
   else record "kernel_vm image" FAILED 0 "log: $LOGS/kernel_vm-image.log"; fi
 fi
 
@@ -144,9 +204,16 @@ skipped=$(awk -F'\t' '$2=="SKIPPED"' "$RESULTS" | wc -l)
 echo
 echo "================ fleetops.docker_host test suite ($(( $(date +%s) - start_all ))s) ================"
 awk -F'\t' '{printf "%-8s %-42s %6ss  %s\n", $2, $1, $3, $4}' "$RESULTS"
-awk -F'\t' '$2=="FAILED" {sub(/^log: /, "", $4); print $4}' "$RESULTS" | while read -r log; do
+awk -F'\t' '$2=="FAILED" && match($4, /log: .*/) {print substr($4, RSTART + 5)}' "$RESULTS" | while read -r log; do
   [ -f "$log" ] || continue
   echo; echo "---- last lines of $log"; tail -40 "$log" | sed 's/\x1b\[[0-9;]*m//g'
+  case "$log" in
+    *kernel_vm*)  # what the VM itself printed last (serial console)
+      for console in "$CACHE"/kernel_vm/last-console-*.log "$CACHE"/kernel_vm/firstboot.console.log; do
+        [ "$console" -nt "$RESULTS" ] || continue  # written during this run
+        echo; echo "---- last lines of $console"; tail -25 "$console" | sed 's/\x1b\[[0-9;]*m//g'
+      done ;;
+  esac
 done
 echo
 echo "gates: $passed passed, $failed failed, $skipped skipped"

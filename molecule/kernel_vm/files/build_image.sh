@@ -22,7 +22,7 @@ ensure_host_tools
 mkdir -p "$KVM_CACHE"
 # Concurrent builds (two runs at once) would fight over the loop device: one at a time.
 exec 9>"$KVM_CACHE/build.lock"
-flock 9
+flock -w "${KERNEL_VM_LOCK_WAIT:-2400}" 9 || die "another build of $KVM_BASE held its lock for ${KERNEL_VM_LOCK_WAIT:-2400} s"
 if [ -s "$KVM_BASE" ] && [ -s "$KVM_KEY" ]; then log "built meanwhile: $KVM_BASE"; exit 0; fi
 
 raw="$KVM_CACHE/base.raw.tmp"
@@ -52,7 +52,7 @@ uuid="$(blkid -s UUID -o value "$loop")"
 mount "$loop" "$mnt"
 
 log "debootstrap bookworm from $KVM_MIRROR (a few minutes)"
-debootstrap --variant=minbase \
+timeout 1800 debootstrap --variant=minbase \
   --include=systemd-sysv,udev,dbus,kmod,iproute2,ifupdown,isc-dhcp-client,openssh-server,python3,python3-apt,ca-certificates,linux-image-amd64,grub-pc,initramfs-tools,zstd \
   bookworm "$mnt" "$KVM_MIRROR" >"$KVM_CACHE/debootstrap.log" 2>&1 \
   || { tail -30 "$KVM_CACHE/debootstrap.log" >&2; die "debootstrap failed (log: $KVM_CACHE/debootstrap.log)"; }
@@ -115,8 +115,8 @@ qemu-system-x86_64 -name kernel_vm-build -accel tcg -m 2048 -smp 2 -no-reboot \
   -display none -serial "file:$KVM_CACHE/firstboot.console.log" -monitor none \
   -daemonize -pidfile "$KVM_CACHE/firstboot.pid"
 qpid="$(cat "$KVM_CACHE/firstboot.pid")"
-ssh_to() { ssh -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
-  -o ConnectTimeout=5 -i "$KVM_KEY" -p "$port" root@127.0.0.1 "$@"; }
+ssh_to() { timeout 900 ssh -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
+  -o ConnectTimeout=5 -o ServerAliveInterval=15 -o ServerAliveCountMax=8 -i "$KVM_KEY" -p "$port" root@127.0.0.1 "$@"; }
 deadline=$((SECONDS + 300))
 until ssh_to true 2>/dev/null; do
   kill -0 "$qpid" 2>/dev/null || { tail -30 "$KVM_CACHE/firstboot.console.log" >&2; die "first boot: QEMU exited"; }
