@@ -127,7 +127,7 @@ run_bounded() {  # seconds log command...  -> the command's exit code, 124 when 
       wait "$pid" 2>/dev/null
       return 124
     fi
-    sleep 5
+    sleep 1
   done
   wait "$pid"
 }
@@ -166,7 +166,7 @@ heartbeat() {
     for f in "$LOGS"/running.*; do
       [ -f "$f" ] || continue
       read -r name started log <"$f" || continue
-      task="$(grep -aE '^(TASK|PLAY|INFO|==>|\[kernel_vm\])' "$log" 2>/dev/null | tail -1 | sed 's/\x1b\[[0-9;]*m//g' | cut -c1-110)"
+      task="$(sed 's/\x1b\[[0-9;]*m//g' "$log" 2>/dev/null | grep -aoE '(TASK \[|INFO |\[kernel_vm\] ).*' | tail -1 | cut -c1-110)"
       printf '    ... %s running for %ss: %s\n' "$name" $(( $(date +%s) - started )) "$task" >&2
     done
   done
