@@ -118,12 +118,18 @@ run_bounded() {  # seconds log command...  -> the command's exit code, 124 when 
   local limit="$1" log="$2" pid t0=$SECONDS
   shift 2
   # Its own session, so a stop reaches every process it started (molecule, ansible-playbook, ssh).
-  setsid "$@" >"$log" 2>&1 &
+  # setsid execs in place when it can (then $! leads the session) and forks otherwise (then its child
+  # does); --wait passes the command's exit code through either way.
+  setsid --wait "$@" >"$log" 2>&1 &
   pid=$!
   while kill -0 "$pid" 2>/dev/null; do
     if [ $((SECONDS - t0)) -ge "$limit" ]; then
       echo "==> stopped by the test suite after ${limit}s" >>"$log"
-      kill -TERM -- "-$pid" 2>/dev/null; sleep 20; kill -KILL -- "-$pid" 2>/dev/null
+      local sig leader
+      for sig in TERM KILL; do
+        for leader in "$pid" $(pgrep -P "$pid"); do kill "-$sig" -- "-$leader" 2>/dev/null; done
+        [ "$sig" = TERM ] && sleep 20
+      done
       wait "$pid" 2>/dev/null
       return 124
     fi
