@@ -16,6 +16,7 @@ set +e
 LOGS="$CACHE/test-logs"
 rm -rf "$LOGS"; mkdir -p "$LOGS"
 RESULTS="$LOGS/results"; : >"$RESULTS"
+touch "$LOGS/.started"  # files newer than this were written by this run
 start_all=$(date +%s)
 
 wanted() {  # gate name
@@ -216,7 +217,7 @@ awk -F'\t' '$2=="FAILED" && match($4, /log: .*/) {print substr($4, RSTART + 5)}'
   case "$log" in
     *kernel_vm*)  # what the VM itself printed last (serial console)
       for console in "$CACHE"/kernel_vm/last-console-*.log "$CACHE"/kernel_vm/firstboot.console.log; do
-        [ "$console" -nt "$RESULTS" ] || continue  # written during this run
+        [ "$console" -nt "$LOGS/.started" ] || continue  # written during this run
         echo; echo "---- last lines of $console"; tail -25 "$console" | sed 's/\x1b\[[0-9;]*m//g'
       done ;;
   esac
