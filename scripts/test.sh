@@ -6,6 +6,8 @@
 # non-zero when any gate failed. A Molecule run whose image cannot be had here is SKIPPED, never passed.
 # Environment: FLEETOPS_JOBS (parallel Molecule scenarios, default 2), FLEETOPS_ONLY (space-separated
 # gate or scenario names to run), FLEETOPS_SKIP_VM=1 skips the kernel_vm scenario (ignored when CI=true).
+# FLEETOPS_SUITE_BUDGET (seconds, default 4800), FLEETOPS_SCENARIO_CAP (1500) and FLEETOPS_VM_CAP (3000) bound
+# the Molecule runs; FLEETOPS_HEARTBEAT (300) is the interval of the "still running" lines.
 set -uo pipefail
 # shellcheck source=/dev/null
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -65,7 +67,7 @@ build_container_images() {
   local needed
   needed=$(for s in "${scenarios[@]}"; do cat "$ROOT/molecule/$s/DISTROS"; done | tr -s ' +' '\n' | sed -n 's/^debian\(1[123]\)$/\1/p' | sort -u)
   # shellcheck disable=SC2086
-  "$ROOT/molecule/images/build.sh" $needed hello
+  timeout 2400 "$ROOT/molecule/images/build.sh" $needed hello
 }
 wait_build() {  # name pid log
   [ -n "$2" ] || return 0

@@ -115,18 +115,16 @@ qemu-system-x86_64 -name kernel_vm-build -accel tcg -m 2048 -smp 2 -no-reboot \
   -display none -serial "file:$KVM_CACHE/firstboot.console.log" -monitor none \
   -daemonize -pidfile "$KVM_CACHE/firstboot.pid"
 qpid="$(cat "$KVM_CACHE/firstboot.pid")"
-ssh_to() { timeout 900 ssh -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
-  -o ConnectTimeout=5 -o ServerAliveInterval=15 -o ServerAliveCountMax=8 -i "$KVM_KEY" -p "$port" root@127.0.0.1 "$@"; }
 deadline=$((SECONDS + 300))
-until ssh_to true 2>/dev/null; do
+until vm_ssh "$port" 60 true 2>/dev/null; do
   kill -0 "$qpid" 2>/dev/null || { tail -30 "$KVM_CACHE/firstboot.console.log" >&2; die "first boot: QEMU exited"; }
   [ "$SECONDS" -lt "$deadline" ] || { kill "$qpid"; tail -30 "$KVM_CACHE/firstboot.console.log" >&2; die "first boot: no SSH"; }
   sleep 3
 done
-ssh_to 'set -e; grub-install --target=i386-pc /dev/vda 2>&1 | tail -1
+vm_ssh "$port" 900 'set -e; grub-install --target=i386-pc /dev/vda 2>&1 | tail -1
   echo "grub-pc grub-pc/install_devices multiselect /dev/vda" | debconf-set-selections
   update-grub 2>&1 | tail -2; grep -m1 -E "^\s*linux\s" /boot/grub/grub.cfg; sync'
-ssh_to 'systemctl poweroff || poweroff -f' || true
+vm_ssh "$port" 60 'systemctl poweroff || poweroff -f' || true
 for _ in $(seq 1 60); do kill -0 "$qpid" 2>/dev/null || break; sleep 1; done
 if kill -0 "$qpid" 2>/dev/null; then kill "$qpid"; sleep 2; fi
 rm -f "$KVM_CACHE"/firstboot.{vmlinuz,initrd,pid}

@@ -10,9 +10,6 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=/dev/null
 source "$here/vm_lib.sh"
 
-ssh_opts=(-o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o ConnectTimeout=5
-  -o ServerAliveInterval=15 -o ServerAliveCountMax=4)
-
 start() {
   local name="$1" port="$2" run="$3" pid deadline
   "$here/build_image.sh"
@@ -36,7 +33,7 @@ start() {
   fi
   pid="$(cat "$run/qemu.pid")"
   deadline=$((SECONDS + ${KERNEL_VM_BOOT_TIMEOUT:-300}))
-  until timeout 60 ssh "${ssh_opts[@]}" -i "$KVM_KEY" -p "$port" root@127.0.0.1 true 2>/dev/null; do
+  until vm_ssh "$port" 60 true 2>/dev/null; do
     kill -0 "$pid" 2>/dev/null || { tail -40 "$run/console.log" >&2; die "QEMU exited while booting"; }
     if [ "$SECONDS" -ge "$deadline" ]; then
       tail -40 "$run/console.log" >&2
@@ -44,7 +41,7 @@ start() {
     fi
     sleep 3
   done
-  log "$name answers on 127.0.0.1:$port: $(timeout 120 ssh "${ssh_opts[@]}" -i "$KVM_KEY" -p "$port" root@127.0.0.1 uname -r)"
+  log "$name answers on 127.0.0.1:$port: $(vm_ssh "$port" 120 uname -r)"
 }
 
 stop() {

@@ -12,6 +12,17 @@ KVM_MIRROR="${KERNEL_VM_MIRROR:-http://deb.debian.org/debian}"
 log() { printf '[kernel_vm] %s\n' "$*" >&2; }
 die() { printf '[kernel_vm] ERROR: %s\n' "$*" >&2; exit 1; }
 
+# vm_ssh PORT SECONDS COMMAND...: run COMMAND as root in the VM whose SSH is forwarded to 127.0.0.1:PORT,
+# never longer than SECONDS. Keepalives end the connection when the guest stops answering (QEMU's
+# user-mode network keeps the host side of a connection open when the guest reboots or wedges).
+vm_ssh() {
+  local port="$1" seconds="$2"
+  shift 2
+  timeout "$seconds" ssh -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+    -o LogLevel=ERROR -o ConnectTimeout=5 -o ServerAliveInterval=15 -o ServerAliveCountMax=4 \
+    -i "$KVM_KEY" -p "$port" root@127.0.0.1 "$@"
+}
+
 # CI starts on a bare machine: install what is missing from Debian's archive.
 # grub-pc-bin + grub2-common give grub-install for BIOS without touching the host's own bootloader.
 ensure_host_tools() {
