@@ -51,6 +51,14 @@ options:
     description: Fail when RV(problems) is not empty. With V(false) the problems are only reported.
     type: bool
     default: true
+  commands:
+    description:
+      - Commands to look for on the C(PATH) and in C(/sbin) and C(/usr/sbin); their paths are returned in
+        RV(commands). A role learns from the same call whether it must install its tools first.
+    type: list
+    elements: str
+    default: []
+    version_added: 0.2.0
 attributes:
   check_mode:
     description: Read-only, so it runs the same in check mode.
@@ -141,6 +149,12 @@ preflight:
       type: list
       elements: str
       sample: []
+commands:
+  description: Each name of O(commands) -> its path, or V(null) when it is not installed.
+  returned: always
+  type: dict
+  sample: {"sysctl": "/usr/sbin/sysctl", "modprobe": null}
+  version_added: 0.2.0
 problems:
   description: One sentence per missing capability of O(require), and one when the kernel is too old.
   returned: always
@@ -200,6 +214,7 @@ def main():
             require=dict(type='list', elements='str', default=list(DEFAULT_REQUIRE)),
             modules=dict(type='list', elements='str', default=list(DEFAULT_MODULES)),
             fail_on_missing=dict(type='bool', default=True),
+            commands=dict(type='list', elements='str', default=[]),
         ),
         supports_check_mode=True,
     )
@@ -213,7 +228,8 @@ def main():
             detect_virt_container=detect_virt(module, '-c'), detect_virt_vm=detect_virt(module, '-v'))
     except PreflightError as exc:
         module.fail_json(msg='container_preflight: %s' % to_native(exc))
-    result = dict(changed=False, preflight=report, problems=problems)
+    commands = dict((name, module.get_bin_path(name, opt_dirs=['/sbin', '/usr/sbin'])) for name in params['commands'])
+    result = dict(changed=False, preflight=report, problems=problems, commands=commands)
     if problems and params['fail_on_missing']:
         module.fail_json(msg='container_preflight: %s' % ' '.join(problems), **result)
     module.exit_json(**result)

@@ -39,3 +39,10 @@ def test_impossible_minimum_fails(capsys):
 def test_unknown_capability_fails(capsys):
     result = run_module(capsys, {'require': ['overlayfs']})
     assert result['failed'] and "unknown capability 'overlayfs'" in result['msg']
+
+
+def test_commands_are_looked_up(capsys):
+    result = run_module(capsys, {'fail_on_missing': False, 'require': [],
+                                 'commands': ['sh', 'fleetops-no-such-command']})
+    assert result['commands']['sh'].endswith('/sh')
+    assert result['commands']['fleetops-no-such-command'] is None
