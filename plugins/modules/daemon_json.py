@@ -147,6 +147,14 @@ backup_file:
   returned: when O(backup=true) and the file changed
   type: str
   sample: /etc/docker/daemon.json.12345.2026-01-01@12:00:00~
+previous_content:
+  description:
+    - The text of the file before this run, for a caller that must put it back (a rollback after dockerd
+      refused the new configuration); V(null) when there was no file.
+    - Saves the caller a read of the file before the module runs.
+  returned: when the content changed (or would change, in check mode)
+  type: str
+  sample: '{"log-driver": "json-file"}'
 validated_with_dockerd:
   description: Whether C(dockerd --validate) checked the candidate file.
   returned: success
@@ -210,6 +218,8 @@ def run(module):
     after_text = render(outcome['config'])
     content_changed = before_text != after_text
     result = dict(changed=content_changed, validated_with_dockerd=False, **outcome)
+    if content_changed:
+        result['previous_content'] = before_text
     if module._diff:
         result['diff'] = {
             'before_header': path if before_text is not None else '%s (absent)' % path,

@@ -44,8 +44,10 @@ def test_creates_missing_directory_and_file(tmp_path, capsys):
     assert path.read_text() == '{\n  "insecure-registries": [\n    "10.0.0.0/8"\n  ]\n}\n'
     assert oct(path.stat().st_mode & 0o7777) == '0o644'
     assert oct(path.parent.stat().st_mode & 0o7777) == '0o755'
+    assert result['previous_content'] is None
     again = run_module(capsys, {'path': str(path), 'settings': {'insecure-registries': ['10.0.0.0/8']}})
     assert again['changed'] is False and again['changed_keys'] == []
+    assert 'previous_content' not in again
 
 
 def test_merge_keeps_foreign_keys_and_backup(tmp_path, capsys):
@@ -54,6 +56,7 @@ def test_merge_keeps_foreign_keys_and_backup(tmp_path, capsys):
     result = run_module(capsys, {'path': str(path), 'settings': {'log-opts': {'max-file': '3'}}, 'backup': True})
     assert result['config'] == {'log-level': 'warn', 'log-opts': {'max-size': '5m', 'max-file': '3'}}
     assert result['restart_required'] is True and result['reload_required'] is False
+    assert result['previous_content'] == '{"log-level": "warn", "log-opts": {"max-size": "5m"}}'
     assert os.path.exists(result['backup_file'])
     with open(result['backup_file']) as handle:
         assert handle.read() == '{"log-level": "warn", "log-opts": {"max-size": "5m"}}'
