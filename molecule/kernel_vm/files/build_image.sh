@@ -77,12 +77,14 @@ printf 'auto lo\niface lo inet loopback\nallow-hotplug eth0\niface eth0 inet dhc
 install -d -m 0700 "$mnt/root/.ssh"
 install -m 0600 "$KVM_KEY.pub" "$mnt/root/.ssh/authorized_keys"
 printf 'PermitRootLogin prohibit-password\nUseDNS no\n' >"$mnt/etc/ssh/sshd_config.d/kernel-vm.conf"
-# Serial console, short menu timeout; GRUB_DEFAULT stays Debian's 0 (the newest kernel first).
+# Serial console, short menu timeout; GRUB_DEFAULT stays Debian's 0 (the newest kernel first). panic=10: a
+# kernel that panics restarts after 10 s instead of hanging until the run's SSH wait gives up (a kernel that
+# always panics still fails the run).
 install -d "$mnt/etc/default/grub.d"
 cat >"$mnt/etc/default/grub.d/kernel-vm.cfg" <<GRUB
 GRUB_TIMEOUT=1
 GRUB_CMDLINE_LINUX_DEFAULT=""
-GRUB_CMDLINE_LINUX="console=ttyS0,115200n8 net.ifnames=0"
+GRUB_CMDLINE_LINUX="console=ttyS0,115200n8 net.ifnames=0 panic=10"
 GRUB_TERMINAL="serial"
 GRUB_SERIAL_COMMAND="serial --unit=0 --speed=115200"
 GRUB_DISABLE_OS_PROBER=true
