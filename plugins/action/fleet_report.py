@@ -90,7 +90,9 @@ class ActionModule(ActionBase):
                 raise AnsibleActionFail('fleet_report: cannot write %s: %s' % (target, to_text(exc))) from exc
             files.append(target)
 
-        result.update(changed=changed, files=files)
+        # Shown like a debug message (the default callback prints this result without -v): where the report is.
+        result.update(changed=changed, files=files, msg='Fleet report: %s' % ' and '.join(files))
+        result['_ansible_verbose_always'] = True
         if diffs:
             result['diff'] = diffs
         return result

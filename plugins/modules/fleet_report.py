@@ -75,6 +75,11 @@ files:
   type: list
   elements: str
   sample: [/srv/ansible/fleet-report.html, /srv/ansible/fleet-report.md]
+msg:
+  description: Where the report is; shown in the run's output without C(-v), as a debug message is.
+  returned: success
+  type: str
+  sample: "Fleet report: /srv/ansible/fleet-report.html and /srv/ansible/fleet-report.md"
 '''
 
 from ansible.module_utils.basic import AnsibleModule

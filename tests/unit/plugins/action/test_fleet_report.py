@@ -52,6 +52,8 @@ def test_writes_each_format_then_changes_nothing(tmp_path):
     assert run.returncode == 0, run.stdout
     assert result['changed'] is True
     assert result['files'] == [str(tmp_path / 'out' / 'report.html'), str(tmp_path / 'out' / 'report.md')]
+    # The default callback shows where the report is without -v, as it shows a debug message.
+    assert 'Fleet report: %s and %s' % tuple(result['files']) in run.stdout
     assert (tmp_path / 'out' / 'report.md').read_text() == '# Report\n'
     assert oct((tmp_path / 'out' / 'report.html').stat().st_mode & 0o7777) == '0o644'
     run, result = play(tmp_path, {'md': '# Report\n', 'html': '<p>Report</p>\n'})
