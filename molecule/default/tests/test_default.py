@@ -79,3 +79,46 @@ def test_check_mode_on_converged_fleet_changes_nothing():
     recap = re.findall(r"^(\S+)\s+: ok=\d+\s+changed=(\d+)", run.stdout, re.M)
     assert {row[0] for row in recap} >= set(HOSTS), run.stdout[-3000:]
     assert all(row[1] == "0" for row in recap), run.stdout[-3000:]
+
+
+def _site_with(extra_vars, report):
+    """site.yml (the scenario's converge playbook) with extra vars and its own report path."""
+    playbook = os.path.join(os.path.dirname(os.path.dirname(__file__)), "converge.yml")
+    extra = dict(extra_vars, fleetops_report_path=report)
+    run = subprocess.run(
+        ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], playbook, "-e", json.dumps(extra)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False,
+        env=dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0"),
+    )
+    rows = {}
+    if os.path.exists(report + ".md"):
+        for line in open(report + ".md").read().splitlines():
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            if line.startswith("| ") and cells[0] in HOSTS:
+                rows[cells[0]] = cells
+    return run, rows, open(report + ".md").read() if os.path.exists(report + ".md") else ""
+
+
+def test_a_failed_stage_is_reported_and_fails_only_that_host():
+    """Bad input on one host: that host fails the sysctl stage with its message in the report and the
+    run's exit status; the others converge as before (changed=0)."""
+    bad = sorted(HOSTS)[0]
+    report = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "fleet-report-one-failed")
+    good = {"net.bridge.bridge-nf-call-iptables": 1, "net.bridge.bridge-nf-call-ip6tables": 1, "net.ipv4.ip_forward": 1}
+    run, rows, text = _site_with(
+        {"k8s_sysctl_settings": "{{ {'bad key': 1} if inventory_hostname == '%s' else %s }}" % (bad, json.dumps(good))},
+        report)
+    assert run.returncode != 0, run.stdout[-3000:]
+    recap = dict(re.findall(r"^(\S+)\s+: ok=\d+\s+changed=\d+\s+unreachable=\d+\s+failed=(\d+)", run.stdout, re.M))
+    assert recap[bad] == "1" and all(recap[h] == "0" for h in HOSTS if h != bad), run.stdout[-3000:]
+    assert rows[bad][1] == "failed", text
+    assert "**%s** (sysctl)" % bad in text and "bad key" in text, text
+    assert all(rows[h][1] == "ok" and rows[h][-1] == "hello" for h in HOSTS if h != bad), text
+
+
+def test_the_report_is_written_when_every_host_fails():
+    report = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "fleet-report-all-failed")
+    run, rows, text = _site_with({"docker_package_source": "files"}, report)
+    assert run.returncode != 0, run.stdout[-3000:]
+    assert set(rows) == set(HOSTS) and all(r[1] == "failed" for r in rows.values()), text
+    assert text.count("(docker): ") == len(HOSTS) and "docker_package_files" in text, text
