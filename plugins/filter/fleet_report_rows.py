@@ -1,0 +1,141 @@
+# -*- coding: utf-8 -*-
+# Copyright: fleetops.docker_host contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The fleet report's rows, one per host, from the documented role results only."""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type  # noqa: UP001 - ansible-test sanity expects it
+
+DOCUMENTATION = r'''
+name: fleet_report_rows
+short_description: The fleet report's rows, one per host, from the roles' documented results
+version_added: 0.2.0
+author:
+  - fleetops.docker_host developers (@fleetops)
+description:
+  - Builds one row per host for the fleet report of the collection's C(report) playbook. It reads only what
+    the roles and stages document as their results, C(kernel_ml_result), C(k8s_sysctl_result),
+    C(docker_daemon_result), and the site-level C(fleetops_preflight) and C(fleetops_failures), plus the facts
+    C(distribution), C(distribution_version) and C(kernel), and the report's own reads
+    C(fleetops_report_engine) (its C(docker version) where the daemon stage did not run) and
+    C(fleetops_reached_report).
+  - A host that did not take a stage shows C(-) (or C(not checked)) in that stage's columns.
+options:
+  _input:
+    description: The C(hostvars) of the play.
+    type: dict
+    required: true
+  hosts:
+    description: The inventory names of the hosts to report, in any order (rows are sorted by name).
+    type: list
+    elements: str
+    required: true
+'''
+
+EXAMPLES = r'''
+- name: The rows of the fleet report
+  ansible.builtin.set_fact:
+    report_rows: "{{ hostvars | fleetops.docker_host.fleet_report_rows(query('inventory_hostnames', 'docker_hosts')) }}"
+'''
+
+RETURN = r'''
+_value:
+  description:
+    - One dict per host with the keys C(host), C(status) (C(ok), C(failed), C(failed or unreachable)), C(os),
+      C(kernel_before), C(kernel_after), C(docker), C(daemon_keys), C(daemon_action), C(sysctl), C(hello) and
+      C(failures) (a list of C({stage, msg})).
+  type: list
+  elements: dict
+'''
+
+from ansible.errors import AnsibleFilterError
+
+
+
+def _var(hostvars_of_host, name, default=None):
+    """A variable of one host, or DEFAULT when it is not set (hostvars raise KeyError for those)."""
+    try:
+        value = hostvars_of_host[name]
+    except (KeyError, TypeError):
+        return default
+    return default if value is None else value
+
+
+def _mapping(value):
+    return value if isinstance(value, dict) or hasattr(value, 'keys') else {}
+
+
+def _text(value):
+    return '' if value is None else str(value).strip()
+
+
+def sysctl_column(result):
+    """'ok', 'bad: <keys>' or 'not checked', from k8s_sysctl_result."""
+    if not result or 'ok' not in result:
+        return 'not checked'
+    if result.get('ok'):
+        return 'ok'
+    return 'bad: ' + ', '.join(str(key) for key in result.get('mismatches') or [])
+
+
+def engine_read(registered):
+    """The version the report's own `docker version` read printed, or '' when it failed or did not run."""
+    registered = _mapping(registered)
+    return _text(registered.get('stdout')) if registered.get('rc') == 0 else ''
+
+
+def report_row(host, hostvars_of_host):
+    """The report row of one host."""
+    facts = _mapping(_var(hostvars_of_host, 'ansible_facts', {}))
+    kernel = _mapping(_var(hostvars_of_host, 'kernel_ml_result', {}))
+    preflight = _mapping(_var(hostvars_of_host, 'fleetops_preflight', {}))
+    daemon = _mapping(_var(hostvars_of_host, 'docker_daemon_result', {}))
+    sysctl = _mapping(_var(hostvars_of_host, 'k8s_sysctl_result', {}))
+    failures = list(_var(hostvars_of_host, 'fleetops_failures', []) or [])
+    reached = bool(_var(hostvars_of_host, 'fleetops_reached_report', False))
+
+    release_before = _mapping(_mapping(preflight.get('preflight')).get('kernel')).get('release')
+    daemon_ran = bool(daemon) and daemon.get('installed', True)
+    hello = _mapping(daemon.get('hello'))
+    engine = _text(daemon.get('engine_version')) or engine_read(_var(hostvars_of_host, 'fleetops_report_engine', {}))
+    action = daemon.get('action')
+    os_name = ('%s %s' % (facts.get('distribution', '?'), facts.get('distribution_version', ''))).strip()
+
+    if failures:
+        status = 'failed'
+    elif reached:
+        status = 'ok'
+    else:
+        status = 'failed or unreachable'
+    return {
+        'host': host,
+        'status': status,
+        'os': os_name,
+        'kernel_before': _text(kernel.get('kernel_before')) or _text(release_before) or '?',
+        'kernel_after': _text(kernel.get('kernel_after')) or _text(facts.get('kernel')) or '?',
+        'docker': engine or '-',
+        'daemon_keys': (', '.join(daemon.get('changed_keys') or []) or 'none') if daemon_ran else '-',
+        'daemon_action': action if action in ('reload', 'restart') else '-',
+        'sysctl': sysctl_column(sysctl),
+        'hello': _text(hello.get('stdout')) or '-',
+        'failures': [{'stage': _text(f.get('stage')), 'msg': _text(f.get('msg'))} for f in failures],
+    }
+
+
+def fleet_report_rows(hostvars, hosts):
+    """One row per host of HOSTS (sorted by name), read from HOSTVARS."""
+    if isinstance(hosts, str) or not hasattr(hosts, '__iter__'):
+        raise AnsibleFilterError('fleet_report_rows: hosts must be a list of inventory host names, got %r' % (hosts,))
+    rows = []
+    for host in sorted(hosts):
+        try:
+            hostvars_of_host = hostvars[host]
+        except KeyError:
+            hostvars_of_host = {}
+        rows.append(report_row(host, hostvars_of_host))
+    return rows
+
+
+class FilterModule(object):
+    def filters(self):
+        return {'fleet_report_rows': fleet_report_rows}
