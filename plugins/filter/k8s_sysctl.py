@@ -119,7 +119,7 @@ def preflight_covers(preflight, modules, commands=COMMANDS):
     return all(name in report['modules'] for name in modules) and all(name in found for name in commands)
 
 
-def k8s_sysctl_plan(settings, modules=(), sysctl_file='', modules_file='', boot_dirs=BOOT_DIRS, preflight=None,
+def k8s_sysctl_plan(settings, modules=(), sysctl_file='', modules_file='', *, boot_dirs=BOOT_DIRS, preflight=None,
                     probe=None, install_tools=True):
     """What the role does on this host; see k8s_sysctl_plan.yml."""
     problems, values = input_problems(settings, modules, sysctl_file, modules_file, boot_dirs)
