@@ -111,7 +111,6 @@ def test_container_detection(tmp_path):
     assert container_info(str(tmp_path), detect_virt_container='podman', environ1='')['type'] == 'podman'
 
 
-
 # The cases Ansible's virtualization facts cover beyond /.dockerenv, PID 1's environment and
 # systemd-detect-virt: the k8s_sysctl role once fell back to those facts, it reads container_info alone now.
 @pytest.mark.parametrize('relative, text, kind', [
@@ -148,6 +147,7 @@ def test_not_a_container(tmp_path, files):
 def test_cgroup_container_kind_none():
     assert cgroup_container_kind(None) is None
     assert cgroup_container_kind('') is None
+
 
 def test_seccomp(tmp_path):
     write(tmp_path, 'proc/self/status', 'Name:\tpython\nSeccomp:\t2\nSeccomp_filters:\t1\n')
