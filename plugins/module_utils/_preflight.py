@@ -185,11 +185,44 @@ def container_info(root='/', detect_virt_container=None, environ1=None):
         if item.startswith('container=') and item[len('container='):]:
             evidence.append('PID 1 has %s' % item)
             kind = kind or item[len('container='):]
+    # What Ansible's virtualization facts also look at, for hosts without systemd-detect-virt or where PID 1's
+    # environment is not readable: systemd's own note, the old Docker marker, PID 1's cgroup, an OpenVZ guest.
+    systemd_container = (_read(root, 'run/systemd/container') or '').strip()
+    if systemd_container:
+        evidence.append('/run/systemd/container says %s' % systemd_container)
+        kind = kind or systemd_container
+    if os.path.exists(os.path.join(root, '.dockerinit')):
+        evidence.append('/.dockerinit exists')
+        kind = kind or 'docker'
+    cgroup_kind = cgroup_container_kind(_read(root, 'proc/1/cgroup'))
+    if cgroup_kind:
+        evidence.append('PID 1 runs in a %s cgroup (/proc/1/cgroup)' % cgroup_kind)
+        kind = kind or cgroup_kind
+    if os.path.isdir(os.path.join(root, 'proc/vz')) and not os.path.exists(os.path.join(root, 'proc/bc')) \
+            and not os.path.exists(os.path.join(root, 'proc/lve')):
+        evidence.append('/proc/vz exists without /proc/bc (OpenVZ guest)')
+        kind = kind or 'openvz'
     detected = (detect_virt_container or '').strip()
     if detected and detected != 'none':
         evidence.append('systemd-detect-virt -c says %s' % detected)
         kind = detected  # the most specific answer (e.g. podman, lxc, docker)
     return {'is_container': bool(evidence), 'type': kind, 'evidence': evidence}
+
+
+_CGROUP_CONTAINER = (
+    (re.compile(r'/docker(/|-[0-9a-f]+\.scope)'), 'docker'),
+    (re.compile(r'/lxc/|/machine\.slice/machine-lxc'), 'lxc'),
+    (re.compile(r'/system\.slice/containerd\.service'), 'containerd'),
+)
+
+
+def cgroup_container_kind(text):
+    """docker, lxc or containerd when a line of /proc/1/cgroup puts PID 1 in such a container's cgroup, else None."""
+    for line in (text or '').splitlines():
+        for pattern, kind in _CGROUP_CONTAINER:
+            if pattern.search(line):
+                return kind
+    return None
 
 
 def vm_info(root='/', detect_virt_vm=None):

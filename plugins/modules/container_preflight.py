@@ -125,7 +125,11 @@ preflight:
       type: str
       sample: builtin
     container:
-      description: C(is_container), C(type) (docker, podman, lxc, ...) and C(evidence) (sentences).
+      description:
+        - C(is_container), C(type) (docker, podman, lxc, ...) and C(evidence) (sentences).
+        - Evidence is C(/.dockerenv), C(/.dockerinit), C(/run/.containerenv), C(/run/systemd/container),
+          PID 1's C(container=) variable, a container cgroup of PID 1 (docker, lxc, containerd), an OpenVZ
+          guest's C(/proc/vz), or C(systemd-detect-virt -c).
       type: dict
       sample: {"is_container": true, "type": "docker", "evidence": ["/.dockerenv exists"]}
     virtualization:

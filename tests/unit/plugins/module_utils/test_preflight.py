@@ -8,6 +8,7 @@ import pytest
 from ansible_collections.fleetops.docker_host.plugins.module_utils._preflight import (
     PreflightError,
     build_report,
+    cgroup_container_kind,
     cgroup_info,
     container_info,
     kernel_at_least,
@@ -108,6 +109,44 @@ def test_container_detection(tmp_path):
     info = container_info(str(tmp_path), detect_virt_container='none', environ1='PATH=/bin\0container=docker\0')
     assert info['is_container'] and info['type'] == 'docker' and len(info['evidence']) == 2
     assert container_info(str(tmp_path), detect_virt_container='podman', environ1='')['type'] == 'podman'
+
+
+# The cases Ansible's virtualization facts cover beyond /.dockerenv, PID 1's environment and
+# systemd-detect-virt: the k8s_sysctl role once fell back to those facts, it reads container_info alone now.
+@pytest.mark.parametrize('relative, text, kind', [
+    ('run/systemd/container', 'systemd-nspawn\n', 'systemd-nspawn'),
+    ('run/systemd/container', 'lxc\n', 'lxc'),
+    ('.dockerinit', '', 'docker'),
+    ('proc/1/cgroup', '12:pids:/docker/0123abcd\n0::/\n', 'docker'),
+    ('proc/1/cgroup', '0::/system.slice/docker-0123abcdef.scope\n', 'docker'),
+    ('proc/1/cgroup', '1:name=systemd:/lxc/web01\n', 'lxc'),
+    ('proc/1/cgroup', '0::/machine.slice/machine-lxc\\x2dweb01.scope\n', 'lxc'),
+    ('proc/1/cgroup', '0::/system.slice/containerd.service/kubepods/abc\n', 'containerd'),
+    ('proc/vz/veinfo', '', 'openvz'),
+])
+def test_container_detection_beyond_dockerenv(tmp_path, relative, text, kind):
+    write(tmp_path, relative, text)
+    info = container_info(str(tmp_path), environ1='')
+    assert info['is_container'] and info['type'] == kind and len(info['evidence']) == 1, info
+
+
+@pytest.mark.parametrize('files', [
+    {'proc/1/cgroup': '0::/init.scope\n'},  # a host's PID 1
+    {'proc/1/cgroup': '12:pids:/\n11:memory:/user.slice\n'},
+    {'proc/vz/veinfo': '', 'proc/bc/0/resources': ''},  # the OpenVZ host itself
+    {'proc/vz/veinfo': '', 'proc/lve/list': ''},  # CloudLinux LVE, not OpenVZ
+    {'run/systemd/container': ''},
+])
+def test_not_a_container(tmp_path, files):
+    for relative, text in files.items():
+        write(tmp_path, relative, text)
+    info = container_info(str(tmp_path), environ1='')
+    assert not info['is_container'] and info['type'] is None and info['evidence'] == [], info
+
+
+def test_cgroup_container_kind_none():
+    assert cgroup_container_kind(None) is None
+    assert cgroup_container_kind('') is None
 
 
 def test_seccomp(tmp_path):
