@@ -156,7 +156,7 @@ hello:
            "image_missing": false, "loaded": false}
 journal:
   description:
-    - With O(journal_since), dockerd's journal since then: C(since), C(lines) (logrus timestamps removed),
+    - With O(journal_since), dockerd's journal since then. C(since), C(lines) (logrus timestamps removed),
       C(fatal) (C(failed to start daemon), C(unable to configure the Docker daemon), C(level=fatal)),
       C(errors) (C(level=error)) and C(reason), one line (the last two fatal lines, else the last two errors,
       else the last three lines). V({}) without O(journal_since).
