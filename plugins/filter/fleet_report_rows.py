@@ -17,7 +17,7 @@ description:
     the roles and stages document as their results, C(kernel_ml_result), C(k8s_sysctl_result),
     C(docker_daemon_result), and the site-level C(fleetops_preflight) and C(fleetops_failures), plus the facts
     C(distribution), C(distribution_version) and C(kernel), and the report's own reads
-    C(fleetops_report_engine) (its C(docker version) where the daemon stage did not run) and
+    C(fleetops_report_engine) (its C(docker_engine_info) look where the daemon stage did not run) and
     C(fleetops_reached_report).
   - A host that did not take a stage shows C(-) (or C(not checked)) in that stage's columns.
 options:
@@ -79,9 +79,8 @@ def sysctl_column(result):
 
 
 def engine_read(registered):
-    """The version the report's own `docker version` read printed, or '' when it failed or did not run."""
-    registered = _mapping(registered)
-    return _text(registered.get('stdout')) if registered.get('rc') == 0 else ''
+    """The version the report's own docker_engine_info look found, or '' when it found no engine or did not run."""
+    return _text(_mapping(registered).get('engine_version'))
 
 
 def report_row(host, hostvars_of_host):

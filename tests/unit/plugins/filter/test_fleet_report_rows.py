@@ -45,10 +45,10 @@ def test_nothing_changed_and_the_report_read_the_engine():
     host = dict(CONVERGED, docker_daemon_result=dict(CONVERGED['docker_daemon_result'], changed_keys=[], action='none'))
     (row,) = fleet_report_rows({'h1': host}, ['h1'])
     assert (row['daemon_keys'], row['daemon_action']) == ('none', '-')
-    host = {'ansible_facts': FACTS, 'fleetops_report_engine': {'rc': 0, 'stdout': '26.1.5'}, 'fleetops_reached_report': True}
+    host = {'ansible_facts': FACTS, 'fleetops_report_engine': {'installed': True, 'engine_version': '26.1.5'}, 'fleetops_reached_report': True}
     (row,) = fleet_report_rows({'h1': host}, ['h1'])
     assert row['docker'] == '26.1.5'
-    host['fleetops_report_engine'] = {'rc': 1, 'stdout': '', 'stderr': 'Cannot connect'}
+    host['fleetops_report_engine'] = {'installed': False, 'engine_version': ''}
     (row,) = fleet_report_rows({'h1': host}, ['h1'])
     assert row['docker'] == '-'
 
