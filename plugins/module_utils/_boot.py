@@ -285,10 +285,9 @@ def resolve(items, selector):
     """(entry, path) a GRUB `default` selects: '' or a number (index), an id or a title, each level of a
     submenu joined by '>'. Like GRUB, a selector that names nothing bootable falls back to the first entry.
     path is the list of (index, item) walked; entry None when the menu is empty."""
-    parts = [part for part in (selector or '').split('>')]
+    parts = [part.strip() or '0' for part in (selector or '').split('>')]
     level, path = items, []
     for part in parts:
-        part = part.strip() or '0'
         found = None
         for index, item in enumerate(level):
             if _matches(item, part, index):
@@ -446,10 +445,8 @@ def source_has_suite(name, text, suite):
             if enabled and 'deb' in stanza.get('types', '').split() and suite in stanza.get('suites', '').split():
                 return True
         return False
-    for line in (text or '').splitlines():
-        line = line.split('#', 1)[0]
-        line = re.sub(r'\[[^\]]*\]', ' ', line)
-        words = line.split()
+    for raw in (text or '').splitlines():
+        words = re.sub(r'\[[^\]]*\]', ' ', raw.split('#', 1)[0]).split()
         if len(words) >= 3 and words[0] == 'deb' and words[2] == suite:
             return True
     return False

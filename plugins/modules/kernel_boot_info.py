@@ -147,7 +147,9 @@ boot:
       type: str
       sample: grub-set-default
     commands:
-      description: Paths of C(grubby), C(grub-set-default) (or C(grub2-set-default)), C(grub-editenv) (or C(grub2-editenv)) and C(update-grub), null when absent.
+      description:
+        - Paths of C(grubby), C(grub-set-default) (or C(grub2-set-default)), C(grub-editenv) (or C(grub2-editenv))
+          and C(update-grub), null when absent.
       type: dict
       sample: {"grubby": null, "set_default": "/usr/sbin/grub-set-default", "editenv": "/usr/bin/grub-editenv", "update_grub": "/usr/sbin/update-grub"}
     default_kernel:
@@ -257,7 +259,7 @@ def _read(path):
     try:
         with open(path, 'rb') as handle:
             return handle.read().decode('utf-8', 'replace')
-    except (IOError, OSError):
+    except OSError:
         return None
 
 

@@ -289,9 +289,9 @@ def test_entry_to_save_without_submenu():
     assert entry_to_save(parse_grub_cfg(cfg)['items'], NEW) == 'gnulinux-%s-advanced-x' % NEW
 
 
-def _decide(cfg, env, running, wanted, installed=(OLD, NEW), grubby=None):
+def _decide(cfg, env, running, wanted, installed=(OLD, NEW)):
     grub = grub_state(cfg, env)
-    return decide(running, wanted, boot_summary(grub, grubby), grub, list(installed))
+    return decide(running, wanted, boot_summary(grub, None), grub, list(installed))
 
 
 def test_decide_fresh_install_default_zero():
