@@ -118,7 +118,7 @@ def follow_apt(name, query, max_depth=4):
     result = {'name': name, 'manager': 'apt', 'installed': first['installed'], 'version': first['version'],
               'chain': [name], 'kernel': ''}
     current, info = name, first
-    for _ in range(max_depth):
+    for _level in range(max_depth):
         kernel = versioned_image(current)
         if kernel:
             result['kernel'] = kernel if info['installed'] else ''

@@ -288,8 +288,8 @@ def look_package(module, name):
 
 
 def look_apt(suite):
-    files = ['/etc/apt/sources.list'] + sorted(glob.glob('/etc/apt/sources.list.d/*.list')
-                                                + glob.glob('/etc/apt/sources.list.d/*.sources'))
+    listed = glob.glob('/etc/apt/sources.list.d/*.list') + glob.glob('/etc/apt/sources.list.d/*.sources')
+    files = ['/etc/apt/sources.list'] + sorted(listed)
     found = [path for path in files if source_has_suite(path, _read(path) or '', suite)]
     return {'suite': suite, 'sources': found}
 

@@ -77,10 +77,10 @@ OLD, NEW = '6.1.0-50-amd64', '6.12.48+deb12-amd64'
 ENTRY = 'gnulinux-advanced-x>gnulinux-%s-advanced-x' % NEW
 
 
-def look(running=OLD, wanted=NEW, default_ok=True, image_present=True, clear_next=False, chain=None):
+def look(running=OLD, wanted=NEW, *, default_ok=True, image_present=True, clear_next=False):
     return {
         'kernel': {'running': running, 'installed': [OLD, NEW]},
-        'package': {'name': 'linux-image-amd64', 'chain': chain or ['linux-image-amd64', 'linux-image-' + NEW], 'kernel': wanted},
+        'package': {'name': 'linux-image-amd64', 'chain': ['linux-image-amd64', 'linux-image-' + NEW], 'kernel': wanted},
         'boot': {'manager': 'grub-set-default', 'default_image': '/boot/vmlinuz-' + (NEW if default_ok else OLD)},
         'decision': {'wanted': wanted, 'image_present': image_present and bool(wanted), 'default_ok': default_ok and bool(wanted),
                      'boot_entry': ENTRY if wanted else '', 'clear_next_entry': clear_next,
