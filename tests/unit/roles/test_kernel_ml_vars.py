@@ -111,3 +111,9 @@ def test_defaults_match_the_argument_spec():
 def test_debian_architectures(role_vars):
     assert role_vars["kernel_ml_debian_arch"]["x86_64"] == "amd64"
     assert role_vars["kernel_ml_debian_arch"]["aarch64"] == "arm64"
+
+
+@pytest.mark.parametrize("name", ["v1", "v2"])
+def test_installed_key_is_the_downloaded_file(role_vars, name):
+    key = role_vars["kernel_ml_elrepo_keys"][name]
+    assert key["installed"] == "file:///etc/pki/rpm-gpg/" + key["file"]

@@ -1,0 +1,368 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: fleetops.docker_host contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# ruff: noqa: E402 - imports follow DOCUMENTATION/EXAMPLES/RETURN, as Ansible modules do
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type  # noqa: UP001 - ansible-test sanity expects it
+
+DOCUMENTATION = r'''
+---
+module: kernel_boot_info
+short_description: Report the running and installed kernels, the kernel a package brings, and what the boot loader boots next
+version_added: 0.2.0
+description:
+  - One read-only look at a host's kernels for an upgrade or an audit. Reports the running kernel
+    (C(uname -r)), the kernels with an image in C(/boot), the kernel O(package) leads to, the boot loader's
+    default and next entry, whether the host is a container, and what a role must do to boot O(kernel).
+  - apt family, O(package) is followed through its C(Depends) to a versioned C(linux-image-<release>)
+    package, over two levels where needed (Ubuntu HWE, C(linux-generic-hwe-24.04) ->
+    C(linux-image-generic-hwe-24.04) -> C(linux-image-6.8.0-50-generic)). rpm family, the newest installed
+    C(VERSION-RELEASE.ARCH) of O(package) (rpm's version comparison), which is the C(uname -r) of
+    C(kernel), C(kernel-ml) and C(kernel-lt).
+  - GRUB, C(grub.cfg) (C(/boot/grub) or C(/boot/grub2)) gives the menu entries with their ids and kernels, the
+    submenus and the C(set default) value; C(grubenv) gives C(saved_entry) and C(next_entry); with C(blscfg)
+    the entries of C(/boot/loader/entries) are read too. Where C(grubby) exists, C(grubby --default-kernel)
+    is the default.
+  - Container detection is the collection's one, shared with M(fleetops.docker_host.container_preflight).
+  - Changes nothing on the host.
+author:
+  - fleetops.docker_host developers (@fleetops)
+options:
+  package:
+    description:
+      - The kernel package (apt, a metapackage such as C(linux-image-amd64)) or package name (rpm, such as
+        C(kernel-ml)) whose kernel to report in RV(package). Without it RV(package) is empty.
+    type: str
+  kernel:
+    description:
+      - The kernel release RV(decision) is computed for. Default, the kernel O(package) leads to.
+    type: str
+  apt_suite:
+    description:
+      - An apt suite (such as C(bookworm-backports)) to look for in C(/etc/apt/sources.list) and
+        C(/etc/apt/sources.list.d); the files that enable it are returned in RV(apt.sources).
+    type: str
+attributes:
+  check_mode:
+    description: Read-only, so it runs the same in check mode.
+    support: full
+  diff_mode:
+    description: Nothing changes, so there is no diff.
+    support: none
+  platform:
+    description: Linux hosts with GRUB 2 (Debian, Ubuntu, the EL family).
+    support: full
+    platforms: posix
+'''
+
+EXAMPLES = r'''
+- name: Audit what each host runs and boots next
+  fleetops.docker_host.kernel_boot_info:
+  register: boot
+
+- name: Follow Debian's backports kernel metapackage and decide for the kernel it brings
+  fleetops.docker_host.kernel_boot_info:
+    package: linux-image-amd64
+    apt_suite: bookworm-backports
+  register: boot
+
+- name: Show hosts that would not boot the kernel the package installed
+  ansible.builtin.debug:
+    msg: "{{ boot.decision.wanted }} is installed, the default entry boots {{ boot.boot.default_kernel }}"
+  when: not boot.decision.default_ok
+'''
+
+RETURN = r'''
+kernel:
+  description: The running kernel and the kernels installed in C(/boot).
+  returned: always
+  type: dict
+  contains:
+    running:
+      description: C(uname -r).
+      type: str
+      sample: 6.1.0-18-amd64
+    installed:
+      description: Kernel releases with a C(/boot/vmlinuz-<release>) image, oldest first (rescue images left out).
+      type: list
+      elements: str
+      sample: ["6.1.0-18-amd64", "6.12.9+bpo-amd64"]
+package:
+  description: What O(package) is and the kernel it leads to; empty without O(package).
+  returned: always
+  type: dict
+  contains:
+    name:
+      description: O(package).
+      type: str
+      sample: linux-image-amd64
+    manager:
+      description: V(apt) or V(rpm) (whichever of C(dpkg-query) and C(rpm) the host has, dpkg first), null with neither.
+      type: str
+      sample: apt
+    installed:
+      description: Whether the package is installed.
+      type: bool
+      sample: true
+    version:
+      description: The installed package version (apt), or the newest installed VERSION-RELEASE.ARCH (rpm); null when not installed.
+      type: str
+      sample: 6.12.9-1~bpo12+1
+    chain:
+      description: The packages followed, from O(package) to the versioned image package (apt).
+      type: list
+      elements: str
+      sample: ["linux-image-amd64", "linux-image-6.12.9+bpo-amd64"]
+    kernel:
+      description: The kernel release (C(uname -r) form) the package leads to, V('') when unknown or not installed.
+      type: str
+      sample: 6.12.9+bpo-amd64
+apt:
+  description: Where O(apt_suite) is enabled; empty without O(apt_suite).
+  returned: always
+  type: dict
+  contains:
+    suite:
+      description: O(apt_suite).
+      type: str
+      sample: bookworm-backports
+    sources:
+      description: The source files with an enabled C(deb) entry for the suite.
+      type: list
+      elements: str
+      sample: ["/etc/apt/sources.list.d/debian-backports.sources"]
+boot:
+  description: The boot loader and what it boots.
+  returned: always
+  type: dict
+  contains:
+    loader:
+      description: V(grub) when a C(grub.cfg) or C(grubby) is found, V(unknown) otherwise.
+      type: str
+      sample: grub
+    manager:
+      description: How the default entry is set, V(grubby) (where C(grubby) exists), V(grub-set-default), or null.
+      type: str
+      sample: grub-set-default
+    commands:
+      description:
+        - Paths of C(grubby), C(grub-set-default) (or C(grub2-set-default)), C(grub-editenv) (or C(grub2-editenv))
+          and C(update-grub), null when absent.
+      type: dict
+      sample: {"grubby": null, "set_default": "/usr/sbin/grub-set-default", "editenv": "/usr/bin/grub-editenv", "update_grub": "/usr/sbin/update-grub"}
+    default_kernel:
+      description: The kernel release the default entry boots (without a one-time C(next_entry)), V('') when unknown.
+      type: str
+      sample: 6.12.9+bpo-amd64
+    next_kernel:
+      description: The kernel release the next boot selects (C(next_entry) when GRUB honours it).
+      type: str
+      sample: 6.12.9+bpo-amd64
+    default_image:
+      description: C(/boot/vmlinuz-<release>) of the default entry, V('') when unknown.
+      type: str
+      sample: /boot/vmlinuz-6.12.9+bpo-amd64
+    grubby_default:
+      description: C(grubby --default-kernel), null without grubby.
+      type: str
+      sample: /boot/vmlinuz-6.17.9-1.el9.elrepo.x86_64
+    grub:
+      description:
+        - GRUB's files, null without C(grub.cfg). C(cfg_default) is grub.cfg's C(set default) value other than
+          C(${next_entry}); C(saved_entry) and C(next_entry) come from C(grubenv); C(honors_next_entry) whether
+          grub.cfg uses C(next_entry); C(blscfg) whether it loads BLS entries.
+        - C(entries) lists every menu entry with C(path) (the selector grub-set-default takes,
+          C(submenu-id>entry-id)), C(id), C(title), C(kernel), C(linux), C(recovery), C(in_submenu);
+          C(submenus) their C(id) and C(title).
+        - C(default) and C(next) are the entries selected, each with C(selector), C(path), C(title), C(kernel) and C(image).
+      type: dict
+      sample:
+        cfg_path: /boot/grub/grub.cfg
+        env_path: /boot/grub/grubenv
+        cfg_default: "0"
+        saved_entry: ""
+        next_entry: ""
+        honors_next_entry: true
+        blscfg: false
+        submenus: [{"id": "gnulinux-advanced-0f3c", "title": "Advanced options for Debian GNU/Linux"}]
+        entries: [{"path": "gnulinux-simple-0f3c", "id": "gnulinux-simple-0f3c", "title": "Debian GNU/Linux",
+                   "kernel": "6.12.9+bpo-amd64", "linux": "/boot/vmlinuz-6.12.9+bpo-amd64", "recovery": false,
+                   "in_submenu": false}]
+        default: {"selector": "0", "path": "gnulinux-simple-0f3c", "title": "Debian GNU/Linux",
+                  "kernel": "6.12.9+bpo-amd64", "image": "/boot/vmlinuz-6.12.9+bpo-amd64"}
+        next: {"selector": "0", "path": "gnulinux-simple-0f3c", "title": "Debian GNU/Linux",
+               "kernel": "6.12.9+bpo-amd64", "image": "/boot/vmlinuz-6.12.9+bpo-amd64"}
+container:
+  description: C(is_container), C(type) and C(evidence), as M(fleetops.docker_host.container_preflight) reports them.
+  returned: always
+  type: dict
+  sample: {"is_container": false, "type": null, "evidence": []}
+decision:
+  description: What booting O(kernel) (or the kernel O(package) leads to) takes.
+  returned: always
+  type: dict
+  contains:
+    wanted:
+      description: The kernel release decided for, V('') when unknown (then every other field is false or empty).
+      type: str
+      sample: 6.12.9+bpo-amd64
+    image_present:
+      description: Whether C(/boot/vmlinuz-<wanted>) exists.
+      type: bool
+      sample: true
+    default_ok:
+      description: Whether the default entry boots the wanted kernel and no one-time C(next_entry) boots another.
+      type: bool
+      sample: true
+    boot_entry:
+      description:
+        - What to make the default, a C(grub-set-default) selector (C(submenu-id>entry-id), a kernel-specific
+          entry, never a recovery one) or grubby's C(/boot/vmlinuz-<wanted>); V('') when no entry boots it.
+      type: str
+      sample: gnulinux-advanced-0f3c>gnulinux-6.12.9+bpo-amd64-advanced-0f3c
+    clear_next_entry:
+      description: Whether C(grubenv) holds a C(next_entry) that would boot another kernel.
+      type: bool
+      sample: false
+    reboot_needed:
+      description: Whether the running kernel is not the wanted one.
+      type: bool
+      sample: true
+'''
+
+import glob
+import os
+import platform
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.fleetops.docker_host.plugins.module_utils._boot import (
+    boot_summary,
+    decide,
+    follow_apt,
+    grub_state,
+    installed_kernels,
+    parse_dpkg_query,
+    rpm_package,
+    source_has_suite,
+)
+from ansible_collections.fleetops.docker_host.plugins.module_utils._preflight import container_info
+
+C_ENV = {'LANG': 'C', 'LC_ALL': 'C'}
+SBIN = ['/sbin', '/usr/sbin']
+GRUB_DIRS = ('/boot/grub', '/boot/grub2')
+
+
+def _read(path):
+    try:
+        with open(path, 'rb') as handle:
+            return handle.read().decode('utf-8', 'replace')
+    except OSError:
+        return None
+
+
+def _bin(module, *names):
+    for name in names:
+        path = module.get_bin_path(name, opt_dirs=SBIN)
+        if path:
+            return path
+    return None
+
+
+def look_package(module, name):
+    dpkg = _bin(module, 'dpkg-query')
+    if dpkg:
+        def query(package):
+            rc, out, err = module.run_command(
+                [dpkg, '-W', '-f=${Status}\t${Version}\t${Depends}\n', package], environ_update=C_ENV)
+            return parse_dpkg_query(out) if rc == 0 else None
+        return follow_apt(name, query)
+    rpm = _bin(module, 'rpm')
+    if rpm:
+        rc, out, err = module.run_command(
+            [rpm, '-q', '--qf', '%{EPOCH}\t%{VERSION}\t%{RELEASE}\t%{ARCH}\n', name], environ_update=C_ENV)
+        return rpm_package(name, out)
+    return {'name': name, 'manager': None, 'installed': False, 'version': None, 'chain': [name], 'kernel': ''}
+
+
+def look_apt(suite):
+    listed = glob.glob('/etc/apt/sources.list.d/*.list') + glob.glob('/etc/apt/sources.list.d/*.sources')
+    files = ['/etc/apt/sources.list'] + sorted(listed)
+    found = [path for path in files if source_has_suite(path, _read(path) or '', suite)]
+    return {'suite': suite, 'sources': found}
+
+
+def look_boot(module):
+    commands = {
+        'grubby': _bin(module, 'grubby'),
+        'set_default': _bin(module, 'grub-set-default', 'grub2-set-default'),
+        'editenv': _bin(module, 'grub-editenv', 'grub2-editenv'),
+        'update_grub': _bin(module, 'update-grub'),
+    }
+    grub = None
+    for directory in GRUB_DIRS:
+        cfg_path = os.path.join(directory, 'grub.cfg')
+        cfg = _read(cfg_path)
+        if cfg is None:
+            continue
+        env_path = os.path.join(directory, 'grubenv')
+        bls = dict((os.path.basename(p), _read(p) or '') for p in glob.glob('/boot/loader/entries/*.conf'))
+        grub = grub_state(cfg, _read(env_path) or '', bls)
+        grub['cfg_path'], grub['env_path'] = cfg_path, env_path
+        break
+    grubby_default = None
+    if commands['grubby']:
+        rc, out, err = module.run_command([commands['grubby'], '--default-kernel'], environ_update=C_ENV)
+        grubby_default = out.strip() if rc == 0 else ''
+    summary = boot_summary(grub, grubby_default)
+    boot = {'loader': 'grub' if grub is not None or commands['grubby'] else 'unknown', 'commands': commands,
+            'grubby_default': grubby_default, 'grub': grub}
+    boot.update(summary)
+    return boot
+
+
+def detect_virt_container(module):
+    tool = module.get_bin_path('systemd-detect-virt')
+    if not tool:
+        return None
+    rc, out, err = module.run_command([tool, '-c'], environ_update=C_ENV)
+    return out.strip() or None
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            package=dict(type='str'),
+            kernel=dict(type='str'),
+            apt_suite=dict(type='str'),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    running = platform.release()
+    try:
+        boot_files = os.listdir('/boot')
+    except OSError:
+        boot_files = []
+    installed = installed_kernels(boot_files)
+    package = look_package(module, params['package']) if params['package'] else {}
+    boot = look_boot(module)
+    wanted = params['kernel'] if params['kernel'] is not None else package.get('kernel', '')
+    decision = decide(running, wanted, boot, boot['grub'], installed)
+    if boot['grub'] is not None:
+        boot['grub'].pop('_items', None)
+    module.exit_json(
+        changed=False,
+        kernel={'running': running, 'installed': installed},
+        package=package,
+        apt=look_apt(params['apt_suite']) if params['apt_suite'] else {},
+        boot=boot,
+        container=container_info(detect_virt_container=detect_virt_container(module)),
+        decision=decision,
+    )
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,46 @@
+# -*- coding: utf-8 -*-
+"""Module-level tests for plugins/modules/kernel_boot_info.py (reads this machine, changes nothing)."""
+
+import json
+import platform
+
+import pytest
+
+from ansible_collections.fleetops.docker_host.plugins.modules import kernel_boot_info
+
+try:
+    from ansible.module_utils.testing import patch_module_args
+except ImportError:  # pragma: no cover - older ansible-core
+    patch_module_args = None
+
+pytestmark = pytest.mark.skipif(patch_module_args is None, reason='needs ansible.module_utils.testing (ansible-core 2.19+)')
+
+
+def run_module(capsys, args):
+    with patch_module_args(args), pytest.raises(SystemExit):
+        kernel_boot_info.main()
+    return json.loads(capsys.readouterr().out)
+
+
+def test_audit_without_options(capsys):
+    result = run_module(capsys, {'_ansible_check_mode': True})
+    assert result['changed'] is False
+    assert result['kernel']['running'] == platform.release()
+    assert isinstance(result['kernel']['installed'], list)
+    assert result['package'] == {} and result['apt'] == {}
+    assert set(result['boot']) >= {'loader', 'manager', 'commands', 'default_kernel', 'next_kernel', 'default_image',
+                                   'grubby_default', 'grub'}
+    assert set(result['container']) == {'is_container', 'type', 'evidence'}
+    assert result['decision']['wanted'] == '' and result['decision']['reboot_needed'] is False
+
+
+def test_unknown_package_leads_nowhere(capsys):
+    result = run_module(capsys, {'package': 'fleetops-no-such-kernel', 'apt_suite': 'fleetops-none'})
+    assert result['package']['installed'] is False and result['package']['kernel'] == ''
+    assert result['apt'] == {'suite': 'fleetops-none', 'sources': []}
+
+
+def test_decision_for_an_explicit_kernel(capsys):
+    result = run_module(capsys, {'kernel': platform.release()})
+    assert result['decision']['wanted'] == platform.release()
+    assert result['decision']['reboot_needed'] is False
