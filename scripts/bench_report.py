@@ -94,7 +94,8 @@ def main():
         ],
     )
     print("\nCPU-seconds per host (medians; controller = ansible-playbook tree + ssh masters, hosts = the hosts' cgroups,")
-    print("engine = dockerd + containerd + the hosts' shims and docker-proxy on this machine):")
+    print("engine = dockerd + containerd + the hosts' shims and docker-proxy on this machine; dockerd and containerd also")
+    print("serve any other client of this engine, so on a shared machine that column holds their work too):")
     table(
         [
             "N",
