@@ -1,71 +1,83 @@
 #!/usr/bin/env bash
-# Fleet-scale benchmark (not a timed test): for N local hosts, run site.yml twice and compare, in the same
-# run, the first converge, the no-change rerun and the floor (facts + ping on the same hosts).
+# Fleet-scale benchmark (not a timed test): for N local hosts, run site.yml and compare, in the same run, the
+# first converge, the no-change rerun and the floor (facts + ping on the same hosts), over each transport.
 #   scripts/bench.sh [N...]     (default: 1 5 10)
-# Prints one row per N and the ratios the project targets: rerun(N=1) <= 3x floor(N=1),
-# rerun(N=5) <= 1.6x rerun(N=1), and a rerun that changes nothing.
-# The floor and the rerun are taken FLEETOPS_BENCH_REPEAT times (default 3), interleaved, and the median is
-# kept: a shared machine is noisy, and both sides of a ratio see the same noise. Every rerun must report
-# changed=0. Runs use Ansible's default callbacks: the checkout's ansible.cfg adds profile_tasks for
-# development, which costs a few milliseconds a task that a user's run does not pay.
+#   FLEETOPS_BENCH_TRANSPORTS="docker ssh"   (default both) how the controller reaches the hosts:
+#     docker: community.docker.docker (docker exec); ssh: sshd in each host, reached on a loopback port
+#     (127.0.0.1:<port> published by Docker, never a bridge address), ControlMaster/ControlPersist, pipelining.
+#   FLEETOPS_BENCH_REPEAT=3     floor and rerun runs per N and transport (interleaved; medians kept)
+#   FLEETOPS_BENCH_IDLE=10      seconds of idle hosts measured per N (their own services' CPU); 0 skips
+# The same N hosts serve every transport: they converge once (over the first transport), then for each repeat
+# and transport a floor and a rerun, so both sides of every ratio see the same noise of a shared machine.
+# Prints, per N and transport, the wall times with rerun/floor (target <= 3.0 at every N, rerun changed=0)
+# and the CPU-seconds per host of the rerun and the floor: the controller (ansible-playbook's process tree and
+# its ssh masters), the hosts' own cgroups, and this machine's Docker engine (scripts/bench_run.py says how
+# each is measured). Exit status 1 when a rerun reports a change. Runs use Ansible's default callbacks: the
+# checkout's ansible.cfg adds profile_tasks for development, which costs a few milliseconds a task that a
+# user's run does not pay. Logs, inventories and the per-run records (runs.tsv) are under .cache/bench.
 set -euo pipefail
 # shellcheck source=/dev/null
 source "$(dirname "${BASH_SOURCE[0]}")/fleet.sh"
 sizes=("$@"); [ "${#sizes[@]}" -gt 0 ] || sizes=(1 5 10)
+read -r -a transports <<<"${FLEETOPS_BENCH_TRANSPORTS:-docker ssh}"
+for t in "${transports[@]}"; do
+  case "$t" in docker|ssh) ;; *) echo "FLEETOPS_BENCH_TRANSPORTS: docker and/or ssh, not '$t'" >&2; exit 2 ;; esac
+done
+[ "${#transports[@]}" -gt 0 ] || { echo "FLEETOPS_BENCH_TRANSPORTS is empty" >&2; exit 2; }
+for n in "${sizes[@]}"; do
+  [[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "usage: $0 [N...] (host counts, e.g. 1 5 10)" >&2; exit 2; }
+done
+repeat="${FLEETOPS_BENCH_REPEAT:-3}"
+idle="${FLEETOPS_BENCH_IDLE:-10}"
 prefix=fleetops-bench
 out="$CACHE/bench"; mkdir -p "$out"
+control_dir="$out/ssh/cp"
+if [[ " ${transports[*]} " == *" ssh "* ]]; then
+  export FLEETOPS_FLEET_SSH_KEY="$out/ssh/id_ed25519" FLEETOPS_FLEET_SSH_CONTROL_DIR="$control_dir"
+  mkdir -p "$control_dir"
+fi
 bootstrap_all
 use_venv
 export ANSIBLE_FORCE_COLOR=0
-repeat="${FLEETOPS_BENCH_REPEAT:-3}"
 grep -v '^callbacks_enabled' "$ROOT/ansible.cfg" >"$out/ansible.cfg"
 export ANSIBLE_CONFIG="$out/ansible.cfg"
 trap 'fleet_down "$prefix"' EXIT
 
-timed_run() {  # label inventory playbook -> "seconds changed tasks_per_host"; log in $out/<label>.log
-  local label="$1" inv="$2" playbook="$3" t0 t1
-  t0=$(date +%s.%N)
-  ansible-playbook -i "$inv" "$playbook" -e "fleetops_report_path=$out/report" >"$out/$label.log" 2>&1 \
-    || { echo "run $label failed; see $out/$label.log" >&2; tail -30 "$out/$label.log" >&2; return 1; }
-  t1=$(date +%s.%N)
-  awk -v t0="$t0" -v t1="$t1" '
-    /^PLAY RECAP/ {recap=1; next}
-    recap && / : ok=/ && $1 != "localhost" {
-      for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "ok") ok += kv[2]; if (kv[1] == "changed") ch += kv[2] }
-      hosts++ }
-    END { printf "%.1f %d %.0f\n", t1 - t0, ch, (hosts ? ok / hosts : 0) }' "$out/$label.log"
+runs="$out/runs.tsv"; : >"$runs"
+measured_run() {  # n transport kind repeat playbook: one run, its record appended to $runs
+  local n="$1" transport="$2" kind="$3" r="$4" playbook="$5" line members=()
+  mapfile -t members < <(fleet_members "$prefix")
+  line=$(python "$ROOT/scripts/bench_run.py" --log "$out/$kind-$n-$transport-$r.log" --control-dir "$control_dir" \
+    "${members[@]/#/--container=}" -- \
+    ansible-playbook -i "$out/inventory-$n-$transport.yml" "$playbook" -e "fleetops_report_path=$out/report")
+  printf '%s\t%s\t%s\t%s\t%s\n' "$n" "$transport" "$kind" "$r" "$line" >>"$runs"
+  read -r wall changed _ ctl hosts engine <<<"$line"
+  echo "    $kind over $transport: ${wall} s, changed=$changed, CPU-s controller $ctl, hosts $hosts, engine $engine (N=$n)" >&2
 }
 
-median() { printf '%s\n' "$@" | sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
-
-results="$out/results.tsv"; : >"$results"
 for n in "${sizes[@]}"; do
   say "N=$n: starting $n hosts"
   fleet_down "$prefix"
   mapfile -t distros < <(for _ in $(seq 1 "$n"); do echo debian12; done)
   fleet_up "$prefix" "${distros[@]}"
-  fleet_inventory "$prefix" "$out/inventory-$n.yml"
-  say "N=$n: first converge"; read -r first first_changed _ < <(timed_run "first-$n" "$out/inventory-$n.yml" "$ROOT/playbooks/site.yml")
-  floors=(); reruns=(); rerun_changed=0
+  for t in "${transports[@]}"; do fleet_inventory "$prefix" "$out/inventory-$n-$t.yml" "$t"; done
+  say "N=$n: first converge over ${transports[0]}"
+  measured_run "$n" "${transports[0]}" first 1 "$ROOT/playbooks/site.yml"
+  if [ "$idle" != 0 ]; then
+    say "N=$n: hosts idle for $idle s"
+    mapfile -t members < <(fleet_members "$prefix")
+    per_s=$(python "$ROOT/scripts/bench_run.py" --idle "$idle" "${members[@]/#/--container=}")
+    printf '%s\t-\tidle\t1\t%s\t0\t0\t0\t0\t0\n' "$n" "$per_s" >>"$runs"
+  fi
   for r in $(seq 1 "$repeat"); do
-    say "N=$n: floor ($r/$repeat)"; read -r f _ _ < <(timed_run "floor-$n-$r" "$out/inventory-$n.yml" "$ROOT/scripts/bench-floor.yml")
-    say "N=$n: rerun ($r/$repeat)"; read -r t c tasks < <(timed_run "rerun-$n-$r" "$out/inventory-$n.yml" "$ROOT/playbooks/site.yml")
-    floors+=("$f"); reruns+=("$t"); rerun_changed=$((rerun_changed + c))
+    for t in "${transports[@]}"; do
+      say "N=$n: floor and rerun over $t ($r/$repeat)"
+      measured_run "$n" "$t" floor "$r" "$ROOT/scripts/bench-floor.yml"
+      measured_run "$n" "$t" rerun "$r" "$ROOT/playbooks/site.yml"
+    done
   done
-  floor=$(median "${floors[@]}"); rerun=$(median "${reruns[@]}")
-  say "N=$n: floor runs ${floors[*]} s, reruns ${reruns[*]} s (medians $floor, $rerun)"
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$first" "$first_changed" "$rerun" "$rerun_changed" "$tasks" "$floor" >>"$results"
 done
 
 echo
-echo "fleetops.docker_host benchmark ($(nproc) cores, $(date -u +%Y-%m-%d), Docker $(docker version --format '{{.Server.Version}}'))"
-printf '%-4s %12s %14s %10s %14s %12s %8s %12s\n' N "first (s)" "first changed" "rerun (s)" "rerun changed" "tasks/host" "floor (s)" "rerun/floor"
-awk -F'\t' '{printf "%-4s %12s %14s %10s %14s %12s %8s %12.2f\n", $1, $2, $3, $4, $5, $6, $7, $4 / $7}' "$results"
-awk -F'\t' '
-  $1 == 1 { r1 = $4; f1 = $7 } $1 == 5 { r5 = $4; f5 = $7 } { if ($5 != 0) bad = bad " N=" $1 }
-  END {
-    if (r1) printf "rerun(N=1) / floor(N=1) = %.2f (target <= 3.0)\n", r1 / f1
-    if (r1 && r5) printf "rerun(N=5) / rerun(N=1) = %.2f (target <= 1.6)\n", r5 / r1
-    if (f1 && f5) printf "floor(N=5) / floor(N=1) = %.2f (the same growth for the least a run can do)\n", f5 / f1
-    print (bad == "" ? "rerun changed=0 on every N" : "rerun reported changes at" bad)
-  }' "$results"
+python "$ROOT/scripts/bench_report.py" "$runs" \
+  "fleetops.docker_host benchmark ($(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg) at the end, $(date -u +%Y-%m-%d), Docker $(docker version --format '{{.Server.Version}}'), repeat $repeat)"
