@@ -52,7 +52,6 @@ _value:
 from ansible.errors import AnsibleFilterError
 
 
-
 def _var(hostvars_of_host, name, default=None):
     """A variable of one host, or DEFAULT when it is not set (hostvars raise KeyError for those)."""
     try:
