@@ -107,8 +107,8 @@ def docker_install_problems(settings, os_data, facts):
     if source not in (os_data.get('sources') or []):
         problems.append('docker_package_source=%s is not available on %s: %s' % (json.dumps(source), family, os_data.get('sources_hint', '')))
     if os_data.get('by_major') and _major(facts) not in os_data['by_major']:
-        problems.append('%s %s is not supported (EL %s are)' % (facts.get('distribution'), facts.get('distribution_version'),
-                                                                  ', '.join(sorted(os_data['by_major'], key=int))))
+        supported = ', '.join(sorted(os_data['by_major'], key=int))
+        problems.append('%s %s is not supported (EL %s are)' % (facts.get('distribution'), facts.get('distribution_version'), supported))
     if source == 'repo' and not repository(settings, os_data, facts):
         problems.append('Docker publishes no repository for %s: set docker_install_ubuntu_repo_uri (a mirror for this '
                         'Debian derivative) or use docker_package_source=distro' % facts.get('distribution'))

@@ -378,7 +378,7 @@ def main():
             packages=dict(type='list', elements='str', default=[]),
             conflicts=dict(type='list', elements='str', default=[]),
             files=dict(type='list', elements='path', default=[]),
-            keyrings=dict(type='list', elements='path', default=[]),
+            keyrings=dict(type='list', elements='path', default=[], no_log=False),
             docker_cli=dict(type='bool', default=False),
             legacy=dict(type='bool', default=False),
             package_dir=dict(type='path', default='/var/cache/fleetops-docker-packages'),
