@@ -1,0 +1,533 @@
+# -*- coding: utf-8 -*-
+"""Unit tests for plugins/filter/docker_install.py: the docker role's decisions, on both families.
+
+The family data is the role's own (roles/docker/vars/<family>.yml), so a change there is tested here too.
+EL cannot run in this project's Molecule (no EL image), so its logic is covered here in detail.
+"""
+
+import os
+
+import pytest
+import yaml
+
+from ansible_collections.fleetops.docker_host.plugins.filter.docker_install import (
+    FilterModule,
+    docker_install_look,
+    docker_install_plan,
+    docker_install_problems,
+    docker_install_result,
+    package_specs,
+    repository,
+)
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+ROLE = os.path.join(ROOT, 'roles', 'docker')
+DOCKER_APT = '9DC858229FC7DD38854AE2D88D81803C0EBFCD88'
+DOCKER_RPM = '060A61C51B558A7F742B77AAC52FEB6B621E9F35'
+OTHER = 'AAAABBBBCCCCDDDDEEEEFFFF0000111122223333'
+
+
+def _yaml(*parts):
+    with open(os.path.join(ROLE, *parts)) as handle:
+        return yaml.safe_load(handle)
+
+
+DEBIAN = _yaml('vars', 'Debian.yml')['__docker_os']
+REDHAT = _yaml('vars', 'RedHat.yml')['__docker_os']
+OTHER_OS = _yaml('vars', 'other.yml')['__docker_os']
+DEFAULTS = _yaml('defaults', 'main.yml')
+
+FACTS = {
+    'debian12': {'os_family': 'Debian', 'distribution': 'Debian', 'distribution_release': 'bookworm',
+                 'distribution_major_version': '12', 'distribution_version': '12.8'},
+    'debian13': {'os_family': 'Debian', 'distribution': 'Debian', 'distribution_release': 'trixie',
+                 'distribution_major_version': '13', 'distribution_version': '13.1'},
+    'ubuntu2404': {'os_family': 'Debian', 'distribution': 'Ubuntu', 'distribution_release': 'noble',
+                   'distribution_major_version': '24', 'distribution_version': '24.04'},
+    'mint': {'os_family': 'Debian', 'distribution': 'Linux Mint', 'distribution_release': 'wilma',
+             'distribution_major_version': '22', 'distribution_version': '22'},
+    'rocky9': {'os_family': 'RedHat', 'distribution': 'Rocky', 'distribution_release': 'Blue Onyx',
+               'distribution_major_version': '9', 'distribution_version': '9.5'},
+    'centos9': {'os_family': 'RedHat', 'distribution': 'CentOS', 'distribution_release': 'Stream',
+                'distribution_major_version': '9', 'distribution_version': '9'},
+    'rhel7': {'os_family': 'RedHat', 'distribution': 'RedHat', 'distribution_release': 'Maipo',
+              'distribution_major_version': '7', 'distribution_version': '7.9'},
+    'alma8': {'os_family': 'RedHat', 'distribution': 'AlmaLinux', 'distribution_release': 'x',
+              'distribution_major_version': '8', 'distribution_version': '8.10'},
+    'rhel10': {'os_family': 'RedHat', 'distribution': 'RedHat', 'distribution_release': 'x',
+               'distribution_major_version': '10', 'distribution_version': '10.0'},
+    'fedora41': {'os_family': 'RedHat', 'distribution': 'Fedora', 'distribution_release': '',
+                 'distribution_major_version': '41', 'distribution_version': '41'},
+    'alpine': {'os_family': 'Alpine', 'distribution': 'Alpine', 'distribution_release': '',
+               'distribution_major_version': '3', 'distribution_version': '3.20'},
+}
+
+
+def settings(**overrides):
+    values = dict(DEFAULTS)
+    values.update(overrides)
+    return values
+
+
+def probe(**overrides):
+    """A look at a fresh apt host with package lists, in the shape docker_install_info returns."""
+    base = {
+        'manager': 'apt', 'architecture': 'amd64', 'packages': {}, 'conflicts_installed': [], 'apt_lists': True,
+        'docker_cli': None, 'files': {}, 'keyrings': {}, 'legacy': {'lists': [], 'keyrings': {}},
+        'package_files': {}, 'users': {}, 'group_exists': False,
+        'versionlock': {'tool': None, 'path': None, 'entries': []}, 'rpm_keys': [],
+        'service': {'name': 'docker.service', 'enabled': False, 'active': False, 'exists': False},
+    }
+    base.update(overrides)
+    return base
+
+
+RUNNING = {'name': 'docker.service', 'enabled': True, 'active': True, 'exists': True}
+
+
+def test_filters_are_registered():
+    assert set(FilterModule().filters()) == {
+        'docker_install_problems', 'docker_install_look', 'docker_install_plan', 'docker_install_result'}
+
+
+# --- input problems -------------------------------------------------------------------------------------------
+
+def test_defaults_have_no_problems():
+    assert docker_install_problems(settings(), DEBIAN, FACTS['debian12']) == []
+    assert docker_install_problems(settings(), REDHAT, FACTS['rocky9']) == []
+
+
+@pytest.mark.parametrize('overrides, os_data, facts, needles', [
+    ({'docker_gpg_fingerprint': '9DC8 5822 9FC7 DD38 854A E2D8 8D81 803C 0EBF CD8'}, DEBIAN, 'debian12',
+     ['docker_gpg_fingerprint="9DC8 5822', '40 hex digits']),
+    ({'docker_repo_url': 'download.docker.com/linux'}, DEBIAN, 'debian12', ['docker_repo_url="download.docker.com/linux"']),
+    ({'docker_version': '5:28.0.0 '}, DEBIAN, 'debian12', ['docker_version="5:28.0.0 "', 'whitespace']),
+    ({'docker_package_source': 'files'}, DEBIAN, 'debian12', ['docker_package_files']),
+    ({'docker_packages': []}, DEBIAN, 'debian12', ['docker_packages']),
+    ({'docker_package_source': 'files', 'docker_package_files': ['a.rpm']}, DEBIAN, 'debian12', ['.deb files', 'a.rpm']),
+    ({'docker_package_source': 'files', 'docker_package_files': ['a.deb']}, REDHAT, 'rocky9', ['.rpm files', 'a.deb']),
+    ({'docker_package_source': 'distro'}, REDHAT, 'rocky9', ['docker_package_source="distro"', 'only podman']),
+    ({}, REDHAT, 'fedora41', ['Fedora 41 is not supported', 'EL 7, 8, 9, 10']),
+    ({}, DEBIAN, 'mint', ['Linux Mint', 'docker_install_ubuntu_repo_uri']),
+    ({}, OTHER_OS, 'alpine', ['Alpine 3.20 (os_family Alpine) is not supported']),
+])
+def test_problems_name_variable_value_and_fix(overrides, os_data, facts, needles):
+    problems = docker_install_problems(settings(**overrides), os_data, FACTS[facts])
+    text = '; '.join(problems)
+    assert problems, overrides
+    for needle in needles:
+        assert needle in text, text
+
+
+def test_a_bad_fingerprint_is_the_only_problem_reported():
+    problems = docker_install_problems(settings(docker_gpg_fingerprint='9DC8'), DEBIAN, FACTS['debian12'])
+    assert len(problems) == 1 and 'docker_repo_url' not in problems[0]
+
+
+def test_a_derivative_with_its_own_mirror_is_fine():
+    assert docker_install_problems(settings(docker_install_ubuntu_repo_uri='http://m/x'), DEBIAN, FACTS['mint']) == []
+    assert docker_install_problems(settings(docker_package_source='distro'), DEBIAN, FACTS['mint']) == []
+
+
+# --- repository URL per distribution ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize('facts, os_data, overrides, url, key_url', [
+    ('debian12', DEBIAN, {}, 'https://download.docker.com/linux/debian', 'https://download.docker.com/linux/debian/gpg'),
+    ('ubuntu2404', DEBIAN, {}, 'https://download.docker.com/linux/ubuntu', 'https://download.docker.com/linux/ubuntu/gpg'),
+    ('debian12', DEBIAN, {'docker_repo_url': 'http://127.0.0.1:8765/'}, 'http://127.0.0.1:8765/debian', 'http://127.0.0.1:8765/debian/gpg'),
+    ('debian12', DEBIAN, {'docker_install_ubuntu_repo_uri': 'http://m/d/', 'docker_install_ubuntu_gpg_key_url': 'http://k'},
+     'http://m/d', 'http://k'),
+    ('rocky9', REDHAT, {}, 'https://download.docker.com/linux/rhel', 'https://download.docker.com/linux/rhel/gpg'),
+    ('alma8', REDHAT, {}, 'https://download.docker.com/linux/rhel', 'https://download.docker.com/linux/rhel/gpg'),
+    ('rhel10', REDHAT, {}, 'https://download.docker.com/linux/rhel', 'https://download.docker.com/linux/rhel/gpg'),
+    ('centos9', REDHAT, {}, 'https://download.docker.com/linux/centos', 'https://download.docker.com/linux/centos/gpg'),
+    ('rhel7', REDHAT, {}, 'https://download.docker.com/linux/centos', 'https://download.docker.com/linux/centos/gpg'),
+    ('rocky9', REDHAT, {'docker_install_centos_repo_baseurl': 'http://m/el/'}, 'http://m/el', 'http://m/el/gpg'),
+])
+def test_repository_per_distribution(facts, os_data, overrides, url, key_url):
+    repo = repository(settings(**overrides), os_data, FACTS[facts])
+    assert (repo['url'], repo['key_url']) == (url, key_url)
+
+
+def test_no_repository_for_other_sources():
+    assert repository(settings(docker_package_source='distro'), DEBIAN, FACTS['debian12']) == {}
+    assert repository(settings(docker_package_source='files'), REDHAT, FACTS['rocky9']) == {}
+
+
+# --- package specs ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize('manager, version, expected', [
+    ('apt', '', ['docker-ce', 'docker-ce-cli', 'containerd.io']),
+    ('apt', '5:28.0.0', ['docker-ce=5:28.0.0*', 'docker-ce-cli=5:28.0.0*', 'containerd.io']),
+    ('rpm', '28.0.0', ['docker-ce-28.0.0', 'docker-ce-cli-28.0.0', 'containerd.io']),
+])
+def test_package_specs(manager, version, expected):
+    assert package_specs(['docker-ce', 'docker-ce-cli', 'containerd.io'], ['docker-ce', 'docker-ce-cli'], version, manager) == expected
+
+
+# --- the look's options ----------------------------------------------------------------------------------------
+
+def test_look_for_the_apt_repository():
+    look = docker_install_look(settings(docker_users=['deploy']), DEBIAN, FACTS['debian12'])
+    assert look['manager'] == 'apt' and look['legacy'] and not look['docker_cli'] and not look['versionlock']
+    assert {'docker-ce', 'containerd.io', 'gpg', 'ca-certificates'} <= set(look['packages'])
+    assert 'docker.io' in look['conflicts']
+    assert look['files'] == ['/etc/apt/sources.list.d/docker.sources', '/etc/apt/keyrings/docker.asc', '/etc/apt/preferences.d/docker.pref']
+    assert look['keyrings'] == ['/etc/apt/keyrings/docker.asc'] and look['users'] == ['deploy']
+
+
+def test_look_for_the_archive_engine():
+    look = docker_install_look(settings(docker_package_source='distro'), DEBIAN, FACTS['debian13'])
+    assert look['docker_cli'] and not look['legacy'] and look['conflicts'] == []
+    assert {'docker.io', 'docker-cli', 'docker-compose'} <= set(look['packages'])
+    assert look['files'] == ['/etc/apt/preferences.d/docker.pref'] and look['keyrings'] == []
+
+
+def test_look_for_el():
+    look = docker_install_look(settings(), REDHAT, FACTS['rocky9'])
+    assert look['manager'] == 'rpm' and look['versionlock'] and not look['legacy']
+    assert 'dnf-plugins-core' in look['packages'] and 'podman' in look['conflicts']
+    assert look['files'] == ['/etc/yum.repos.d/docker-ce.repo', '/etc/pki/rpm-gpg/docker-ce.gpg']
+    look7 = docker_install_look(settings(), REDHAT, FACTS['rhel7'])
+    assert 'lvm2' in look7['packages'] and 'podman' not in look7['conflicts']
+
+
+def test_look_for_files():
+    look = docker_install_look(settings(docker_package_source='files', docker_package_files=['/ctl/a.deb']), DEBIAN, FACTS['debian12'])
+    assert look['package_files'] == ['/ctl/a.deb'] and look['keyrings'] == [] and 'docker.io' in look['conflicts']
+
+
+# --- the plan: apt repository ----------------------------------------------------------------------------------
+
+def _apt_repo_right(version='', **extra):
+    """A look at a Debian 12 host where the repository install is complete (as the plan would write it)."""
+    s = settings(docker_version=version, **extra)
+    fresh = docker_install_plan(probe(), s, DEBIAN, FACTS['debian12'])
+    files = dict((path, text) for path, text in fresh['file_changes'].items())
+    installed = dict((name, '5:28.0.0-1~debian.12~bookworm') for name in s['docker_packages'])
+    installed.update({'gpg': '2.2.40-1.1', 'ca-certificates': '20230311'})
+    return s, probe(packages=installed, files=files, keyrings={'/etc/apt/keyrings/docker.asc': [DOCKER_APT]},
+                    service=RUNNING)
+
+
+def test_fresh_apt_host_needs_everything():
+    plan = docker_install_plan(probe(), settings(docker_users=['deploy']), DEBIAN, FACTS['debian12'])
+    assert plan['work'] and plan['install'] and plan['key']['install'] and plan['service_work']
+    assert plan['key'] == {'url': 'https://download.docker.com/linux/debian/gpg', 'fingerprint': DOCKER_APT,
+                           'dest': '/etc/apt/keyrings/docker.asc', 'install': True, 'rpm_import': False}
+    assert plan['tools'] == ['ca-certificates', 'gpg']
+    assert plan['repository'] == 'https://download.docker.com/linux/debian'
+    assert plan['users_to_add'] == ['deploy'] and plan['users_missing'] == ['deploy']
+    source = plan['file_changes']['/etc/apt/sources.list.d/docker.sources']
+    for line in ['Types: deb', 'URIs: https://download.docker.com/linux/debian', 'Suites: bookworm', 'Components: stable',
+                 'Architectures: amd64', 'Signed-By: /etc/apt/keyrings/docker.asc']:
+        assert line + '\n' in source
+    assert '/etc/apt/preferences.d/docker.pref' not in plan['file_changes']  # no version, no hold to remove
+    assert plan['repo_file_changed'] and plan['hold'] == ''
+
+
+def test_apt_host_already_right_needs_nothing():
+    s, look = _apt_repo_right()
+    plan = docker_install_plan(look, s, DEBIAN, FACTS['debian12'])
+    assert not plan['work'], plan['changes']
+    s, look = _apt_repo_right(version='5:28.0.0')
+    plan = docker_install_plan(look, s, DEBIAN, FACTS['debian12'])
+    assert not plan['work'], plan['changes']
+    assert plan['hold'] == '5:28.0.0'
+
+
+def test_apt_hold_file_and_pin():
+    s, look = _apt_repo_right()
+    plan = docker_install_plan(look, settings(docker_version='5:28.0.1'), DEBIAN, FACTS['debian12'])
+    hold = plan['file_changes']['/etc/apt/preferences.d/docker.pref']
+    assert 'Package: docker-ce docker-ce-cli\n' in hold and 'Pin: version 5:28.0.1*\n' in hold and 'Pin-Priority: 1001\n' in hold
+    assert plan['to_change'] == ['docker-ce', 'docker-ce-cli']
+    assert plan['specs'][:2] == ['docker-ce=5:28.0.1*', 'docker-ce-cli=5:28.0.1*']
+
+
+def test_apt_hold_removed_when_version_is_emptied():
+    s, look = _apt_repo_right(version='5:28.0.0')
+    plan = docker_install_plan(look, settings(), DEBIAN, FACTS['debian12'])
+    assert plan['file_changes'] == {'/etc/apt/preferences.d/docker.pref': None}
+    assert plan['work'] and not plan['install']
+
+
+def test_apt_missing_package_and_conflicts():
+    s, look = _apt_repo_right()
+    look['packages']['docker-compose-plugin'] = None
+    look['conflicts_installed'] = ['docker-doc', 'podman-docker']
+    plan = docker_install_plan(look, s, DEBIAN, FACTS['debian12'])
+    assert plan['to_change'] == ['docker-compose-plugin'] and plan['conflicts_to_remove'] == ['docker-doc', 'podman-docker']
+
+
+def test_a_wanted_package_is_never_removed_as_a_conflict():
+    look = probe(conflicts_installed=['docker.io', 'docker-doc'])
+    plan = docker_install_plan(look, settings(docker_packages=['docker.io']), DEBIAN, FACTS['debian12'])
+    assert plan['conflicts_to_remove'] == ['docker-doc']
+
+
+def test_a_key_with_another_fingerprint_is_reinstalled():
+    s, look = _apt_repo_right()
+    look['keyrings'] = {'/etc/apt/keyrings/docker.asc': [OTHER]}
+    plan = docker_install_plan(look, s, DEBIAN, FACTS['debian12'])
+    assert plan['key']['install'] and plan['tools'] == []
+
+
+def test_legacy_layouts():
+    s, look = _apt_repo_right()
+    look['legacy'] = {'lists': ['/etc/apt/sources.list.d/docker.list'], 'keyrings': {
+        '/etc/apt/trusted.gpg.d/docker.gpg': [DOCKER_APT],
+        '/etc/apt/trusted.gpg.d/debian-archive-bookworm-automatic.asc': ['B8B80B5B623EAB6AD8775C45B7C5D7D6350947F8'],
+        '/etc/apt/trusted.gpg': [DOCKER_APT, OTHER],
+        '/etc/apt/trusted.gpg.d/shared.gpg': [OTHER, DOCKER_APT],
+        '/etc/apt/trusted.gpg.d/shared.asc': [OTHER, DOCKER_APT],
+        '/etc/apt/trusted.gpg.d/unreadable.gpg': None,
+    }}
+    plan = docker_install_plan(look, s, DEBIAN, FACTS['debian12'])
+    assert plan['legacy'] == {'lists': ['/etc/apt/sources.list.d/docker.list'],
+                              'remove': ['/etc/apt/trusted.gpg.d/docker.gpg'],
+                              'delete_key': ['/etc/apt/trusted.gpg', '/etc/apt/trusted.gpg.d/shared.gpg']}
+    assert plan['work']
+
+
+def test_apt_trusted_gpg_with_only_dockers_key_loses_the_key_not_the_file():
+    s, look = _apt_repo_right()
+    look['legacy'] = {'lists': [], 'keyrings': {'/etc/apt/trusted.gpg': [DOCKER_APT]}}
+    plan = docker_install_plan(look, s, DEBIAN, FACTS['debian12'])
+    assert plan['legacy']['remove'] == [] and plan['legacy']['delete_key'] == ['/etc/apt/trusted.gpg']
+
+
+def test_no_lists_means_fetch_even_if_all_else_is_right():
+    s, look = _apt_repo_right()
+    look['apt_lists'] = False
+    plan = docker_install_plan(look, s, DEBIAN, FACTS['debian12'])
+    assert plan['work'] and plan['fetch_lists'] and plan['changes'] == []
+
+
+def test_mirror_layout_suite_and_channel():
+    s = settings(docker_install_ubuntu_repo_uri='http://m/d', docker_install_ubuntu_suite='stable-x', docker_channel='test')
+    source = docker_install_plan(probe(architecture='arm64'), s, DEBIAN, FACTS['ubuntu2404'])['file_changes'][
+        '/etc/apt/sources.list.d/docker.sources']
+    assert 'URIs: http://m/d\n' in source and 'Suites: stable-x\n' in source and 'Components: test\n' in source
+    assert 'Architectures: arm64\n' in source
+
+
+# --- the plan: the archive's engine ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize('facts, docker_cli, packages, pinned', [
+    ('debian12', False, ['docker.io', 'docker-compose'], ['docker.io']),
+    ('debian13', True, ['docker.io', 'docker-cli', 'docker-compose'], ['docker.io', 'docker-cli']),
+    ('ubuntu2404', False, ['docker.io', 'docker-compose-v2'], ['docker.io']),
+])
+def test_distro_packages(facts, docker_cli, packages, pinned):
+    plan = docker_install_plan(probe(docker_cli=docker_cli), settings(docker_package_source='distro'), DEBIAN, FACTS[facts])
+    assert plan['packages'] == packages and plan['pinned'] == pinned and plan['to_change'] == packages
+    assert plan['repository'] == '' and plan['conflicts_to_remove'] == [] and not plan['key']['install']
+
+
+def test_distro_without_compose_and_installed():
+    s = settings(docker_package_source='distro', docker_install_ubuntu_distro_compose=False)
+    look = probe(docker_cli=False, packages={'docker.io': '20.10.24+dfsg1-1+b3'}, service=RUNNING)
+    plan = docker_install_plan(look, s, DEBIAN, FACTS['debian12'])
+    assert plan['packages'] == ['docker.io'] and not plan['work'], plan['changes']
+
+
+def test_distro_hold_removed():
+    s = settings(docker_package_source='distro', docker_install_ubuntu_distro_compose=False)
+    look = probe(docker_cli=False, packages={'docker.io': '20.10.24'}, service=RUNNING,
+                 files={'/etc/apt/preferences.d/docker.pref': 'Package: docker.io\n'})
+    plan = docker_install_plan(look, s, DEBIAN, FACTS['debian12'])
+    assert plan['changes'] == ['remove /etc/apt/preferences.d/docker.pref']
+
+
+def test_users():
+    look = probe(users={'a': {'exists': True, 'member': True}, 'b': {'exists': True, 'member': False},
+                        'c': {'exists': False, 'member': False}}, group_exists=True)
+    plan = docker_install_plan(look, settings(docker_users=['a', 'b', 'c']), DEBIAN, FACTS['debian12'])
+    assert plan['users_to_add'] == ['b', 'c'] and plan['users_missing'] == ['c'] and plan['group_exists']
+
+
+# --- the plan: package files -----------------------------------------------------------------------------------
+
+def test_files_not_yet_on_the_host():
+    s = settings(docker_package_source='files', docker_package_files=['/ctl/docker.io_1_amd64.deb', '/ctl/runc_1_amd64.deb'],
+                 docker_install_ubuntu_install_recommends=False)
+    look = probe(package_files={'docker.io_1_amd64.deb': None, 'runc_1_amd64.deb': None})
+    plan = docker_install_plan(look, s, DEBIAN, FACTS['debian12'])
+    assert plan['install'] and plan['packages'] == []
+    assert plan['file_paths'] == ['/var/cache/fleetops-docker-packages/docker.io_1_amd64.deb',
+                                  '/var/cache/fleetops-docker-packages/runc_1_amd64.deb']
+    assert plan['files_install_argv'] == ['apt-get', 'install', '--yes', '--allow-downgrades', '--no-install-recommends'] + plan['file_paths']
+    assert '/etc/apt/preferences.d/docker.pref' not in plan['file_changes']  # the files decide the version: no hold
+
+
+def test_files_installed():
+    s = settings(docker_package_source='files', docker_package_files=['/ctl/docker.io_1_amd64.deb'])
+    info = {'path': '/var/cache/fleetops-docker-packages/docker.io_1_amd64.deb', 'name': 'docker.io', 'version': '1'}
+    look = probe(package_files={'docker.io_1_amd64.deb': info}, packages={'docker.io': '1'}, service=RUNNING)
+    plan = docker_install_plan(look, s, DEBIAN, FACTS['debian12'])
+    assert plan['packages'] == ['docker.io'] and not plan['work'], plan['changes']
+    look['packages'] = {'docker.io': '0.9'}
+    assert docker_install_plan(look, s, DEBIAN, FACTS['debian12'])['to_change'] == ['docker.io']
+
+
+# --- the plan: EL --------------------------------------------------------------------------------------------------
+
+def el_probe(**overrides):
+    values = dict(manager='rpm', architecture='x86_64', apt_lists=None)
+    values.update(overrides)
+    return probe(**values)
+
+
+def _el_right(version='', lock_entries=None, facts='rocky9', **extra):
+    s = settings(docker_version=version, **extra)
+    fresh = docker_install_plan(el_probe(), s, REDHAT, FACTS[facts])
+    installed = dict((name, '3:28.0.0-1.el9') for name in s['docker_packages'])
+    installed.update({'dnf-plugins-core': '4.3.0-16.el9', 'yum-utils': '1', 'device-mapper-persistent-data': '1', 'lvm2': '1'})
+    lock = {'tool': 'dnf', 'path': '/etc/dnf/plugins/versionlock.list', 'entries': lock_entries or []}
+    return s, el_probe(packages=installed, files=dict(fresh['file_changes']), service=RUNNING, versionlock=lock,
+                       keyrings={'/etc/pki/rpm-gpg/docker-ce.gpg': [DOCKER_RPM]}, rpm_keys=['621e9f35'])
+
+
+def _lock(name, evr):
+    epoch, rest = evr.split(':') if ':' in evr else ('', evr)
+    version, release = rest.split('-')
+    raw = '%s-%s%s.*' % (name, epoch + ':' if epoch else '', rest)
+    return {'raw': raw, 'name': name, 'epoch': epoch, 'version': version, 'release': release, 'arch': '*'}
+
+
+def test_fresh_el_host():
+    plan = docker_install_plan(el_probe(), settings(), REDHAT, FACTS['rocky9'])
+    assert plan['prerequisites'] == ['dnf-plugins-core'] and plan['tools'] == []
+    assert plan['key'] == {'url': 'https://download.docker.com/linux/rhel/gpg', 'fingerprint': DOCKER_RPM,
+                           'dest': '/etc/pki/rpm-gpg/docker-ce.gpg', 'install': True, 'rpm_import': True}
+    repo = plan['file_changes']['/etc/yum.repos.d/docker-ce.repo']
+    assert '[docker-ce-stable]\n' in repo and 'baseurl=https://download.docker.com/linux/rhel/9/$basearch/stable\n' in repo
+    assert 'gpgcheck=1\n' in repo and 'gpgkey=file:///etc/pki/rpm-gpg/docker-ce.gpg\n' in repo and '[docker-ce-test]' not in repo
+    assert plan['specs'] == settings()['docker_packages'] and plan['repo_file_changed']
+
+
+def test_el_test_channel_and_el7():
+    plan = docker_install_plan(el_probe(), settings(docker_channel='test'), REDHAT, FACTS['rhel7'])
+    repo = plan['file_changes']['/etc/yum.repos.d/docker-ce.repo']
+    assert 'baseurl=https://download.docker.com/linux/centos/7/$basearch/stable\n' in repo
+    assert '[docker-ce-test]\n' in repo and 'baseurl=https://download.docker.com/linux/centos/7/$basearch/test\n' in repo
+    assert plan['prerequisites'] == ['yum-utils', 'device-mapper-persistent-data', 'lvm2']
+
+
+def test_el_host_already_right():
+    s, look = _el_right()
+    plan = docker_install_plan(look, s, REDHAT, FACTS['rocky9'])
+    assert not plan['work'], plan['changes']
+
+
+def test_el_locked_at_the_version_is_right():
+    locks = [_lock('docker-ce', '3:28.0.0-1.el9'), _lock('docker-ce-cli', '1:28.0.0-1.el9')]
+    s, look = _el_right(version='28.0.0', lock_entries=locks)
+    plan = docker_install_plan(look, s, REDHAT, FACTS['rocky9'])
+    assert not plan['work'], plan['changes']
+    assert plan['hold'] == '28.0.0' and plan['versionlock']['ok']
+
+
+def test_el_lock_added():
+    s, look = _el_right(version='28.0.0')
+    plan = docker_install_plan(look, s, REDHAT, FACTS['rocky9'])
+    assert plan['versionlock'] == {'tool': 'dnf', 'ok': False, 'delete': [], 'add': ['docker-ce-28.0.0', 'docker-ce-cli-28.0.0']}
+    assert not plan['install'] and plan['work']
+
+
+def test_el_stale_lock_replaced_and_package_changed():
+    locks = [_lock('docker-ce', '3:27.5.1-1.el9'), _lock('docker-ce-cli', '1:28.0.0-1.el9'), _lock('bash', '5.1.8-9.el9')]
+    s, look = _el_right(version='27.5.1', lock_entries=locks)
+    plan = docker_install_plan(look, s, REDHAT, FACTS['rocky9'])
+    assert plan['versionlock']['delete'] == ['docker-ce-3:27.5.1-1.el9.*', 'docker-ce-cli-1:28.0.0-1.el9.*']
+    assert plan['versionlock']['add'] == ['docker-ce-27.5.1', 'docker-ce-cli-27.5.1']
+    assert plan['to_change'] == ['docker-ce', 'docker-ce-cli']
+    assert plan['specs'][:2] == ['docker-ce-27.5.1', 'docker-ce-cli-27.5.1']
+
+
+def test_el_locks_released_when_version_is_emptied():
+    locks = [_lock('docker-ce', '3:28.0.0-1.el9')]
+    s, look = _el_right(lock_entries=locks)
+    plan = docker_install_plan(look, s, REDHAT, FACTS['rocky9'])
+    assert plan['versionlock']['delete'] == ['docker-ce-3:28.0.0-1.el9.*'] and plan['versionlock']['add'] == []
+
+
+def test_el_without_the_plugin_warns_and_holds_nothing():
+    s, look = _el_right(version='28.0.0')
+    look['versionlock'] = {'tool': None, 'path': None, 'entries': []}
+    plan = docker_install_plan(look, s, REDHAT, FACTS['rocky9'])
+    assert not plan['work'] and plan['hold'] == ''
+    assert 'python3-dnf-plugin-versionlock' in plan['warnings'][0]
+
+
+def test_el_key_not_in_rpm_database():
+    s, look = _el_right()
+    look['rpm_keys'] = ['fd431d51']
+    plan = docker_install_plan(look, s, REDHAT, FACTS['rocky9'])
+    assert plan['key']['rpm_import'] and not plan['key']['install'] and plan['work']
+
+
+def test_el_conflicts_and_custom_conflicts():
+    s, look = _el_right()
+    look['conflicts_installed'] = ['podman', 'runc']
+    assert docker_install_plan(look, s, REDHAT, FACTS['rocky9'])['conflicts_to_remove'] == ['podman', 'runc']
+    custom = docker_install_look(settings(docker_install_centos_conflicting_packages=['podman']), REDHAT, FACTS['rocky9'])
+    assert custom['conflicts'] == ['podman']
+
+
+def test_el_files():
+    s = settings(docker_package_source='files', docker_package_files=['/ctl/docker-ce-28.0.0-1.el9.x86_64.rpm'],
+                 docker_install_centos_package_dir='/srv/rpms')
+    info = {'path': '/srv/rpms/docker-ce-28.0.0-1.el9.x86_64.rpm', 'name': 'docker-ce', 'version': '3:28.0.0-1.el9'}
+    look = el_probe(package_files={'docker-ce-28.0.0-1.el9.x86_64.rpm': info}, packages={'docker-ce': None}, service=RUNNING)
+    plan = docker_install_plan(look, s, REDHAT, FACTS['rocky9'])
+    assert plan['file_paths'] == ['/srv/rpms/docker-ce-28.0.0-1.el9.x86_64.rpm'] and plan['to_change'] == ['docker-ce']
+    assert plan['files_install_argv'] == [] and plan['repository'] == '' and not plan['key']['install']
+    assert plan['versionlock']['add'] == []
+
+
+def test_plan_needs_a_look():
+    with pytest.raises(Exception, match='docker_install_info'):
+        docker_install_plan({'skipped': True}, settings(), DEBIAN, FACTS['debian12'])
+
+
+# --- the result ----------------------------------------------------------------------------------------------------
+
+def test_result_fast_path():
+    s, look = _apt_repo_right(version='5:28.0.0')
+    plan = docker_install_plan(look, s, DEBIAN, FACTS['debian12'])
+    result = docker_install_result(plan, look, look, False)
+    assert result == {
+        'family': 'Debian', 'source': 'repo',
+        'packages': dict((name, '5:28.0.0-1~debian.12~bookworm') for name in s['docker_packages']),
+        'changed_packages': [], 'removed_conflicts': [], 'repository': 'https://download.docker.com/linux/debian',
+        'held': '5:28.0.0', 'service': {'enabled': True, 'active': True}, 'changed': False}
+
+
+def test_result_after_an_install():
+    s, after = _apt_repo_right()
+    before = probe(conflicts_installed=['docker-doc'], packages={'docker-doc': '1'})
+    after['packages']['docker-doc'] = None
+    plan = docker_install_plan(before, s, DEBIAN, FACTS['debian12'])
+    result = docker_install_result(plan, before, after, False)
+    assert result['changed'] and result['removed_conflicts'] == ['docker-doc']
+    assert result['changed_packages'] == sorted(s['docker_packages'])
+    assert result['service'] == {'enabled': True, 'active': True} and result['held'] == ''
+
+
+def test_result_in_check_mode_says_what_would_change():
+    before = probe(conflicts_installed=['docker-doc'], packages={'docker-doc': '1'})
+    plan = docker_install_plan(before, settings(docker_version='5:28.0.0'), DEBIAN, FACTS['debian12'])
+    result = docker_install_result(plan, before, {'skipped': True}, True)
+    assert result['changed'] and result['changed_packages'] == settings()['docker_packages']
+    assert result['removed_conflicts'] == ['docker-doc'] and result['held'] == '5:28.0.0'
+    assert result['packages'] == dict((name, None) for name in settings()['docker_packages'])
+    assert result['service'] == {'enabled': False, 'active': False}
+
+
+def test_result_fields_are_the_contract():
+    look = probe()
+    plan = docker_install_plan(look, settings(), DEBIAN, FACTS['debian12'])
+    assert set(docker_install_result(plan, look, look)) == {
+        'family', 'source', 'packages', 'changed_packages', 'removed_conflicts', 'repository', 'held', 'service', 'changed'}

@@ -1,0 +1,108 @@
+# -*- coding: utf-8 -*-
+"""Tests for plugins/modules/docker_install_info.py with the commands faked (no dpkg or rpm needed)."""
+
+import pytest
+
+from ansible_collections.fleetops.docker_host.plugins.modules import docker_install_info
+
+DEFAULTS = {
+    'manager': 'apt', 'packages': [], 'conflicts': [], 'files': [], 'keyrings': [], 'docker_cli': False, 'legacy': False,
+    'package_dir': '/nonexistent', 'package_files': [], 'users': [], 'group': 'docker', 'versionlock': False,
+    'service': 'docker.service',
+}
+
+
+class FakeModule:
+    """Answers run_command from a table of argv prefixes; records what was asked."""
+
+    def __init__(self, answers, **params):
+        self.params = dict(DEFAULTS, **params)
+        self.answers = answers
+        self.calls = []
+
+    def get_bin_path(self, name, *args, **kwargs):
+        return '/usr/bin/' + name if name in ('systemctl', 'dpkg-query') else None
+
+    def run_command(self, argv, environ_update=None):
+        assert environ_update and environ_update.get('LC_ALL') == 'C'
+        self.calls.append(argv)
+        for prefix, answer in self.answers.items():
+            if ' '.join(argv).startswith(prefix):
+                return answer
+        return 1, '', 'not faked'
+
+
+SYSTEMCTL = ('/usr/bin/systemctl show docker.service', (0, 'UnitFileState=enabled\nActiveState=active\nLoadState=loaded\n', ''))
+
+
+def test_apt_look(tmp_path):
+    hold = tmp_path / 'docker.pref'
+    hold.write_text('Package: docker.io\n')
+    answers = dict([
+        ('dpkg-query --show', (1, 'ii |docker.io|26.1.5|containerd, docker-cli (= 26.1.5)|\nii |docker-doc|26.1.5||\n', '')),
+        ('dpkg --print-architecture', (0, 'amd64\n', '')),
+        SYSTEMCTL,
+    ])
+    module = FakeModule(answers, packages=['docker.io', 'docker-compose'], conflicts=['docker-doc', 'podman-docker'],
+                        files=[str(hold), str(tmp_path / 'missing')], docker_cli=True, users=['root', 'nobody-fleetops'])
+    result = docker_install_info.look(module)
+    assert result['packages'] == {'docker.io': '26.1.5', 'docker-compose': None, 'docker-doc': '26.1.5', 'podman-docker': None}
+    assert result['conflicts_installed'] == ['docker-doc']
+    assert result['docker_cli'] is True  # from docker.io's Depends: apt-cache not asked
+    assert not any(call[0] == 'apt-cache' for call in module.calls)
+    assert result['files'] == {str(hold): 'Package: docker.io\n', str(tmp_path / 'missing'): None}
+    assert result['architecture'] == 'amd64'
+    assert result['service'] == {'name': 'docker.service', 'enabled': True, 'active': True, 'exists': True}
+    assert result['users']['root']['exists'] and not result['users']['nobody-fleetops']['exists']
+
+
+def test_apt_docker_cli_asked_of_apt_cache_only_without_docker_io(monkeypatch):
+    monkeypatch.setattr(docker_install_info, 'apt_has_lists', lambda: True)
+    answers = dict([('apt-cache show', (0, 'Package: docker-cli\n', '')), SYSTEMCTL])
+    module = FakeModule(answers, packages=['docker.io'], docker_cli=True)
+    assert docker_install_info.look(module)['docker_cli'] is True
+    monkeypatch.setattr(docker_install_info, 'apt_has_lists', lambda: False)
+    module = FakeModule(answers, packages=['docker.io'], docker_cli=True)
+    assert docker_install_info.look(module)['docker_cli'] is None
+
+
+def test_rpm_look_with_versionlock(monkeypatch, tmp_path):
+    conf, listing = tmp_path / 'versionlock.conf', tmp_path / 'versionlock.list'
+    conf.write_text('[main]\nenabled = 1\n')
+    listing.write_text('# Added lock\ndocker-ce-3:28.0.0-1.el9.*\n')
+    monkeypatch.setattr(docker_install_info, 'VERSIONLOCK', (('dnf', str(conf), str(listing)),))
+    answers = dict([
+        ('rpm -q --qf', (1, 'docker-ce|3:28.0.0-1.el9\npackage podman is not installed\n', '')),
+        ('rpm -q gpg-pubkey', (0, '621e9f35\nfd431d51\n', '')),
+        SYSTEMCTL,
+    ])
+    module = FakeModule(answers, manager='rpm', packages=['docker-ce'], conflicts=['podman'], versionlock=True)
+    result = docker_install_info.look(module)
+    assert result['packages'] == {'docker-ce': '3:28.0.0-1.el9', 'podman': None}
+    assert result['versionlock']['tool'] == 'dnf' and result['versionlock']['entries'][0]['name'] == 'docker-ce'
+    assert result['rpm_keys'] == ['621e9f35', 'fd431d51'] and result['apt_lists'] is None
+
+
+def test_package_files_are_read_on_the_host(tmp_path):
+    deb = tmp_path / 'docker.io_1_amd64.deb'
+    deb.write_bytes(b'!<arch>')
+    answers = dict([
+        ('dpkg-deb --show', (0, 'docker.io|1', '')),
+        ('dpkg-query --show', (0, 'ii |docker.io|1||\n', '')),
+        SYSTEMCTL,
+    ])
+    module = FakeModule(answers, package_dir=str(tmp_path), package_files=['/controller/docker.io_1_amd64.deb', '/c/runc_1.deb'])
+    result = docker_install_info.look(module)
+    assert result['package_files'] == {'docker.io_1_amd64.deb': {'name': 'docker.io', 'version': '1', 'path': str(deb)},
+                                       'runc_1.deb': None}
+    assert result['packages'] == {'docker.io': '1'}
+
+
+@pytest.mark.parametrize('output, expected', [
+    ('UnitFileState=disabled\nActiveState=inactive\nLoadState=loaded\n', {'enabled': False, 'active': False, 'exists': True}),
+    ('UnitFileState=\nActiveState=inactive\nLoadState=not-found\n', {'enabled': False, 'active': False, 'exists': False}),
+])
+def test_service_state(output, expected):
+    module = FakeModule({'/usr/bin/systemctl show': (0, output, '')})
+    state = docker_install_info.service_state(module, 'docker.service')
+    assert dict((k, state[k]) for k in expected) == expected
