@@ -11,7 +11,7 @@ DOCUMENTATION = r'''
 ---
 module: docker_engine_info
 short_description: Report the Docker engine of a host, its systemd units and drop-ins, and prove it with a hello container
-version_added: 0.3.0
+version_added: 0.2.0
 description:
   - One look at a host's Docker engine, as data. Reports whether C(dockerd) is installed and its version
     (C(dockerd --version)), the state of C(docker.service) and C(docker.socket), the packaged C(ExecStart) of

@@ -11,7 +11,7 @@ DOCUMENTATION = r'''
 ---
 module: docker_install_info
 short_description: Report what a Docker Engine install depends on, in one look
-version_added: 0.3.0
+version_added: 0.2.0
 description:
   - Reports, without changing anything, what the C(fleetops.docker_host.docker) role decides from, and what an
     audit of a Docker host wants to know - the installed version of each package in O(packages) (C(dpkg-query)

@@ -11,7 +11,7 @@ DOCUMENTATION = r'''
 ---
 module: docker_repo_key
 short_description: Install a repository signing key only after its fingerprint is proven
-version_added: 0.3.0
+version_added: 0.2.0
 description:
   - Downloads a repository signing key to a private temporary directory, reads its primary key fingerprints with
     C(gpg --with-colons), and installs it at O(dest) only when O(fingerprint) is one of them.
