@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """The benchmark's tables, from the runs scripts/bench.sh recorded.
 
     bench_report.py RUNS.tsv [HEADER]
@@ -23,7 +22,7 @@ def load(path):
         for line in f:
             if not line.strip():
                 continue
-            n, transport, kind, _, wall, changed, tasks, ctl, hosts, engine = line.rstrip("\n").split("\t")
+            n, transport, kind, _repeat, wall, changed, tasks, ctl, hosts, engine = line.rstrip("\n").split("\t")
             runs[(int(n), transport, kind)].append(
                 {"wall": float(wall), "changed": int(changed), "tasks": float(tasks), "ctl": float(ctl), "hosts": float(hosts), "engine": float(engine)}
             )

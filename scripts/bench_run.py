@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Run one ansible-playbook for the benchmark and say what it cost: wall time and CPU-seconds by side.
 
     bench_run.py --log FILE [--container NAME ...] [--control-dir DIR] -- ansible-playbook ARGS...
@@ -86,7 +85,7 @@ def cgroup_usage_file(pid, container_id):
     v1 = v2 = None
     with open("/proc/%d/cgroup" % pid) as f:
         for line in f:
-            _, controllers, path = line.rstrip("\n").split(":", 2)
+            _hierarchy, controllers, path = line.rstrip("\n").split(":", 2)
             if "cpuacct" in controllers.split(","):
                 v1 = (controllers, path)
             elif controllers == "":
@@ -150,7 +149,7 @@ def ssh_masters(control_dir):
         return {}
     prefix = os.path.join(os.path.realpath(control_dir), "")
     masters = {}
-    for pid, _, argv in processes():
+    for pid, _ppid, argv in processes():
         if argv and argv[0].startswith("ssh: "):
             socket = argv[0][len("ssh: ") :].split(" ")[0]
             if os.path.realpath(socket).startswith(prefix):
@@ -161,7 +160,7 @@ def ssh_masters(control_dir):
 def close_masters(masters):
     for pid, socket in masters.items():
         subprocess.run(["ssh", "-o", "ControlPath=" + socket, "-O", "exit", "bench"], capture_output=True, check=False)
-        for _ in range(40):
+        for _attempt in range(40):
             if not os.path.exists("/proc/%d" % pid):
                 break
             time.sleep(0.05)
@@ -218,7 +217,7 @@ def main():
     t0 = time.monotonic()
     with open(args.log, "w") as log:
         child = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-        _, status, rusage = os.wait4(child.pid, 0)
+        _pid, status, rusage = os.wait4(child.pid, 0)
     wall = time.monotonic() - t0
     child.returncode = os.waitstatus_to_exitcode(status)
     masters = ssh_masters(args.control_dir)
