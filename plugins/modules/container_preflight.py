@@ -59,13 +59,9 @@ options:
     elements: str
     default: []
     version_added: 0.2.0
+extends_documentation_fragment:
+  - fleetops.docker_host.read_only
 attributes:
-  check_mode:
-    description: Read-only, so it runs the same in check mode.
-    support: full
-  diff_mode:
-    description: Nothing changes, so there is no diff.
-    support: none
   platform:
     description: Linux hosts (reads C(/proc) and C(/sys)).
     support: full

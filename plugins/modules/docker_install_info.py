@@ -90,13 +90,9 @@ options:
     description: The systemd unit whose state to return in RV(service).
     type: str
     default: docker.service
+extends_documentation_fragment:
+  - fleetops.docker_host.read_only
 attributes:
-  check_mode:
-    description: Read-only, so it runs the same in check mode.
-    support: full
-  diff_mode:
-    description: Nothing changes, so there is no diff.
-    support: none
   platform:
     description: Debian, Ubuntu and the EL family with systemd.
     support: full

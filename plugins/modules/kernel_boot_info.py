@@ -44,13 +44,9 @@ options:
       - An apt suite (such as C(bookworm-backports)) to look for in C(/etc/apt/sources.list) and
         C(/etc/apt/sources.list.d); the files that enable it are returned in RV(apt.sources).
     type: str
+extends_documentation_fragment:
+  - fleetops.docker_host.read_only
 attributes:
-  check_mode:
-    description: Read-only, so it runs the same in check mode.
-    support: full
-  diff_mode:
-    description: Nothing changes, so there is no diff.
-    support: none
   platform:
     description: Linux hosts with GRUB 2 (Debian, Ubuntu, the EL family).
     support: full

@@ -45,13 +45,9 @@ options:
         expected value and the file that wins at boot. With V(false) the result only reports it.
     type: bool
     default: true
+extends_documentation_fragment:
+  - fleetops.docker_host.read_only
 attributes:
-  check_mode:
-    description: Read-only, so it runs the same in check mode.
-    support: full
-  diff_mode:
-    description: Nothing changes, so there is no diff.
-    support: none
   platform:
     description: Linux hosts (reads C(/proc) and C(/sys)).
     support: full

@@ -1,24 +1,16 @@
 # -*- coding: utf-8 -*-
 """Module-level tests for plugins/modules/container_preflight.py (reads this machine, changes nothing)."""
 
-import json
 
-import pytest
 
 from ansible_collections.fleetops.docker_host.plugins.modules import container_preflight
 
-try:
-    from ansible.module_utils.testing import patch_module_args
-except ImportError:  # pragma: no cover - older ansible-core
-    patch_module_args = None
+from ansible_collections.fleetops.docker_host.tests.unit.plugins.modules.utils import module_runner, needs_module_testing
 
-pytestmark = pytest.mark.skipif(patch_module_args is None, reason='needs ansible.module_utils.testing (ansible-core 2.19+)')
+pytestmark = needs_module_testing
 
 
-def run_module(capsys, args):
-    with patch_module_args(args), pytest.raises(SystemExit):
-        container_preflight.main()
-    return json.loads(capsys.readouterr().out)
+run_module = module_runner(container_preflight)
 
 
 def test_report_shape(capsys):

@@ -1,7 +1,6 @@
 # -*- coding: utf-8 -*-
 """Module-level tests for plugins/modules/docker_repo_key.py with a key generated here (needs gpg)."""
 
-import json
 import os
 import shutil
 import subprocess
@@ -10,13 +9,10 @@ import pytest
 
 from ansible_collections.fleetops.docker_host.plugins.modules import docker_repo_key
 
-try:
-    from ansible.module_utils.testing import patch_module_args
-except ImportError:  # pragma: no cover - older ansible-core
-    patch_module_args = None
+from ansible_collections.fleetops.docker_host.tests.unit.plugins.modules.utils import module_runner, needs_module_testing
 
 pytestmark = [
-    pytest.mark.skipif(patch_module_args is None, reason='needs ansible.module_utils.testing (ansible-core 2.19+)'),
+    needs_module_testing,
     pytest.mark.skipif(shutil.which('gpg') is None, reason='needs gpg'),
 ]
 
@@ -35,10 +31,7 @@ def key(tmp_path_factory):
     return {'path': str(path), 'fpr': fpr}
 
 
-def run_module(capsys, args):
-    with patch_module_args(args), pytest.raises(SystemExit):
-        docker_repo_key.main()
-    return json.loads(capsys.readouterr().out)
+run_module = module_runner(docker_repo_key)
 
 
 def test_verified_key_is_installed_then_unchanged(capsys, key, tmp_path):

@@ -1,24 +1,16 @@
 # -*- coding: utf-8 -*-
 """Module-level tests for plugins/modules/sysctl_check.py (reads this machine's /proc/sys, changes nothing)."""
 
-import json
 
-import pytest
 
 from ansible_collections.fleetops.docker_host.plugins.modules import sysctl_check
 
-try:
-    from ansible.module_utils.testing import patch_module_args
-except ImportError:  # pragma: no cover - older ansible-core
-    patch_module_args = None
+from ansible_collections.fleetops.docker_host.tests.unit.plugins.modules.utils import module_runner, needs_module_testing
 
-pytestmark = pytest.mark.skipif(patch_module_args is None, reason='needs ansible.module_utils.testing (ansible-core 2.19+)')
+pytestmark = needs_module_testing
 
 
-def run_module(capsys, args):
-    with patch_module_args(args), pytest.raises(SystemExit):
-        sysctl_check.main()
-    return json.loads(capsys.readouterr().out)
+run_module = module_runner(sysctl_check)
 
 
 def test_missing_key_fails_with_every_bad_key(capsys):
