@@ -36,8 +36,9 @@ ensure_host_tools() {
   [ -d /usr/lib/grub/i386-pc ] || missing+=(grub-pc-bin)
   [ "${#missing[@]}" -eq 0 ] && return 0
   log "installing host tools: ${missing[*]}"
-  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  # The image build and the scenario's create step may both get here at once: wait for the dpkg lock.
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update -qq
   # shellcheck disable=SC2046
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends \
     $(printf '%s\n' "${missing[@]}" | sort -u) >/dev/null
 }
