@@ -7,7 +7,7 @@ demo:            ## The main job on a local throwaway fleet of 3 containers (KEE
 test:            ## The whole test suite (what CI runs)
 	bash scripts/test.sh
 
-bench:           ## Fleet-scale benchmark: first converge vs no-change rerun vs floor, N=1,5,10
+bench:           ## Fleet benchmark: no-change rerun vs floor at N=1,5,10, over docker exec and SSH, CPU-s per host
 	bash scripts/bench.sh
 
 lint:
