@@ -1,20 +1,16 @@
 # -*- coding: utf-8 -*-
 """Module-level tests for plugins/modules/daemon_json.py: real files in tmp_path, no host changes."""
 
-import json
 import os
 
 import pytest
 
 from ansible_collections.fleetops.docker_host.plugins.modules import daemon_json
 
-try:
-    from ansible.module_utils.testing import patch_module_args
-except ImportError:  # pragma: no cover - older ansible-core
-    patch_module_args = None
+from ansible_collections.fleetops.docker_host.tests.unit.plugins.modules.utils import module_runner, needs_module_testing
 
 pytestmark = [
-    pytest.mark.skipif(patch_module_args is None, reason='needs ansible.module_utils.testing (ansible-core 2.19+)'),
+    needs_module_testing,
     pytest.mark.skipif(os.geteuid() != 0, reason='the module sets owner/group root'),
 ]
 
@@ -25,14 +21,7 @@ def no_dockerd(monkeypatch):
     monkeypatch.setattr(daemon_json, 'dockerd_validate', lambda module, text, directory: False)
 
 
-def run_module(capsys, args, check_mode=False, diff=False):
-    if check_mode:
-        args['_ansible_check_mode'] = True
-    if diff:
-        args['_ansible_diff'] = True
-    with patch_module_args(args), pytest.raises(SystemExit):
-        daemon_json.main()
-    return json.loads(capsys.readouterr().out)
+run_module = module_runner(daemon_json)
 
 
 def test_creates_missing_directory_and_file(tmp_path, capsys):

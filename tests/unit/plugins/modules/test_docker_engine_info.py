@@ -1,20 +1,15 @@
 # -*- coding: utf-8 -*-
 """Module-level tests for plugins/modules/docker_engine_info.py: commands answered by a fake, files in tmp_path."""
 
-import json
 
 import pytest
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.fleetops.docker_host.plugins.modules import docker_engine_info
 
-try:
-    from ansible.module_utils.testing import patch_module_args
-except ImportError:  # pragma: no cover - older ansible-core
-    patch_module_args = None
+from ansible_collections.fleetops.docker_host.tests.unit.plugins.modules.utils import module_runner, needs_module_testing
 
-pytestmark = pytest.mark.skipif(patch_module_args is None,
-                                reason='needs ansible.module_utils.testing (ansible-core 2.19+)')
+pytestmark = needs_module_testing
 
 HELLO = ['docker', 'run', '--rm', '--pull', 'never', 'fleetops/hello:latest', 'echo', 'hello']
 
@@ -65,12 +60,7 @@ def host(tmp_path, monkeypatch):
     return fake
 
 
-def run_module(capsys, args, check_mode=False):
-    if check_mode:
-        args['_ansible_check_mode'] = True
-    with patch_module_args(args), pytest.raises(SystemExit):
-        docker_engine_info.main()
-    return json.loads(capsys.readouterr().out)
+run_module = module_runner(docker_engine_info)
 
 
 def test_look_without_hello(host, tmp_path, capsys):
