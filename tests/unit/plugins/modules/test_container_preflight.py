@@ -2,7 +2,6 @@
 """Module-level tests for plugins/modules/container_preflight.py (reads this machine, changes nothing)."""
 
 
-
 from ansible_collections.fleetops.docker_host.plugins.modules import container_preflight
 
 from ansible_collections.fleetops.docker_host.tests.unit.plugins.modules.utils import module_runner, needs_module_testing

@@ -2,7 +2,6 @@
 """Module-level tests for plugins/modules/sysctl_check.py (reads this machine's /proc/sys, changes nothing)."""
 
 
-
 from ansible_collections.fleetops.docker_host.plugins.modules import sysctl_check
 
 from ansible_collections.fleetops.docker_host.tests.unit.plugins.modules.utils import module_runner, needs_module_testing
