@@ -97,6 +97,7 @@ use_venv
 gate ruff ruff check "$ROOT"
 gate ansible-lint bash -c "cd '$ROOT' && ansible-lint --nocolor"
 gate role-docs python "$ROOT/scripts/role_docs.py" --check
+gate examples python "$ROOT/scripts/check_examples.py"
 gate unit-main bash -c "cd '$ROOT' && python -m pytest -q -p no:cacheprovider"
 gate unit-compat bash -c "cd '$ROOT' && '$ROOT/.venv-216/bin/python' -m pytest -q -p no:cacheprovider"
 gate sanity-main "$ROOT/scripts/sanity.sh" main

@@ -1,0 +1,55 @@
+#!/usr/bin/env python3
+"""Every variable the example inventory sets is an option of some role's meta/argument_specs.yml, with a value
+of the spec's type and, where the spec has choices, one of them. Exit 1 naming each refused variable."""
+import pathlib
+import sys
+
+import yaml
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+# Not role options: connection variables, and what the playbooks themselves read (playbooks/kernel.yml).
+PLAYBOOK_VARS = {"ansible_user", "ansible_become", "kernel_ml_serial", "kernel_ml_max_fail_percentage",
+                 "kernel_ml_target", "target"}
+TYPES = {"str": str, "bool": bool, "int": int, "list": list, "dict": dict, "path": str, "raw": object}
+
+
+def options():
+    found = {}
+    for spec in sorted(ROOT.glob("roles/*/meta/argument_specs.yml")):
+        data = yaml.safe_load(spec.read_text()) or {}
+        for entry in (data.get("argument_specs") or {}).values():
+            for name, opt in (entry.get("options") or {}).items():
+                found.setdefault(name, opt or {})
+    return found
+
+
+def problems():
+    opts = options()
+    out = []
+    for path in sorted((ROOT / "examples" / "inventory").rglob("*.yml")):
+        if path.name == "hosts.yml":
+            continue
+        data = yaml.safe_load(path.read_text()) or {}
+        for name, value in data.items():
+            where = "%s: %s" % (path.relative_to(ROOT), name)
+            if name in PLAYBOOK_VARS:
+                continue
+            if name not in opts:
+                out.append("%s is no option of any role's argument_specs" % where)
+                continue
+            opt = opts[name]
+            want = TYPES.get(opt.get("type", "str"), object)
+            if not isinstance(value, want) or (want is int and isinstance(value, bool)):
+                out.append("%s is %r, the spec wants type %s" % (where, value, opt.get("type", "str")))
+            choices = opt.get("choices")
+            if choices and value not in choices:
+                out.append("%s is %r, the spec allows %s" % (where, value, choices))
+    return out
+
+
+if __name__ == "__main__":
+    found = problems()
+    for line in found:
+        print(line)
+    print("examples: %d problem(s)" % len(found))
+    sys.exit(1 if found else 0)
