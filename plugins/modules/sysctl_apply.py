@@ -69,6 +69,11 @@ options:
     description: Fail when the verification finds a key missing, wrong, or overridden at boot by a later file.
     type: bool
     default: true
+notes:
+  - Every key of O(expected) is validated as a key before anything is read or written, dotted (C(net.ipv4.ip_forward),
+    a VLAN interface as C(eth0/100)) or slashed (C(net/ipv4/ip_forward)) form, with no empty, C(.) or C(..)
+    component and no absolute path, and its resolved path must stay under C(/proc/sys). This protects
+    against a key such as C(kernel/../../../etc/passwd) reading or (O(apply=keys)) writing a file outside C(/proc/sys) as root.
 attributes:
   check_mode:
     description: Tells what would be written, loaded and applied; RV(check) then describes the host as it is.
