@@ -87,6 +87,29 @@ def key_path(key, root='/'):
     return path
 
 
+def validate_sysctl_file(path, content):
+    """Refuse a relative sysctl file path or a content line without "="; return warnings (list of str).
+
+    A relative path over SSH lands in the remote user's home; a line without "=" is skipped by sysctl.
+    """
+    if not path or not os.path.isabs(path):
+        raise SysctlError('sysctl_path %r is refused: it is not absolute (over SSH a relative path lands in the '
+                          "remote user's home); give e.g. /etc/sysctl.d/k8s.conf" % (path,))
+    for number, raw in enumerate((content or '').splitlines(), 1):
+        line = raw.strip()
+        if line and line[0] not in '#;' and '=' not in line:
+            raise SysctlError('sysctl_content line %d %r is refused: it has no "=" so sysctl ignores it; write '
+                              'key = value (e.g. net.ipv4.ip_forward = 1) or make it a comment; nothing was written'
+                              % (number, raw))
+    warnings = []
+    directory = os.path.basename(os.path.dirname(path))
+    if path != '/' + SYSCTL_CONF and not (path.endswith('.conf') and directory == 'sysctl.d'):
+        warnings.append('sysctl_path %s is neither a *.conf file in a sysctl.d directory nor /etc/sysctl.conf: '
+                        'systemd-sysctl and sysctl --system do not read it at boot; use e.g. '
+                        '/etc/sysctl.d/k8s.conf' % path)
+    return warnings
+
+
 def normalise_value(value, key='?'):
     """Text form of an expected value: booleans as 1/0, numbers as text, whitespace runs as one space."""
     if isinstance(value, bool):

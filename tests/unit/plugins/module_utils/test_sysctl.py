@@ -14,6 +14,7 @@ from ansible_collections.fleetops.docker_host.plugins.module_utils._sysctl impor
     normalise_value,
     parse_sysctl_text,
     persisted_writes,
+    validate_sysctl_file,
 )
 
 
@@ -240,3 +241,18 @@ def test_key_path_refuses_symlink_out_of_proc_sys(tmp_path):
 def test_vlan_key_maps_to_dotted_interface_dir(tmp_path):
     assert key_path('net.ipv4.conf.eth0/100.rp_filter', str(tmp_path)) == os.path.join(
         str(tmp_path), 'proc', 'sys', 'net', 'ipv4', 'conf', 'eth0.100', 'rp_filter')
+
+
+@pytest.mark.parametrize('path, content, match', [
+    ('sysctl.d/k8s.conf', 'a.b = 1\n', 'not absolute'),
+    ('/etc/sysctl.d/k8s.conf', '# c\nnet.ipv4.ip_forward 1\n', 'line 2'),
+])
+def test_sysctl_file_refused(path, content, match):
+    with pytest.raises(SysctlError, match=match):
+        validate_sysctl_file(path, content)
+
+
+def test_sysctl_file_warnings():
+    assert validate_sysctl_file('/etc/sysctl.d/k8s.conf', '; x\n\na.b=1\n') == []
+    assert validate_sysctl_file('/etc/sysctl.conf', 'a.b=1\n') == []
+    assert 'do not read it at boot' in validate_sysctl_file('/etc/k8s.txt', 'a.b=1\n')[0]
