@@ -26,37 +26,88 @@ SYSCTL_CONF = 'etc/sysctl.conf'
 
 STATUSES = ('ok', 'mismatch', 'missing', 'not_persisted', 'shadowed')
 
-_KEY_RE = re.compile(r'^[A-Za-z0-9_][A-Za-z0-9_.:@+\-]*$')
+# One component of the path under /proc/sys: starts with a letter, digit or "_" (so never "" , "." or ".."),
+# then letters, digits and _ . : @ + - (a "." inside a component is part of a name, e.g. VLAN eth0.100).
+_COMPONENT_RE = re.compile(r'^[A-Za-z0-9_][A-Za-z0-9_.:@+\-]*$')
+
+_KEY_FIX = ('write it in dotted form (net.ipv4.ip_forward, a VLAN interface as eth0/100) or slashed form '
+            '(net/ipv4/ip_forward, relative to /proc/sys), each name made of letters, digits, "_", "-"')
 
 
 def canonical_key(key):
     """Return the dotted form of a sysctl key, as `sysctl` prints it.
 
-    As in procps: a key that contains `/` uses `/` as separator, and a `.` inside it is part of a name
+    As in procps: a key whose first separator is `/` uses `/` as separator, and a `.` inside it is part of a name
     (e.g. a VLAN interface `eth0.100`), which the dotted form writes as `/`.
+
+    Security: the key becomes a path under /proc/sys that is read and (sysctl_apply) written as root. Every
+    path component is validated (no empty, `.` or `..` component, no absolute path), so a key such as
+    `kernel/../../../etc/passwd` is refused before anything is read or written.
     """
     if not isinstance(key, str):
-        raise SysctlError('sysctl key %r must be a string (got %s)' % (key, type(key).__name__))
+        raise SysctlError('sysctl key %r must be a string (got %s); %s' % (key, type(key).__name__, _KEY_FIX))
     text = key.strip()
     if text != key or not text:
-        raise SysctlError('sysctl key %r is malformed: it is empty or has surrounding whitespace' % key)
+        raise SysctlError('sysctl key %r is malformed: it is empty or has surrounding whitespace; %s'
+                          % (key, _KEY_FIX))
     if any(c.isspace() for c in text) or '=' in text:
-        raise SysctlError('sysctl key %r is malformed: keys contain no whitespace and no "="; '
-                          'write it like net.ipv4.ip_forward' % key)
-    if '/' in text:
-        text = text.strip('/')
-        text = text.replace('.', '\0').replace('/', '.').replace('\0', '/')
-    parts = text.split('.')
-    if len(parts) < 2 or any(not part for part in parts) or not _KEY_RE.match(text.replace('/', '.')):
-        raise SysctlError('sysctl key %r is malformed: expected names separated by "." (net.ipv4.ip_forward) '
-                          'or "/" (net/ipv4/ip_forward), made of letters, digits, "_" and "-"' % key)
-    return text
+        raise SysctlError('sysctl key %r is malformed: keys contain no whitespace and no "="; %s' % (key, _KEY_FIX))
+    if text.startswith('/'):
+        raise SysctlError('sysctl key %r is malformed (refused): it is an absolute path; a key names a file under /proc/sys '
+                          'only; %s' % (key, _KEY_FIX))
+    # As procps-ng: the first separator found ("." or "/") decides the form.
+    first = re.search(r'[./]', text)
+    if first and first.group(0) == '/':
+        components = text.split('/')
+        dotted = '.'.join(part.replace('.', '/') for part in components)
+    else:
+        dotted = text
+        components = [part.replace('/', '.') for part in text.split('.')]
+    if len(components) < 2 or not all(_COMPONENT_RE.match(part) for part in components):
+        raise SysctlError('sysctl key %r is malformed (refused): it has an empty, "." or ".." component or a character '
+                          'not allowed in a sysctl name, so it would not name a file under /proc/sys; %s'
+                          % (key, _KEY_FIX))
+    # In the dotted form, a "/" inside a name stands for "."; its pieces must not be empty either.
+    for part in dotted.split('.'):
+        if any(not piece for piece in part.split('/')):
+            raise SysctlError('sysctl key %r is malformed (refused): it has an empty name; %s' % (key, _KEY_FIX))
+    return dotted
 
 
 def key_path(key, root='/'):
-    """Path under /proc/sys of a canonical (dotted) key."""
+    """Path under /proc/sys of a canonical (dotted) key; refuses any path that resolves outside /proc/sys."""
     relative = key.replace('/', '\0').replace('.', '/').replace('\0', '.')
-    return os.path.join(root, 'proc', 'sys', relative)
+    base = os.path.join(root, 'proc', 'sys')
+    path = os.path.join(base, relative)
+    real_base = os.path.realpath(base)
+    real = os.path.realpath(path)
+    if not real.startswith(real_base.rstrip('/') + '/'):
+        raise SysctlError('sysctl key %r is refused: its path %s resolves to %s, outside /proc/sys; %s'
+                          % (key, path, real, _KEY_FIX))
+    return path
+
+
+def validate_sysctl_file(path, content):
+    """Refuse a relative sysctl file path or a content line without "="; return warnings (list of str).
+
+    A relative path over SSH lands in the remote user's home; a line without "=" is skipped by sysctl.
+    """
+    if not path or not os.path.isabs(path):
+        raise SysctlError('sysctl_path %r is refused: it is not absolute (over SSH a relative path lands in the '
+                          "remote user's home); give e.g. /etc/sysctl.d/k8s.conf" % (path,))
+    for number, raw in enumerate((content or '').splitlines(), 1):
+        line = raw.strip()
+        if line and line[0] not in '#;' and '=' not in line:
+            raise SysctlError('sysctl_content line %d %r is refused: it has no "=" so sysctl ignores it; write '
+                              'key = value (e.g. net.ipv4.ip_forward = 1) or make it a comment; nothing was written'
+                              % (number, raw))
+    warnings = []
+    directory = os.path.basename(os.path.dirname(path))
+    if path != '/' + SYSCTL_CONF and not (path.endswith('.conf') and directory == 'sysctl.d'):
+        warnings.append('sysctl_path %s is neither a *.conf file in a sysctl.d directory nor /etc/sysctl.conf: '
+                        'systemd-sysctl and sysctl --system do not read it at boot; use e.g. '
+                        '/etc/sysctl.d/k8s.conf' % path)
+    return warnings
 
 
 def normalise_value(value, key='?'):
@@ -84,7 +135,10 @@ def normalise_expected(expected):
         raise SysctlError('expected must be a dict of sysctl key -> value (got %s)' % type(expected).__name__)
     result = {}
     for key, value in expected.items():
-        name = canonical_key(key)
+        try:
+            name = canonical_key(key)
+        except SysctlError as exc:
+            raise SysctlError('%s (value %r; nothing was read or written)' % (exc, value)) from exc
         if name in result:
             raise SysctlError('sysctl key %s is given twice (as %r and another spelling)' % (name, key))
         result[name] = normalise_value(value, name)

@@ -69,6 +69,13 @@ options:
     description: Fail when the verification finds a key missing, wrong, or overridden at boot by a later file.
     type: bool
     default: true
+notes:
+  - Every key of O(expected) is validated as a key before anything is read or written, dotted (C(net.ipv4.ip_forward),
+    a VLAN interface as C(eth0/100)) or slashed (C(net/ipv4/ip_forward)) form, with no empty, C(.) or C(..)
+    component and no absolute path, and its resolved path must stay under C(/proc/sys). This protects
+    against a key such as C(kernel/../../../etc/passwd) reading or (O(apply=keys)) writing a file outside C(/proc/sys) as root.
+  - A relative O(sysctl_path) is refused (over SSH it would land in the remote user's home); a line of O(sysctl_content)
+    without C(=) is refused before writing; a O(sysctl_path) no boot-time tool reads gets a warning.
 attributes:
   check_mode:
     description: Tells what would be written, loaded and applied; RV(check) then describes the host as it is.
@@ -180,6 +187,7 @@ from ansible_collections.fleetops.docker_host.plugins.module_utils._sysctl impor
     check,
     key_path,
     normalise_expected,
+    validate_sysctl_file,
 )
 
 C_ENV = {'LANG': 'C', 'LC_ALL': 'C'}
@@ -230,6 +238,8 @@ def run(module, root='/', modprobe=None, sysctl_system=None):
     params = module.params
     check_mode = module.check_mode
     normalise_expected(params['expected'])  # bad keys or values fail here, before anything is written
+    for warning in validate_sysctl_file(params['sysctl_path'], params['sysctl_content']):
+        module.warn(warning)
     result = dict(changed=False, files=[], modules_loaded=[], modules_failed={}, before=[], applied='none',
                   applied_keys=[], check=None)
     diffs = []

@@ -53,6 +53,10 @@ attributes:
     support: full
     platforms: posix
 notes:
+  - Every key of O(expected) is validated as a key before anything is read, dotted (C(net.ipv4.ip_forward),
+    a VLAN interface as C(eth0/100)) or slashed (C(net/ipv4/ip_forward)) form, with no empty, C(.) or C(..)
+    component and no absolute path, and its resolved path must stay under C(/proc/sys). This protects
+    against a key such as C(kernel/../../../etc/passwd) reading a file outside C(/proc/sys) as root.
   - Glob patterns and C(!) exclusions in sysctl files (procps-ng 4) are not interpreted; such lines are skipped.
 seealso:
   - name: sysctl.d(5)

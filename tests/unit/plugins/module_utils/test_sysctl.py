@@ -10,9 +10,11 @@ from ansible_collections.fleetops.docker_host.plugins.module_utils._sysctl impor
     boot_files,
     canonical_key,
     check,
+    key_path,
     normalise_value,
     parse_sysctl_text,
     persisted_writes,
+    validate_sysctl_file,
 )
 
 
@@ -31,7 +33,7 @@ def runtime(root, key, value):
 @pytest.mark.parametrize('given, canonical', [
     ('net.ipv4.ip_forward', 'net.ipv4.ip_forward'),
     ('net/ipv4/ip_forward', 'net.ipv4.ip_forward'),
-    ('/net/ipv4/ip_forward', 'net.ipv4.ip_forward'),
+    ('net.ipv4.conf.eth0/100.forwarding', 'net.ipv4.conf.eth0/100.forwarding'),
     ('net.bridge.bridge-nf-call-iptables', 'net.bridge.bridge-nf-call-iptables'),
     ('net/ipv4/conf/eth0.100/forwarding', 'net.ipv4.conf.eth0/100.forwarding'),
 ])
@@ -40,7 +42,9 @@ def test_canonical_key(given, canonical):
 
 
 @pytest.mark.parametrize('bad', ['net.ipv4 .ip_forward', 'net ipv4', '', ' net.ipv4.ip_forward', 'ip_forward',
-                                 'net..ipv4', 'net.ipv4.ip_forward=1', 'net.$x.y', 3])
+                                 'net..ipv4', 'net.ipv4.ip_forward=1', 'net.$x.y', 3,
+                                 'kernel/../../../etc/passwd', '/etc/x', '/net/ipv4/ip_forward', 'net/./ipv4',
+                                 'kernel.//.//etc.passwd', 'net.ipv4.conf.eth0/..', 'net.ipv4/', 'net.ipv4.conf./x.y'])
 def test_malformed_keys_are_refused(bad):
     with pytest.raises(SysctlError, match='malformed|must be a string'):
         canonical_key(bad)
@@ -210,3 +214,45 @@ def test_whitespace_normalised_both_sides(tmp_path):
 def test_same_key_twice_in_two_spellings(tmp_path):
     with pytest.raises(SysctlError, match='twice'):
         check({'net.ipv4.ip_forward': 1, 'net/ipv4/ip_forward': 1}, root=str(tmp_path))
+
+
+@pytest.mark.parametrize('bad', ['kernel/../../../etc/passwd', 'net..ipv4', '/etc/x', ''])
+def test_hostile_keys_read_and_write_nothing(tmp_path, bad):
+    """Path-like keys are refused by check() before any file is opened; the message names key, value and fix."""
+    secret = tmp_path / 'etc' / 'passwd'
+    secret.parent.mkdir(parents=True)
+    secret.write_text('root:x:0:0\n')
+    os.makedirs(str(tmp_path / 'proc' / 'sys' / 'kernel'))
+    with pytest.raises(SysctlError) as info:
+        check({bad: 'pwned'}, root=str(tmp_path))
+    message = str(info.value)
+    assert repr(bad) in message and "'pwned'" in message and 'dotted form' in message
+    assert secret.read_text() == 'root:x:0:0\n'
+
+
+def test_key_path_refuses_symlink_out_of_proc_sys(tmp_path):
+    os.makedirs(str(tmp_path / 'proc' / 'sys'))
+    (tmp_path / 'outside').mkdir()
+    os.symlink(str(tmp_path / 'outside'), str(tmp_path / 'proc' / 'sys' / 'kernel'))
+    with pytest.raises(SysctlError, match='outside /proc/sys'):
+        key_path('kernel.x', str(tmp_path))
+
+
+def test_vlan_key_maps_to_dotted_interface_dir(tmp_path):
+    assert key_path('net.ipv4.conf.eth0/100.rp_filter', str(tmp_path)) == os.path.join(
+        str(tmp_path), 'proc', 'sys', 'net', 'ipv4', 'conf', 'eth0.100', 'rp_filter')
+
+
+@pytest.mark.parametrize('path, content, match', [
+    ('sysctl.d/k8s.conf', 'a.b = 1\n', 'not absolute'),
+    ('/etc/sysctl.d/k8s.conf', '# c\nnet.ipv4.ip_forward 1\n', 'line 2'),
+])
+def test_sysctl_file_refused(path, content, match):
+    with pytest.raises(SysctlError, match=match):
+        validate_sysctl_file(path, content)
+
+
+def test_sysctl_file_warnings():
+    assert validate_sysctl_file('/etc/sysctl.d/k8s.conf', '; x\n\na.b=1\n') == []
+    assert validate_sysctl_file('/etc/sysctl.conf', 'a.b=1\n') == []
+    assert 'do not read it at boot' in validate_sysctl_file('/etc/k8s.txt', 'a.b=1\n')[0]
