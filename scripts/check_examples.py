@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Every variable the example inventory sets is an option of some role's meta/argument_specs.yml, with a value
 of the spec's type and, where the spec has choices, one of them. Exit 1 naming each refused variable."""
 import pathlib
