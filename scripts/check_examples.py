@@ -4,12 +4,12 @@ import pathlib
 import sys
 
 import yaml
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 # Not role options: connection variables, and what the playbooks themselves read (playbooks/kernel.yml).
 PLAYBOOK_VARS = {"ansible_user", "ansible_become", "kernel_ml_serial", "kernel_ml_max_fail_percentage",
                  "kernel_ml_target", "target"}
-TYPES = {"str": str, "bool": bool, "int": int, "list": list, "dict": dict, "path": str, "raw": object}
 
 
 def options():
@@ -36,13 +36,10 @@ def problems():
             if name not in opts:
                 out.append("%s is no option of any role's argument_specs" % where)
                 continue
-            opt = opts[name]
-            want = TYPES.get(opt.get("type", "str"), object)
-            if not isinstance(value, want) or (want is int and isinstance(value, bool)):
-                out.append("%s is %r, the spec wants type %s" % (where, value, opt.get("type", "str")))
-            choices = opt.get("choices")
-            if choices and value not in choices:
-                out.append("%s is %r, the spec allows %s" % (where, value, choices))
+            # Ansible's own argument spec validation (types, choices, elements), as the role would run it.
+            spec = {k: v for k, v in opts[name].items() if k not in ("description", "required", "default", "version_added")}
+            result = ArgumentSpecValidator({name: spec}).validate({name: value})
+            out.extend("%s: %s" % (where, err) for err in result.error_messages)
     return out
 
 
