@@ -16,10 +16,14 @@ author:
 description:
   - Builds one row per host for the fleet report of the collection's C(report) playbook. It reads only what
     the roles and stages document as their results, C(kernel_ml_result), C(k8s_sysctl_result),
-    C(docker_daemon_result), and the site-level C(fleetops_preflight) and C(fleetops_failures), plus the facts
+    C(docker_daemon_result), C(k8s_node_result), and the site-level C(fleetops_preflight) and C(fleetops_failures), plus the facts
     C(distribution), C(distribution_version) and C(kernel), and the report's own reads
-    C(fleetops_report_engine) (its C(docker_engine_info) look where the daemon stage did not run) and
+    C(fleetops_report_engine) (its C(docker_engine_info) look where the daemon stage did not run),
+    C(fleetops_report_k8s) (its C(k8s_node_info) look where the k8s stage did not run) and
     C(fleetops_reached_report).
+  - The C(k8s) column is C(k8s ready), the unmet prerequisites of the node's readiness verdict, or C(-) for a
+    host that is not a Kubernetes node. A machine-id or product UUID shared by several nodes of the fleet (a
+    cloned image) is unmet on each of them (containers share the machine's product UUID, so theirs is not compared).
   - A host that did not take a stage shows C(-) (or C(not checked)) in that stage's columns.
 options:
   _input:
@@ -43,13 +47,15 @@ RETURN = r'''
 _value:
   description:
     - One dict per host with the keys C(host), C(status) (C(ok), C(failed), C(failed or unreachable)), C(os),
-      C(kernel_before), C(kernel_after), C(docker), C(daemon_keys), C(daemon_action), C(sysctl), C(hello) and
-      C(failures) (a list of C({stage, msg})).
+      C(kernel_before), C(kernel_after), C(docker), C(daemon_keys), C(daemon_action), C(sysctl), C(hello), C(k8s),
+      C(k8s_unmet) (the unmet prerequisites as C({check, msg, fix})) and C(failures) (a list of C({stage, msg})).
   type: list
   elements: dict
 '''
 
 from ansible.errors import AnsibleFilterError
+
+from ansible_collections.fleetops.docker_host.plugins.module_utils._k8s_node import fleet_duplicates, verdict_text
 
 
 def _var(hostvars_of_host, name, default=None):
@@ -83,7 +89,30 @@ def engine_read(registered):
     return _text(_mapping(registered).get('engine_version'))
 
 
-def report_row(host, hostvars_of_host):
+def k8s_look(hostvars_of_host):
+    """The node's readiness and identity: from k8s_node_result, else the report's own k8s_node_info look, else {}."""
+    result = _mapping(_var(hostvars_of_host, 'k8s_node_result', {}))
+    if result.get('readiness'):
+        return {'readiness': _mapping(result['readiness']), 'machine_id': result.get('machine_id'),
+                'product_uuid': result.get('product_uuid'), 'in_container': result.get('in_container')}
+    look = _mapping(_var(hostvars_of_host, 'fleetops_report_k8s', {}))
+    if look.get('readiness'):
+        return {'readiness': _mapping(look['readiness']), 'machine_id': look.get('machine_id'),
+                'product_uuid': look.get('product_uuid'), 'in_container': look.get('in_container')}
+    return {}
+
+
+def k8s_column(look, duplicates):
+    """(the k8s column's text, the unmet list) of one node; '-' and [] for a host that is not a node."""
+    if not look:
+        return '-', []
+    verdict = dict(look['readiness'])
+    unmet = list(verdict.get('unmet') or []) + list(duplicates or [])
+    verdict.update(unmet=unmet, ready=bool(verdict.get('ready')) and not duplicates)
+    return verdict_text(verdict), unmet
+
+
+def report_row(host, hostvars_of_host, k8s_duplicates=None):
     """The report row of one host."""
     facts = _mapping(_var(hostvars_of_host, 'ansible_facts', {}))
     kernel = _mapping(_var(hostvars_of_host, 'kernel_ml_result', {}))
@@ -99,6 +128,7 @@ def report_row(host, hostvars_of_host):
     engine = _text(daemon.get('engine_version')) or engine_read(_var(hostvars_of_host, 'fleetops_report_engine', {}))
     action = daemon.get('action')
     os_name = ('%s %s' % (facts.get('distribution', '?'), facts.get('distribution_version', ''))).strip()
+    k8s, k8s_unmet = k8s_column(k8s_look(hostvars_of_host), (k8s_duplicates or {}).get(host))
 
     if failures:
         status = 'failed'
@@ -117,6 +147,8 @@ def report_row(host, hostvars_of_host):
         'daemon_action': action if action in ('reload', 'restart') else '-',
         'sysctl': sysctl_column(sysctl),
         'hello': _text(hello.get('stdout')) or '-',
+        'k8s': k8s,
+        'k8s_unmet': k8s_unmet,
         'failures': [{'stage': _text(f.get('stage')), 'msg': _text(f.get('msg'))} for f in failures],
     }
 
@@ -125,14 +157,19 @@ def fleet_report_rows(hostvars, hosts):
     """One row per host of HOSTS (sorted by name), read from HOSTVARS."""
     if isinstance(hosts, str) or not hasattr(hosts, '__iter__'):
         raise AnsibleFilterError('fleet_report_rows: hosts must be a list of inventory host names, got %r' % (hosts,))
-    rows = []
+    per_host = {}
     for host in sorted(hosts):
         try:
-            hostvars_of_host = hostvars[host]
+            per_host[host] = hostvars[host]
         except KeyError:
-            hostvars_of_host = {}
-        rows.append(report_row(host, hostvars_of_host))
-    return rows
+            per_host[host] = {}
+    identities = {}
+    for host, hostvars_of_host in per_host.items():
+        look = k8s_look(hostvars_of_host)
+        if look:
+            identities[host] = look
+    duplicates = fleet_duplicates(identities)
+    return [report_row(host, per_host[host], duplicates) for host in sorted(per_host)]
 
 
 class FilterModule(object):

@@ -1,0 +1,63 @@
+"""What site.yml with k8s_node_enabled must leave on the host, read from the host itself."""
+import os
+import re
+
+import testinfra.utils.ansible_runner
+
+HOSTS = testinfra.utils.ansible_runner.AnsibleRunner(os.environ["MOLECULE_INVENTORY_FILE"]).get_hosts("all")
+testinfra_hosts = ["docker://" + name for name in HOSTS]
+
+
+def test_cri_plugin_loaded(host):
+    plugins = host.check_output("ctr plugins ls")
+    assert re.search(r"^io\.containerd\.grpc\.v1\s+cri\s+\S+\s+ok\s*$", plugins, re.M), plugins
+
+
+def test_config_toml_merged_not_overwritten(host):
+    text = host.file("/etc/containerd/config.toml").content_string
+    assert re.search(r"^\s*SystemdCgroup = true$", text, re.M), text
+    assert re.search(r'^disabled_plugins = \[\]$', text, re.M), text
+    assert 'config_path = "/etc/containerd/certs.d"' in text
+    # containerd.io's comments and commented-out settings stay where they were.
+    assert "Copyright 2018-2022 Docker Inc." in text
+    assert '#root = "/var/lib/containerd"' in text
+
+
+def test_containerd_uses_the_systemd_cgroup_driver(host):
+    dump = host.check_output("containerd config dump")
+    assert re.search(r"^\s*SystemdCgroup = true$", dump, re.M)
+
+
+def test_swap_line_commented_and_kept(host):
+    fstab = host.file("/etc/fstab").content_string
+    assert "/swapfile none swap sw 0 0" in fstab
+    for line in fstab.splitlines():
+        if "/swapfile" in line:
+            assert line.lstrip().startswith("#"), line
+    assert host.file("/etc/systemd/system/swap.target").linked_to == "/dev/null"
+
+
+def test_docker_still_runs_and_says_hello(host):
+    assert host.service("docker").is_running
+    assert host.check_output("docker run --rm fleetops/hello:latest echo hello") == "hello"
+
+
+def test_registry_trust_files(host):
+    insecure = host.file("/etc/containerd/certs.d/registry.k8s-node.test:5000/hosts.toml").content_string
+    assert 'server = "http://registry.k8s-node.test:5000"' in insecure
+    hub = host.file("/etc/containerd/certs.d/docker.io/hosts.toml").content_string
+    assert '[host."https://mirror.k8s-node.test"]' in hub
+
+
+def test_kubeadm_commands_installed(host):
+    assert host.exists("conntrack") and host.exists("socat")
+
+
+def test_fleet_report_has_the_readiness_column():
+    report = open(os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "fleet-report.md")).read()
+    assert "| K8s |" in report
+    row = [line for line in report.splitlines() if line.startswith("| k8s-node-1 |")]
+    assert row, report
+    cell = row[0].rstrip(" |").rsplit("|", 1)[1].strip()
+    assert cell == "k8s ready" or cell.startswith("not ready: "), row[0]
+    assert cell == "k8s ready", report

@@ -1,0 +1,164 @@
+# -*- coding: utf-8 -*-
+# Copyright: fleetops.docker_host contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Pure functions behind fleetops.docker_host.containerd_config and k8s_node_info: containerd's config.toml
+for the kubelet (the CRI plugin enabled, the runc cgroup driver, the sandbox image, the registry host
+files), and what `ctr plugins ls` says. Runs on Python 3.6+.
+
+Where the settings live depends on the file's `version` (containerd's docs/PLUGINS.md): version 1 (or none)
+names the plugin `cri`, version 2 (containerd 1.x) `io.containerd.grpc.v1.cri`, version 3 (containerd 2.x)
+splits it into `io.containerd.cri.v1.runtime` and `io.containerd.cri.v1.images`. A file without a version
+and without any plugin table (containerd.io's shipped file) is given `version = 2`, which containerd 1.6,
+1.7 and 2.x all read.
+"""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type  # noqa: UP001 - ansible-test sanity expects it
+
+from ansible_collections.fleetops.docker_host.plugins.module_utils._toml import TomlError, parse, set_value
+
+CGROUP_DRIVERS = ('systemd', 'cgroupfs')
+RUNC_V2 = 'io.containerd.runc.v2'
+
+# Per config version: where each setting lives, and the names under which the CRI plugin can be disabled.
+LAYOUTS = {
+    1: {
+        'runc': ('plugins', 'cri', 'containerd', 'runtimes', 'runc'),
+        'sandbox': (('plugins', 'cri'), 'sandbox_image'),
+        'config_path': (('plugins', 'cri', 'registry'), 'config_path'),
+        'cri_names': ('cri', 'io.containerd.grpc.v1.cri'),
+    },
+    2: {
+        'runc': ('plugins', 'io.containerd.grpc.v1.cri', 'containerd', 'runtimes', 'runc'),
+        'sandbox': (('plugins', 'io.containerd.grpc.v1.cri'), 'sandbox_image'),
+        'config_path': (('plugins', 'io.containerd.grpc.v1.cri', 'registry'), 'config_path'),
+        'cri_names': ('cri', 'io.containerd.grpc.v1.cri'),
+    },
+    3: {
+        'runc': ('plugins', 'io.containerd.cri.v1.runtime', 'containerd', 'runtimes', 'runc'),
+        'sandbox': (('plugins', 'io.containerd.cri.v1.images', 'pinned_images'), 'sandbox'),
+        'config_path': (('plugins', 'io.containerd.cri.v1.images', 'registry'), 'config_path'),
+        'cri_names': ('cri', 'io.containerd.grpc.v1.cri', 'io.containerd.cri.v1.runtime', 'io.containerd.cri.v1.images'),
+    },
+}
+
+
+class ContainerdConfigError(Exception):
+    """The file cannot be read or changed as asked: the message names the file, the setting and the fix."""
+
+
+def config_version(data):
+    """(version the file is read as, version to write or None): see the module docstring."""
+    version = data.get('version')
+    if version is None:
+        if 'plugins' in data:
+            return 1, None
+        return 2, 2
+    if isinstance(version, bool) or version not in LAYOUTS:
+        raise ContainerdConfigError('version = %r is not a containerd config version (1, 2 or 3); fix the file' % (version,))
+    return version, None
+
+
+def summary(data):
+    """What matters for the kubelet in the parsed config DATA: a dict documented in k8s_node_info's RETURN."""
+    version, _ = config_version(data)
+    layout = LAYOUTS[version]
+    disabled = data.get('disabled_plugins') or []
+    runc = _get(data, layout['runc']) or {}
+    options = runc.get('options') if isinstance(runc.get('options'), dict) else {}
+    sandbox_table, sandbox_key = layout['sandbox']
+    path_table, path_key = layout['config_path']
+    systemd = options.get('SystemdCgroup')
+    return {
+        'version': version,
+        'disabled_plugins': list(disabled) if isinstance(disabled, list) else [],
+        'cri_disabled': isinstance(disabled, list) and any(name in layout['cri_names'] for name in disabled),
+        'runc_runtime_type': runc.get('runtime_type'),
+        'systemd_cgroup': systemd if isinstance(systemd, bool) else None,
+        'cgroup_driver': None if systemd is None else ('systemd' if systemd is True else 'cgroupfs'),
+        'sandbox_image': (_get(data, sandbox_table) or {}).get(sandbox_key),
+        'config_path': (_get(data, path_table) or {}).get(path_key),
+    }
+
+
+def _get(data, path):
+    node = data
+    for part in path:
+        if not isinstance(node, dict):
+            return None
+        node = node.get(part)
+    return node
+
+
+def edits(data, enable_cri=True, cgroup_driver='systemd', sandbox_image='', config_path=''):
+    """The (table, key, value, reason) edits that make DATA what the kubelet needs; empty when it is."""
+    if cgroup_driver not in CGROUP_DRIVERS:
+        raise ContainerdConfigError('cgroup_driver %r is not one of %s' % (cgroup_driver, ', '.join(CGROUP_DRIVERS)))
+    version, write_version = config_version(data)
+    layout = LAYOUTS[version]
+    wanted = []
+    if write_version is not None:
+        wanted.append(((), 'version', write_version, 'containerd reads a file without a version as version 1'))
+    disabled = data.get('disabled_plugins')
+    if enable_cri and isinstance(disabled, list):
+        kept = [name for name in disabled if name not in layout['cri_names']]
+        if kept != disabled:
+            wanted.append(((), 'disabled_plugins', kept, 'the CRI plugin is disabled'))
+    elif enable_cri and disabled is not None:
+        raise ContainerdConfigError('disabled_plugins must be a list, got %r; fix the file' % (disabled,))
+    runc = _get(data, layout['runc'])
+    if not isinstance(runc, dict) or runc.get('runtime_type') is None:
+        # A runc table without runtime_type replaces containerd's default one, and the kubelet's pods get none.
+        wanted.append((layout['runc'], 'runtime_type', RUNC_V2, 'runc needs its runtime type'))
+    wanted.append((layout['runc'] + ('options',), 'SystemdCgroup', cgroup_driver == 'systemd',
+                   'the kubelet uses the %s cgroup driver' % cgroup_driver))
+    if sandbox_image:
+        table, key = layout['sandbox']
+        wanted.append((table, key, sandbox_image, 'the sandbox (pause) image is set'))
+    if config_path:
+        table, key = layout['config_path']
+        wanted.append((table, key, config_path, 'registry host files (hosts.toml) are read from there'))
+    return [(table, key, value, reason) for table, key, value, reason in wanted
+            if not _same(_get(data, table + (key,)), value)]
+
+
+def _same(current, value):
+    return current == value and type(current) is type(value)
+
+
+def merge(text, path, **options):
+    """(new text, edits made as dicts {setting, before, after, reason}, summary of the new text)."""
+    try:
+        data = parse(text or '').data
+    except TomlError as exc:
+        raise ContainerdConfigError('%s is not valid TOML, %s; fix the file (the role changes nothing until then)'
+                                    % (path, exc)) from exc
+    changes = []
+    new = text or ''
+    for table, key, value, reason in edits(data, **options):
+        before = _get(data, table + (key,))
+        try:
+            new = set_value(new, table, key, value)
+        except TomlError as exc:
+            raise ContainerdConfigError('%s: %s' % (path, exc)) from exc
+        changes.append({'setting': '.'.join(table + (key,)), 'before': before, 'after': value, 'reason': reason})
+    return new, changes, summary(parse(new).data)
+
+
+def parse_plugins(text):
+    """`ctr plugins ls` output -> [{'type', 'id', 'platforms', 'status'}]."""
+    plugins = []
+    for line in (text or '').splitlines():
+        fields = line.split()
+        if len(fields) < 4 or fields[0] == 'TYPE':
+            continue
+        plugins.append({'type': fields[0], 'id': fields[1], 'platforms': ' '.join(fields[2:-1]), 'status': fields[-1]})
+    return plugins
+
+
+def cri_status(plugins):
+    """The status of the CRI gRPC plugin ('ok', 'skip', 'error') or None when ctr does not list it."""
+    for plugin in plugins:
+        if plugin['type'] == 'io.containerd.grpc.v1' and plugin['id'] == 'cri':
+            return plugin['status']
+    return None

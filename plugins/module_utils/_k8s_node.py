@@ -1,0 +1,244 @@
+# -*- coding: utf-8 -*-
+# Copyright: fleetops.docker_host contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Pure functions behind fleetops.docker_host.node_swap and k8s_node_info: swap in fstab, /proc/swaps and
+systemd's swap units, and the Kubernetes readiness verdict (what kubeadm's preflight would refuse, each
+unmet prerequisite with its fix). Runs on Python 3.6+.
+"""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type  # noqa: UP001 - ansible-test sanity expects it
+
+import re
+
+# What the role puts before an fstab swap line it turns off: the line stays, readable and easy to restore.
+FSTAB_MARK = '# swap off for the kubelet (fleetops.docker_host.k8s_node): '
+K8S_PORTS = (6443, 10250)
+# A Kubernetes node name: a lowercase RFC 1123 subdomain.
+NODE_NAME = re.compile(r'^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')
+REQUIRED_SYSCTLS = (
+    ('net.ipv4.ip_forward', 'packets are not forwarded between pods and the node'),
+    ('net.bridge.bridge-nf-call-iptables', 'bridged pod traffic bypasses iptables (kube-proxy)'),
+)
+REQUIRED_MODULES = ('overlay', 'br_netfilter')
+REQUIRED_COMMANDS = ('conntrack', 'socat')
+
+
+def fstab_swap_lines(text):
+    """Indexes (0-based) of the fstab lines that turn swap on: not comments, third field `swap`."""
+    found = []
+    for index, line in enumerate((text or '').splitlines()):
+        stripped = line.strip()
+        if not stripped or stripped.startswith('#'):
+            continue
+        fields = stripped.split()
+        if len(fields) >= 3 and fields[2] == 'swap':
+            found.append(index)
+    return found
+
+
+def comment_fstab_swap(text):
+    """(TEXT with every swap line commented out and kept, the lines commented)."""
+    lines = (text or '').splitlines(True)
+    indexes = fstab_swap_lines(text)
+    commented = []
+    for index in indexes:
+        line = lines[index]
+        body = line.rstrip('\r\n')
+        lines[index] = FSTAB_MARK + body + line[len(body):]
+        commented.append(body)
+    return ''.join(lines), commented
+
+
+def parse_proc_swaps(text):
+    """/proc/swaps -> [{'filename', 'type', 'size_kib', 'used_kib', 'priority'}]."""
+    entries = []
+    for line in (text or '').splitlines()[1:]:
+        fields = line.split()
+        if len(fields) < 5:
+            continue
+        # A file name with spaces is written with \040 by the kernel; the last four fields are fixed.
+        name = ' '.join(fields[:-4]).replace('\\040', ' ')
+        try:
+            size, used, priority = int(fields[-3]), int(fields[-2]), int(fields[-1])
+        except ValueError:
+            continue
+        entries.append({'filename': name, 'type': fields[-4], 'size_kib': size, 'used_kib': used, 'priority': priority})
+    return entries
+
+
+def escape_path(path, suffix):
+    """The unit name systemd gives PATH (`systemd-escape --path --suffix=SUFFIX PATH`)."""
+    stripped = path.strip('/')
+    stripped = re.sub('/+', '/', stripped)
+    if not stripped:
+        return '-.' + suffix
+    out = []
+    for position, char in enumerate(stripped):
+        if char == '/':
+            out.append('-')
+        elif char.isalnum() and ord(char) < 128 or char in ':_' or (char == '.' and position > 0):
+            out.append(char)
+        else:
+            out.extend('\\x%02x' % byte for byte in char.encode('utf-8'))
+    return ''.join(out) + '.' + suffix
+
+
+def parse_unit_list(text):
+    """Unit names from `systemctl list-units --plain --no-legend` (the first field of each line)."""
+    units = []
+    for line in (text or '').splitlines():
+        fields = line.split()
+        if fields and fields[0].lstrip('●* ').endswith(('.swap', '.target', '.service')):
+            units.append(fields[0].lstrip('●* '))
+    return units
+
+
+def listening_ports(*tables):
+    """TCP ports in state LISTEN, from the text of /proc/net/tcp and /proc/net/tcp6."""
+    ports = set()
+    for text in tables:
+        for line in (text or '').splitlines()[1:]:
+            fields = line.split()
+            if len(fields) < 4 or fields[3] != '0A' or ':' not in fields[1]:
+                continue
+            try:
+                ports.add(int(fields[1].rsplit(':', 1)[1], 16))
+            except ValueError:
+                continue
+    return sorted(ports)
+
+
+def sysctl_fix(key):
+    if key.startswith('net.bridge.'):
+        return ('load br_netfilter (modprobe br_netfilter) and set %s = 1 in /etc/sysctl.d/k8s.conf '
+                '(the collection\'s k8s_sysctl role does both)' % key)
+    return 'set %s = 1 in /etc/sysctl.d/k8s.conf and apply it (the collection\'s k8s_sysctl role does it)' % key
+
+
+def readiness(facts, allow_swap=False, cgroup_driver='systemd'):
+    """The verdict on FACTS (k8s_node_info's look): {'ready', 'unmet': [{check, msg, fix}], 'notes'}."""
+    unmet, notes = [], []
+
+    def need(check, msg, fix):
+        unmet.append({'check': check, 'msg': msg, 'fix': fix})
+
+    containerd = facts.get('containerd') or {}
+    config = containerd.get('config') or {}
+    in_container = bool(facts.get('in_container'))
+    if not containerd.get('installed'):
+        need('cri', 'containerd is not installed', 'install containerd (docker.io or containerd.io pulls it in)')
+    elif not containerd.get('active'):
+        need('cri', 'containerd.service is not running', 'systemctl enable --now containerd')
+    elif containerd.get('cri') != 'ok':
+        need('cri', 'the CRI socket %s does not answer: containerd\'s CRI plugin is %s (ctr plugins ls)'
+             % (containerd.get('socket'), containerd.get('cri') or 'not loaded'),
+             'remove "cri" from disabled_plugins in %s and restart containerd (the k8s_node role does both)'
+             % containerd.get('config_file', '/etc/containerd/config.toml'))
+    call = facts.get('cri_call') or {}
+    if call.get('client') and call.get('rc') not in (0, None):
+        need('cri', '`%s` failed (rc %s): %s' % (' '.join(call.get('cmd') or []), call.get('rc'), call.get('stderr', '').strip()),
+             'read `journalctl -u containerd` for the reason')
+    elif not call.get('client'):
+        notes.append('no CRI client (crictl) on the host: the CRI proof is `ctr plugins ls`')
+
+    effective = containerd.get('effective_cgroup_driver') or config.get('cgroup_driver')
+    if containerd.get('installed') and effective != cgroup_driver:
+        need('cgroup_driver', 'runc\'s cgroup driver is %s, the kubelet is to use %s'
+             % (effective or 'cgroupfs (SystemdCgroup unset)', cgroup_driver),
+             'set SystemdCgroup = %s under the runc runtime options of the CRI plugin and restart containerd '
+             '(k8s_node_cgroup_driver: %s)' % ('true' if cgroup_driver == 'systemd' else 'false', cgroup_driver))
+    if cgroup_driver == 'systemd' and facts.get('init') not in (None, 'systemd'):
+        need('cgroup_driver', 'the init system is %s, not systemd' % facts.get('init'),
+             'use k8s_node_cgroup_driver: cgroupfs on hosts without systemd')
+
+    swap = facts.get('swap') or {}
+    active = swap.get('active') or []
+    fstab_lines = swap.get('fstab_lines') or []
+    if allow_swap:
+        if active:
+            notes.append('swap is on (%s) and allowed: the kubelet needs failSwapOn: false and NodeSwap'
+                         % ', '.join(entry['filename'] for entry in active))
+    else:
+        if active:
+            need('swap', 'swap is on: %s%s' % (', '.join(entry['filename'] for entry in active),
+                                               ' (the machine\'s: this host is a container)' if in_container else ''),
+                 'turn swap off on the machine (swapoff -a) and keep it off at boot' if in_container else
+                 'swapoff -a, comment the swap lines of /etc/fstab and mask the swap units (the k8s_node role does it)')
+        if fstab_lines:
+            need('swap', '/etc/fstab turns swap on at boot: %s' % '; '.join(fstab_lines),
+                 'comment those lines (the k8s_node role does it)')
+        if swap.get('units_active'):
+            need('swap', 'swap units are active: %s' % ', '.join(swap['units_active']),
+                 'systemctl mask %s' % ' '.join(swap['units_active']))
+
+    sysctls = facts.get('sysctls') or {}
+    for key, why in REQUIRED_SYSCTLS:
+        value = sysctls.get(key)
+        if value != '1':
+            need('sysctl', '%s is %s: %s' % (key, 'missing' if value is None else value, why), sysctl_fix(key))
+    modules = facts.get('modules') or {}
+    for name in REQUIRED_MODULES:
+        if modules.get(name) not in ('loaded', 'builtin'):
+            need('kernel_module', 'the kernel module %s is not loaded (%s)' % (name, modules.get(name) or 'unknown'),
+                 'modprobe %s and list it in /etc/modules-load.d/k8s.conf (the k8s_sysctl role does both)' % name)
+    commands = facts.get('commands') or {}
+    missing = [name for name in REQUIRED_COMMANDS if not commands.get(name)]
+    if missing:
+        need('commands', '%s not found in PATH (kubeadm preflight needs them)' % ' and '.join(missing),
+             'install the packages %s (k8s_node_packages)' % ' '.join(missing))
+    for port in facts.get('ports_in_use') or []:
+        need('ports', 'port %d is in use (something listens on it)' % port,
+             "stop what listens there (ss -ltnp 'sport = :%d'); kubeadm needs it free" % port)
+    host = facts.get('hostname') or {}
+    name = host.get('name') or ''
+    if not NODE_NAME.match(name):
+        need('hostname', 'the host name %r is not a valid node name (lowercase RFC 1123)' % name,
+             'set a lowercase host name of letters, digits, - and . (hostnamectl set-hostname)')
+    if not host.get('resolves'):
+        need('hostname', 'the host name %r does not resolve' % name,
+             'add it to /etc/hosts (127.0.1.1 %s) or to DNS' % (name or '<name>'))
+    if not facts.get('machine_id'):
+        need('machine_id', '/etc/machine-id is empty or missing', 'systemd-machine-id-setup')
+    if not facts.get('product_uuid'):
+        notes.append('no product UUID readable (/sys/class/dmi/id/product_uuid)%s'
+                     % (': a container sees none' if in_container else ''))
+    return {'ready': not unmet, 'unmet': unmet, 'notes': notes}
+
+
+def verdict_text(verdict):
+    """The fleet report's readiness column: 'k8s ready', or the unmet checks with their messages."""
+    if not verdict or 'ready' not in verdict:
+        return '-'
+    if verdict.get('ready'):
+        return 'k8s ready'
+    return 'not ready: ' + '; '.join('%s (%s)' % (item['check'], item['msg']) for item in verdict.get('unmet') or [])
+
+
+def fleet_duplicates(identities):
+    """{host: [unmet items]} for hosts that share a machine-id or product UUID with another host.
+
+    IDENTITIES: {host: {'machine_id', 'product_uuid', 'in_container'}}. Containers share the machine's product
+    UUID by design, so theirs is not compared.
+    """
+    by_value = {}
+    for host, ident in identities.items():
+        for field in ('machine_id', 'product_uuid'):
+            value = (ident or {}).get(field)
+            if not value or (field == 'product_uuid' and (ident or {}).get('in_container')):
+                continue
+            by_value.setdefault((field, value), []).append(host)
+    problems = {}
+    fixes = {
+        'machine_id': 'give each node its own: rm /etc/machine-id && systemd-machine-id-setup (a cloned image)',
+        'product_uuid': 'give each VM its own UUID in the hypervisor (a cloned VM)',
+    }
+    for (field, _value), hosts in sorted(by_value.items()):
+        if len(hosts) < 2:
+            continue
+        for host in hosts:
+            others = sorted(other for other in hosts if other != host)
+            problems.setdefault(host, []).append({
+                'check': field, 'msg': '%s is the same as on %s' % (field.replace('_', '-'), ', '.join(others)),
+                'fix': fixes[field]})
+    return problems

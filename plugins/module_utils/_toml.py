@@ -1,0 +1,520 @@
+# -*- coding: utf-8 -*-
+# Copyright: fleetops.docker_host contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A small TOML reader and an in-place editor, for containerd's config.toml on Python 3.6+ (no tomllib there).
+
+parse(text) reads TOML 1.0 as containerd writes and documents it: tables, arrays of tables, bare, quoted and
+dotted keys, basic and literal strings (also multi-line), integers (decimal, hex, octal, binary, with _),
+floats, booleans, arrays (multi-line, comments, trailing comma) and inline tables. Dates and times are kept
+as their text. Duplicate keys and tables are refused, as TOML refuses them.
+
+set_value(text, table, key, value) changes one value without rewriting the file: the text of the old value is
+replaced where it stands (comments, order and indentation stay), a missing key is added at the end of its
+table, a missing table is appended. The result is parsed again and must hold the value, or TomlError is
+raised: the editor never returns a file that does not read back as intended.
+"""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type  # noqa: UP001 - ansible-test sanity expects it
+
+import json
+import re
+
+BARE_KEY = re.compile(r'[A-Za-z0-9_-]+')
+_NUMBER_CHARS = re.compile(r'[0-9A-Za-z_+\-.:]+')
+_INT = re.compile(r'^[+-]?(0|[1-9](_?[0-9])*)$')
+_FLOAT = re.compile(r'^[+-]?(0|[1-9](_?[0-9])*)((\.[0-9](_?[0-9])*)([eE][+-]?[0-9](_?[0-9])*)?|[eE][+-]?[0-9](_?[0-9])*)$')
+_DATE = re.compile(r'^\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})?)?$|^\d{2}:\d{2}:\d{2}(\.\d+)?$')
+_ESCAPES = {'b': '\b', 't': '\t', 'n': '\n', 'f': '\f', 'r': '\r', '"': '"', '\\': '\\'}
+
+
+class TomlError(Exception):
+    """The text is not TOML this reader understands, or an edit cannot be made: the message says where."""
+
+
+class Document(object):
+    """What parse() returns: the data, and where each value and table stands in the text."""
+
+    def __init__(self, text):
+        self.text = text
+        self.data = {}
+        # key path (tuple) -> {'start', 'end' (value's character span), 'line_end' (index after the statement's
+        # line), 'table' (the path of the table header it is under), 'inline' (inside an inline table)}
+        self.values = {}
+        # table path -> {'header': True when it has its own [header], 'kind': 'header' | 'implicit' | 'dotted' |
+        # 'inline' | 'array', 'body_end': index after the last line of its body (header tables)}
+        self.tables = {(): {'kind': 'header', 'header': True, 'body_end': None, 'first_header': None}}
+
+    def get(self, path, default=None):
+        node = self.data
+        for part in path:
+            if not isinstance(node, dict) or part not in node:
+                return default
+            node = node[part]
+        return node
+
+
+class _Parser(object):
+    def __init__(self, text):
+        if text.startswith('\ufeff'):
+            text = text[1:]
+        self.s = text
+        self.i = 0
+        self.n = len(text)
+        self.doc = Document(text)
+
+    # -- helpers -------------------------------------------------------------------------------------------
+    def error(self, message, position=None):
+        position = self.i if position is None else position
+        line = self.s.count('\n', 0, position) + 1
+        return TomlError('line %d: %s' % (line, message))
+
+    def peek(self, length=1):
+        return self.s[self.i:self.i + length]
+
+    def skip_ws(self):
+        while self.i < self.n and self.s[self.i] in ' \t':
+            self.i += 1
+
+    def skip_comment(self):
+        if self.peek() == '#':
+            while self.i < self.n and self.s[self.i] != '\n':
+                self.i += 1
+
+    def skip_ws_newlines_comments(self):
+        while self.i < self.n:
+            char = self.s[self.i]
+            if char in ' \t\r\n':
+                self.i += 1
+            elif char == '#':
+                self.skip_comment()
+            else:
+                break
+
+    def end_of_line(self):
+        """After a statement: only blanks and a comment may follow on the line."""
+        self.skip_ws()
+        self.skip_comment()
+        if self.peek(2) == '\r\n':
+            self.i += 2
+        elif self.peek() == '\n':
+            self.i += 1
+        elif self.i < self.n:
+            raise self.error('unexpected %r after the value; one key = value (or [table]) per line' % self.peek())
+
+    # -- keys ----------------------------------------------------------------------------------------------
+    def key_part(self):
+        char = self.peek()
+        if char == '"':
+            return self.basic_string()
+        if char == "'":
+            return self.literal_string()
+        match = BARE_KEY.match(self.s, self.i)
+        if not match:
+            raise self.error('expected a key, found %r' % (self.peek() or 'end of file'))
+        self.i = match.end()
+        return match.group(0)
+
+    def key_path(self):
+        parts = [self.key_part()]
+        while True:
+            self.skip_ws()
+            if self.peek() != '.':
+                return tuple(parts)
+            self.i += 1
+            self.skip_ws()
+            parts.append(self.key_part())
+
+    # -- strings -------------------------------------------------------------------------------------------
+    def basic_string(self):
+        start = self.i
+        self.i += 1
+        out = []
+        while True:
+            if self.i >= self.n or self.s[self.i] == '\n':
+                raise self.error('unterminated string', start)
+            char = self.s[self.i]
+            if char == '"':
+                self.i += 1
+                return ''.join(out)
+            if char == '\\':
+                out.append(self.escape())
+                continue
+            out.append(char)
+            self.i += 1
+
+    def escape(self):
+        code = self.s[self.i + 1:self.i + 2]
+        if code in _ESCAPES:
+            self.i += 2
+            return _ESCAPES[code]
+        if code in ('u', 'U'):
+            width = 4 if code == 'u' else 8
+            digits = self.s[self.i + 2:self.i + 2 + width]
+            if len(digits) != width or not re.match(r'^[0-9A-Fa-f]+$', digits):
+                raise self.error('bad unicode escape \\%s%s' % (code, digits))
+            self.i += 2 + width
+            return chr(int(digits, 16))
+        raise self.error('bad escape \\%s' % code)
+
+    def literal_string(self):
+        start = self.i
+        end = self.s.find("'", self.i + 1)
+        newline = self.s.find('\n', self.i + 1)
+        if end < 0 or (0 <= newline < end):
+            raise self.error('unterminated string', start)
+        self.i = end + 1
+        return self.s[start + 1:end]
+
+    def multiline_string(self, quote):
+        start = self.i
+        self.i += 3
+        if self.peek(2) == '\r\n':
+            self.i += 2
+        elif self.peek() == '\n':
+            self.i += 1
+        out = []
+        while True:
+            if self.i >= self.n:
+                raise self.error('unterminated multi-line string', start)
+            if self.s.startswith(quote * 3, self.i):
+                # Up to two quotes right before the closing three belong to the string.
+                extra = 0
+                while extra < 2 and self.s.startswith(quote, self.i + 3 + extra):
+                    extra += 1
+                out.append(quote * extra)
+                self.i += 3 + extra
+                return ''.join(out)
+            char = self.s[self.i]
+            if quote == '"' and char == '\\':
+                after = re.match(r'\\[ \t]*\r?\n[ \t\r\n]*', self.s[self.i:])
+                if after:
+                    self.i += after.end()
+                    continue
+                out.append(self.escape())
+                continue
+            out.append(char)
+            self.i += 1
+
+    # -- values --------------------------------------------------------------------------------------------
+    def value(self, path, inline_values):
+        char = self.peek()
+        if self.s.startswith('"""', self.i):
+            return self.multiline_string('"')
+        if self.s.startswith("'''", self.i):
+            return self.multiline_string("'")
+        if char == '"':
+            return self.basic_string()
+        if char == "'":
+            return self.literal_string()
+        if char == '[':
+            return self.array(path, inline_values)
+        if char == '{':
+            return self.inline_table(path, inline_values)
+        for word, result in (('true', True), ('false', False)):
+            if self.s.startswith(word, self.i) and not BARE_KEY.match(self.s[self.i + len(word):self.i + len(word) + 1]):
+                self.i += len(word)
+                return result
+        match = _NUMBER_CHARS.match(self.s, self.i)
+        if not match:
+            raise self.error('expected a value, found %r' % (char or 'end of file'))
+        word = match.group(0)
+        # A date-time with a space between date and time.
+        if re.match(r'^\d{4}-\d{2}-\d{2}$', word):
+            more = re.match(r' \d{2}:\d{2}:\d{2}[0-9A-Za-z_+\-.:]*', self.s[match.end():])
+            if more:
+                word += more.group(0)
+        self.i = match.start() + len(word)
+        return self.scalar(word, match.start())
+
+    def scalar(self, word, position):
+        text = word.replace('_', '') if '_' in word else word
+        try:
+            if _INT.match(word):
+                return int(text)
+            if re.match(r'^0x[0-9A-Fa-f](_?[0-9A-Fa-f])*$', word):
+                return int(text[2:], 16)
+            if re.match(r'^0o[0-7](_?[0-7])*$', word):
+                return int(text[2:], 8)
+            if re.match(r'^0b[01](_?[01])*$', word):
+                return int(text[2:], 2)
+            if _FLOAT.match(word):
+                return float(text)
+        except ValueError:
+            pass
+        if word in ('inf', '+inf', '-inf', 'nan', '+nan', '-nan'):
+            return float(word)
+        if _DATE.match(word):
+            return word
+        raise self.error('not a TOML value: %r' % word, position)
+
+    def array(self, path, inline_values):
+        self.i += 1
+        items = []
+        while True:
+            self.skip_ws_newlines_comments()
+            if self.peek() == ']':
+                self.i += 1
+                return items
+            items.append(self.value(path + (len(items),), inline_values))
+            self.skip_ws_newlines_comments()
+            if self.peek() == ',':
+                self.i += 1
+            elif self.peek() != ']':
+                raise self.error('expected "," or "]" in the array, found %r' % (self.peek() or 'end of file'))
+
+    def inline_table(self, path, inline_values):
+        self.i += 1
+        table = {}
+        self.skip_ws_newlines_comments()
+        if self.peek() == '}':
+            self.i += 1
+            return table
+        while True:
+            self.skip_ws_newlines_comments()
+            key = self.key_path()
+            self.skip_ws()
+            if self.peek() != '=':
+                raise self.error('expected "=" after the key %s' % '.'.join(key))
+            self.i += 1
+            self.skip_ws()
+            start = self.i
+            item = self.value(path + key, inline_values)
+            _store(table, key, item, self.error)
+            inline_values[path + key] = (start, self.i)
+            self.skip_ws_newlines_comments()
+            if self.peek() == ',':
+                self.i += 1
+            elif self.peek() == '}':
+                self.i += 1
+                return table
+            else:
+                raise self.error('expected "," or "}" in the inline table, found %r' % (self.peek() or 'end of file'))
+
+    # -- statements ----------------------------------------------------------------------------------------
+    def parse(self):
+        doc = self.doc
+        current, current_path = doc.data, ()
+        while True:
+            self.skip_ws_newlines_comments()
+            if self.i >= self.n:
+                break
+            line_start = self.s.rfind('\n', 0, self.i) + 1
+            if self.peek() == '[':
+                is_array = self.peek(2) == '[['
+                self.i += 2 if is_array else 1
+                self.skip_ws()
+                path = self.key_path()
+                self.skip_ws()
+                closing = ']]' if is_array else ']'
+                if not self.s.startswith(closing, self.i):
+                    raise self.error('expected %s after the table name' % closing)
+                self.i += len(closing)
+                self.end_of_line()
+                if doc.tables[()]['first_header'] is None:
+                    doc.tables[()]['first_header'] = line_start
+                current = self.open_table(path, is_array)
+                current_path = path
+                info = doc.tables.get(path)
+                if info is not None and not is_array:
+                    info['body_end'] = self.i
+                    info['header_start'] = line_start
+                continue
+            key = self.key_path()
+            self.skip_ws()
+            if self.peek() != '=':
+                raise self.error('expected "=" after the key %s' % '.'.join(key))
+            self.i += 1
+            self.skip_ws()
+            start = self.i
+            inline_values = {}
+            full = current_path + key
+            item = self.value(full, inline_values)
+            end = self.i
+            self.end_of_line()
+            self.define_dotted(current, current_path, key)
+            _store(current, key, item, self.error, start)
+            in_array = self.in_array_table(current_path)
+            if not in_array:
+                doc.values[full] = {'start': start, 'end': end, 'line_end': self.i, 'table': current_path,
+                                    'line_start': line_start, 'inline': False}
+                for sub, (sub_start, sub_end) in inline_values.items():
+                    doc.values[sub] = {'start': sub_start, 'end': sub_end, 'table': current_path, 'inline': True}
+                if isinstance(item, dict):
+                    self.mark_inline(full, item)
+                info = doc.tables.get(current_path)
+                if info is not None and info.get('header'):
+                    info['body_end'] = self.i
+                    info['last_value_start'] = line_start
+        return doc
+
+    def in_array_table(self, path):
+        return any(self.doc.tables.get(path[:depth], {}).get('kind') == 'array' for depth in range(1, len(path) + 1))
+
+    def mark_inline(self, path, table):
+        self.doc.tables[path] = {'kind': 'inline', 'header': False}
+        for key, item in table.items():
+            if isinstance(item, dict):
+                self.mark_inline(path + (key,), item)
+
+    def define_dotted(self, current, current_path, key):
+        node = current
+        for depth in range(1, len(key)):
+            path = current_path + key[:depth]
+            part = key[depth - 1]
+            existing = node.get(part)
+            info = self.doc.tables.get(path)
+            if existing is None:
+                node[part] = {}
+                self.doc.tables[path] = {'kind': 'dotted', 'header': False}
+            elif not isinstance(existing, dict) or (info and info['kind'] in ('header', 'inline', 'array')):
+                raise self.error('the key %s is already defined; a dotted key cannot extend it' % '.'.join(path))
+            node = node[part]
+
+    def open_table(self, path, is_array):
+        node = self.doc.data
+        for depth in range(1, len(path)):
+            part = path[depth - 1]
+            prefix = path[:depth]
+            if part not in node:
+                node[part] = {}
+                self.doc.tables[prefix] = {'kind': 'implicit', 'header': False}
+            node = node[part]
+            if isinstance(node, list):
+                node = node[-1]
+            elif not isinstance(node, dict) or self.doc.tables.get(prefix, {}).get('kind') == 'inline':
+                raise self.error('%s is a value, not a table' % '.'.join(prefix))
+        last = path[-1]
+        info = self.doc.tables.get(path)
+        if is_array:
+            if last not in node:
+                node[last] = []
+                self.doc.tables[path] = {'kind': 'array', 'header': False}
+            elif not isinstance(node[last], list) or (info or {}).get('kind') != 'array':
+                raise self.error('%s is already defined as something other than an array of tables' % '.'.join(path))
+            table = {}
+            node[last].append(table)
+            return table
+        if last in node:
+            if not isinstance(node[last], dict) or (info or {}).get('kind') != 'implicit':
+                raise self.error('the table [%s] is defined twice' % '.'.join(path))
+        else:
+            node[last] = {}
+        self.doc.tables[path] = {'kind': 'header', 'header': True, 'body_end': None}
+        return node[last]
+
+
+def _store(table, key, item, error, position=None):
+    node = table
+    for part in key[:-1]:
+        node = node.setdefault(part, {})
+        if not isinstance(node, dict):
+            raise error('the key %s is already defined' % '.'.join(key), position)
+    if key[-1] in node:
+        raise error('the key %s is defined twice' % '.'.join(key), position)
+    node[key[-1]] = item
+
+
+def parse(text):
+    """The Document of TEXT (TomlError names the line of the first problem)."""
+    return _Parser(text).parse()
+
+
+def loads(text):
+    """The data of TEXT as plain dicts and lists."""
+    return parse(text).data
+
+
+def format_key(key):
+    return key if BARE_KEY.match(key) and BARE_KEY.match(key).end() == len(key) else json.dumps(key)
+
+
+def format_path(path):
+    return '.'.join(format_key(part) for part in path)
+
+
+def format_value(value):
+    """TOML text of VALUE (str, bool, int, float, list, dict as an inline table)."""
+    if isinstance(value, bool):
+        return 'true' if value else 'false'
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, (list, tuple)):
+        return '[' + ', '.join(format_value(item) for item in value) + ']'
+    if isinstance(value, dict):
+        if not value:
+            return '{}'
+        return '{ ' + ', '.join('%s = %s' % (format_key(k), format_value(v)) for k, v in value.items()) + ' }'
+    raise TomlError('cannot write %r as TOML' % (value,))
+
+
+def _indent_of(text, line_start):
+    match = re.match(r'[ \t]*', text[line_start:])
+    return match.group(0) if match else ''
+
+
+def set_value(text, table, key, value):
+    """TEXT with TABLE.KEY set to VALUE, changed in place (see the module docstring)."""
+    table = tuple(table)
+    doc = parse(text)
+    full = table + (key,)
+    where = '.'.join(full)
+    if doc.get(full, _MISSING) is not _MISSING and doc.get(full) == value and type(doc.get(full)) is type(value):
+        return text
+    spot = doc.values.get(full)
+    if spot is not None:
+        new = text[:spot['start']] + format_value(value) + text[spot['end']:]
+    else:
+        new = _insert(text, doc, table, key, value, where=where)
+    check = parse(new)
+    if check.get(full, _MISSING) != value:
+        raise TomlError('%s: the edit did not read back as %s' % (where, format_value(value)))
+    return new
+
+
+def _insert(text, doc, table, key, value, *, where):
+    # Every part of the way must be a table this editor can extend.
+    for depth in range(1, len(table) + 1):
+        prefix = table[:depth]
+        found = doc.get(prefix, _MISSING)
+        if found is _MISSING:
+            break
+        kind = doc.tables.get(prefix, {}).get('kind')
+        if not isinstance(found, dict) or kind in ('inline', 'array'):
+            raise TomlError('%s: %s is %s, which this editor does not extend; set %s there by hand'
+                            % (where, '.'.join(prefix), 'an inline table or array' if kind else 'a value', key))
+    line = '%s = %s\n' % (format_key(key), format_value(value))
+    info = doc.tables.get(table)
+    if info is not None and info.get('header'):
+        if table == ():
+            # Top-level keys go before the first [table]; after the last top-level key when there is one.
+            at = info.get('body_end')
+            if at is None:
+                at = info.get('first_header')
+            if at is None:
+                at = len(text)
+            indent = ''
+        else:
+            at = info['body_end']
+            indent = _indent_of(text, info.get('last_value_start', info['header_start']))
+            if 'last_value_start' not in info:
+                indent += '  '
+        prefix_text = text[:at]
+        if prefix_text and not prefix_text.endswith('\n'):
+            prefix_text += '\n'
+        return prefix_text + indent + line + text[at:]
+    if info is not None and info.get('kind') == 'dotted':
+        raise TomlError('%s: %s is defined by dotted keys; set %s there by hand' % (where, '.'.join(table), key))
+    tail = text if not text or text.endswith('\n') else text + '\n'
+    return tail + ('\n' if tail.strip() else '') + '[%s]\n  %s' % (format_path(table), line)
+
+
+class _Missing(object):
+    pass
+
+
+_MISSING = _Missing()

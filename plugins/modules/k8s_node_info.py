@@ -1,0 +1,298 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: fleetops.docker_host contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# ruff: noqa: E402 - imports follow DOCUMENTATION/EXAMPLES/RETURN, as Ansible modules do
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type  # noqa: UP001 - ansible-test sanity expects it
+
+DOCUMENTATION = r'''
+---
+module: k8s_node_info
+short_description: The Kubernetes node look - containerd's CRI, cgroup driver, swap, kubeadm's prerequisites - and a readiness verdict
+version_added: 0.2.0
+description:
+  - One read-only look at what C(kubeadm init/join) and the kubelet need, without kubeadm, and a verdict that
+    names each unmet prerequisite with its fix (RV(readiness)).
+  - containerd - installed, running, the CRI plugin's status in C(ctr plugins ls) (the CRI socket answers
+    only when it is C(ok)), a CRI call with C(crictl info) where crictl is installed, the settings of
+    O(config_file) that matter for the kubelet, and the cgroup driver containerd actually uses (C(containerd config dump)).
+  - Swap (C(/proc/swaps), the swap lines of O(fstab), active swap units), the forwarding and bridge sysctls, the
+    kernel modules C(overlay) and C(br_netfilter), C(conntrack) and C(socat), the ports O(ports), whether the
+    host name is a valid node name and resolves, C(/etc/machine-id) and the product UUID (for the fleet-wide
+    uniqueness check of the fleet report), and whether the host is a container (the collection's one detection).
+  - Changes nothing on the host.
+author:
+  - fleetops.docker_host developers (@fleetops)
+options:
+  config_file:
+    description: containerd's configuration file.
+    type: path
+    default: /etc/containerd/config.toml
+  socket:
+    description: containerd's socket.
+    type: path
+    default: /run/containerd/containerd.sock
+  fstab:
+    description: The fstab file.
+    type: path
+    default: /etc/fstab
+  ports:
+    description: TCP ports that must be free (the API server's and the kubelet's).
+    type: list
+    elements: int
+    default: [6443, 10250]
+  allow_swap:
+    description: Swap is allowed (the kubelet is configured for C(NodeSwap)); then swap is a note, not unmet.
+    type: bool
+    default: false
+  cgroup_driver:
+    description: The cgroup driver the kubelet is to use.
+    type: str
+    choices: [systemd, cgroupfs]
+    default: systemd
+extends_documentation_fragment:
+  - fleetops.docker_host.read_only
+attributes:
+  platform:
+    description: Linux hosts.
+    support: full
+    platforms: posix
+'''
+
+EXAMPLES = r'''
+- name: Is this node ready for kubeadm?
+  fleetops.docker_host.k8s_node_info:
+  register: k8s_look
+
+- name: Say what is missing
+  ansible.builtin.debug:
+    msg: "{{ k8s_look.readiness.unmet | map(attribute='fix') | list }}"
+  when: not k8s_look.readiness.ready
+'''
+
+RETURN = r'''
+containerd:
+  description:
+    - C(installed), C(version), C(active) (containerd.service), C(socket), C(cri) (the CRI plugin's status in
+      C(ctr plugins ls), V(null) when ctr could not ask), C(config_file), C(config_exists), C(config) (from the
+      file - C(version), C(disabled_plugins), C(cri_disabled), C(runc_runtime_type), C(systemd_cgroup), C(cgroup_driver),
+      C(sandbox_image), C(config_path)), C(config_error) (why the file could not be read, else V(null)) and
+      C(effective_cgroup_driver) (from C(containerd config dump) when the CRI plugin is loaded).
+  returned: always
+  type: dict
+  sample: {installed: true, version: 1.6.20~ds1, active: true, socket: /run/containerd/containerd.sock, cri: ok,
+           config_file: /etc/containerd/config.toml, config_exists: true, config_error: null,
+           effective_cgroup_driver: systemd, config: {version: 2, cri_disabled: false, systemd_cgroup: true}}
+cri_call:
+  description: C(client) (crictl's path or V(null)), C(cmd), C(rc), C(stderr) of C(crictl info).
+  returned: always
+  type: dict
+docker_active:
+  description: Whether docker.service is active.
+  returned: always
+  type: bool
+swap:
+  description: C(active) (C(/proc/swaps) entries), C(fstab_lines) (swap lines not commented), C(units_active).
+  returned: always
+  type: dict
+sysctls:
+  description: The live values of C(net.ipv4.ip_forward) and C(net.bridge.bridge-nf-call-iptables) (V(null) when missing).
+  returned: always
+  type: dict
+modules:
+  description: C(overlay) and C(br_netfilter) -> builtin, loaded, available or absent.
+  returned: always
+  type: dict
+commands:
+  description: C(conntrack), C(socat), C(crictl) -> path or V(null).
+  returned: always
+  type: dict
+ports_in_use:
+  description: The ports of O(ports) something listens on.
+  returned: always
+  type: list
+  elements: int
+hostname:
+  description: C(name) and C(resolves).
+  returned: always
+  type: dict
+machine_id:
+  description: The content of C(/etc/machine-id) (empty when missing).
+  returned: always
+  type: str
+product_uuid:
+  description: The product UUID (C(/sys/class/dmi/id/product_uuid)), empty when not readable (containers).
+  returned: always
+  type: str
+in_container:
+  description: Whether this host is a container (the collection's one detection).
+  returned: always
+  type: bool
+init:
+  description: The name of PID 1 (C(systemd) on the collection's hosts).
+  returned: always
+  type: str
+readiness:
+  description:
+    - The verdict. C(ready); C(unmet), a list of C({check, msg, fix}) with C(check) one of C(cri), C(cgroup_driver),
+      C(swap), C(sysctl), C(kernel_module), C(commands), C(ports), C(hostname), C(machine_id); C(notes).
+    - The fleet-wide checks (machine-id and product UUID unique across the fleet) are the fleet report's.
+  returned: always
+  type: dict
+  sample: {ready: false, notes: [], unmet: [{check: swap, msg: "swap is on: /swapfile", fix: "swapoff -a, ..."}]}
+'''
+
+import os
+import socket
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_text
+
+from ansible_collections.fleetops.docker_host.plugins.module_utils._containerd import (
+    ContainerdConfigError,
+    cri_status,
+    parse_plugins,
+    summary,
+)
+from ansible_collections.fleetops.docker_host.plugins.module_utils._k8s_node import (
+    REQUIRED_COMMANDS,
+    REQUIRED_MODULES,
+    REQUIRED_SYSCTLS,
+    fstab_swap_lines,
+    listening_ports,
+    parse_proc_swaps,
+    parse_unit_list,
+    readiness,
+)
+from ansible_collections.fleetops.docker_host.plugins.module_utils._preflight import container_info, module_state
+from ansible_collections.fleetops.docker_host.plugins.module_utils._toml import TomlError, loads
+
+C_ENV = {'LANG': 'C', 'LC_ALL': 'C'}
+SBIN = ['/usr/sbin', '/sbin', '/usr/local/bin', '/usr/bin']
+
+
+def read(path, default=''):
+    try:
+        with open(path, 'rb') as handle:
+            return to_text(handle.read(), errors='surrogate_or_strict')
+    except OSError:
+        return default
+
+
+def run_cmd(module, argv):
+    return module.run_command(argv, environ_update=C_ENV)
+
+
+def is_active(module, unit):
+    systemctl = module.get_bin_path('systemctl')
+    if not systemctl:
+        return False
+    rc, out, err = run_cmd(module, [systemctl, 'is-active', unit])
+    return out.strip() == 'active'
+
+
+def containerd_look(module, params):
+    binary = module.get_bin_path('containerd', opt_dirs=SBIN)
+    look = dict(installed=bool(binary), version=None, active=False, socket=params['socket'], cri=None,
+                config_file=params['config_file'], config_exists=os.path.exists(params['config_file']),
+                config=None, config_error=None, effective_cgroup_driver=None)
+    text = read(params['config_file'], None)
+    try:
+        look['config'] = summary(loads(text or ''))
+    except (TomlError, ContainerdConfigError) as exc:
+        look['config_error'] = '%s: %s' % (params['config_file'], exc)
+    if not binary:
+        return look
+    rc, out, err = run_cmd(module, [binary, '--version'])
+    if rc == 0 and len(out.split()) >= 3:
+        look['version'] = out.split()[2]
+    look['active'] = is_active(module, 'containerd.service')
+    ctr = module.get_bin_path('ctr', opt_dirs=SBIN)
+    if ctr and look['active']:
+        rc, out, err = run_cmd(module, [ctr, '--address', params['socket'], 'plugins', 'ls'])
+        if rc == 0:
+            look['cri'] = cri_status(parse_plugins(out)) or 'not listed'
+    if look['cri'] == 'ok':
+        rc, out, err = run_cmd(module, [binary, '--config', params['config_file'], 'config', 'dump'])
+        if rc == 0:
+            try:
+                look['effective_cgroup_driver'] = summary(loads(out)).get('cgroup_driver') or 'cgroupfs'
+            except (TomlError, ContainerdConfigError):
+                look['effective_cgroup_driver'] = None
+    return look
+
+
+def run(module):
+    params = module.params
+    result = dict(changed=False)
+    result['containerd'] = containerd_look(module, params)
+    commands = dict((name, module.get_bin_path(name, opt_dirs=SBIN)) for name in REQUIRED_COMMANDS + ('crictl',))
+    result['commands'] = commands
+    call = dict(client=commands['crictl'], cmd=[], rc=None, stderr='')
+    if commands['crictl'] and result['containerd']['cri'] == 'ok':
+        call['cmd'] = [commands['crictl'], '--runtime-endpoint', 'unix://' + params['socket'], 'info']
+        rc, out, err = run_cmd(module, call['cmd'])
+        call.update(rc=rc, stderr=err[-2000:])
+    result['cri_call'] = call
+    result['docker_active'] = is_active(module, 'docker.service')
+
+    fstab_text = read(params['fstab'])
+    lines = fstab_text.splitlines()
+    units_active = []
+    systemctl = module.get_bin_path('systemctl')
+    if systemctl:
+        rc, out, err = run_cmd(module, [systemctl, 'list-units', '--type', 'swap', '--state', 'active', '--plain',
+                                        '--no-legend', '--no-pager'])
+        if rc == 0:
+            units_active = parse_unit_list(out)
+    result['swap'] = dict(active=parse_proc_swaps(read('/proc/swaps')),
+                          fstab_lines=[lines[index].strip() for index in fstab_swap_lines(fstab_text)],
+                          units_active=units_active)
+    sysctls = {}
+    for key, _why in REQUIRED_SYSCTLS:
+        value = read('/proc/sys/' + key.replace('.', '/'), None)
+        sysctls[key] = None if value is None else ' '.join(value.split())
+    result['sysctls'] = sysctls
+    release = os.uname()[2]
+    result['modules'] = dict((name, module_state(name, release)) for name in REQUIRED_MODULES)
+    listening = listening_ports(read('/proc/net/tcp'), read('/proc/net/tcp6'))
+    result['ports_in_use'] = [port for port in params['ports'] if port in listening]
+    name = socket.gethostname()
+    try:
+        socket.getaddrinfo(name, None)
+        resolves = True
+    except (OSError, UnicodeError):
+        resolves = False
+    result['hostname'] = dict(name=name, resolves=resolves)
+    result['machine_id'] = read('/etc/machine-id').strip()
+    result['product_uuid'] = read('/sys/class/dmi/id/product_uuid').strip()
+    detect = module.get_bin_path('systemd-detect-virt')
+    detected = None
+    if detect:
+        rc, out, err = run_cmd(module, [detect, '-c'])
+        detected = out.strip() or None
+    result['in_container'] = container_info(detect_virt_container=detected)['is_container']
+    result['init'] = read('/proc/1/comm').strip()
+    result['readiness'] = readiness(result, allow_swap=params['allow_swap'], cgroup_driver=params['cgroup_driver'])
+    return result
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            config_file=dict(type='path', default='/etc/containerd/config.toml'),
+            socket=dict(type='path', default='/run/containerd/containerd.sock'),
+            fstab=dict(type='path', default='/etc/fstab'),
+            ports=dict(type='list', elements='int', default=[6443, 10250]),
+            allow_swap=dict(type='bool', default=False),
+            cgroup_driver=dict(type='str', default='systemd', choices=['systemd', 'cgroupfs']),
+        ),
+        supports_check_mode=True,
+    )
+    module.exit_json(**run(module))
+
+
+if __name__ == '__main__':
+    main()
