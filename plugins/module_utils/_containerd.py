@@ -70,7 +70,8 @@ def summary(data):
     path_table, path_key = layout['config_path']
     systemd = options.get('SystemdCgroup')
     return {
-        'version': version,
+        # As containerd reads it: a file without a version is version 1.
+        'version': data.get('version') or 1,
         'disabled_plugins': list(disabled) if isinstance(disabled, list) else [],
         'cri_disabled': isinstance(disabled, list) and any(name in layout['cri_names'] for name in disabled),
         'runc_runtime_type': runc.get('runtime_type'),

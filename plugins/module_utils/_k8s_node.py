@@ -88,9 +88,9 @@ def parse_unit_list(text):
     """Unit names from `systemctl list-units --plain --no-legend` (the first field of each line)."""
     units = []
     for line in (text or '').splitlines():
-        fields = line.split()
-        if fields and fields[0].lstrip('●* ').endswith(('.swap', '.target', '.service')):
-            units.append(fields[0].lstrip('●* '))
+        fields = line.lstrip().lstrip('\u25cf*').split()
+        if fields and fields[0].endswith(('.swap', '.target', '.service')):
+            units.append(fields[0])
     return units
 
 

@@ -17,7 +17,6 @@ raised: the editor never returns a file that does not read back as intended.
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type  # noqa: UP001 - ansible-test sanity expects it
 
-import json
 import re
 
 BARE_KEY = re.compile(r'[A-Za-z0-9_-]+')
@@ -313,7 +312,7 @@ class _Parser(object):
                 self.end_of_line()
                 if doc.tables[()]['first_header'] is None:
                     doc.tables[()]['first_header'] = line_start
-                current = self.open_table(path, is_array)
+                current = self.open_table(path, is_array, line_start)
                 current_path = path
                 info = doc.tables.get(path)
                 if info is not None and not is_array:
@@ -371,7 +370,7 @@ class _Parser(object):
                 raise self.error('the key %s is already defined; a dotted key cannot extend it' % '.'.join(path))
             node = node[part]
 
-    def open_table(self, path, is_array):
+    def open_table(self, path, is_array, position):
         node = self.doc.data
         for depth in range(1, len(path)):
             part = path[depth - 1]
@@ -383,7 +382,7 @@ class _Parser(object):
             if isinstance(node, list):
                 node = node[-1]
             elif not isinstance(node, dict) or self.doc.tables.get(prefix, {}).get('kind') == 'inline':
-                raise self.error('%s is a value, not a table' % '.'.join(prefix))
+                raise self.error('%s is a value, not a table' % '.'.join(prefix), position)
         last = path[-1]
         info = self.doc.tables.get(path)
         if is_array:
@@ -391,13 +390,13 @@ class _Parser(object):
                 node[last] = []
                 self.doc.tables[path] = {'kind': 'array', 'header': False}
             elif not isinstance(node[last], list) or (info or {}).get('kind') != 'array':
-                raise self.error('%s is already defined as something other than an array of tables' % '.'.join(path))
+                raise self.error('%s is already defined as something other than an array of tables' % '.'.join(path), position)
             table = {}
             node[last].append(table)
             return table
         if last in node:
             if not isinstance(node[last], dict) or (info or {}).get('kind') != 'implicit':
-                raise self.error('the table [%s] is defined twice' % '.'.join(path))
+                raise self.error('the table [%s] is defined twice' % '.'.join(path), position)
         else:
             node[last] = {}
         self.doc.tables[path] = {'kind': 'header', 'header': True, 'body_end': None}
@@ -425,8 +424,24 @@ def loads(text):
     return parse(text).data
 
 
+_WRITE_ESCAPES = {'"': '\\"', '\\': '\\\\', '\b': '\\b', '\t': '\\t', '\n': '\\n', '\f': '\\f', '\r': '\\r'}
+
+
+def _basic_string(text):
+    """A TOML basic string: quotes, backslashes and control characters escaped, everything else as it is."""
+    out = []
+    for char in text:
+        if char in _WRITE_ESCAPES:
+            out.append(_WRITE_ESCAPES[char])
+        elif ord(char) < 0x20 or ord(char) == 0x7f:
+            out.append('\\u%04x' % ord(char))
+        else:
+            out.append(char)
+    return '"' + ''.join(out) + '"'
+
+
 def format_key(key):
-    return key if BARE_KEY.match(key) and BARE_KEY.match(key).end() == len(key) else json.dumps(key)
+    return key if BARE_KEY.match(key) and BARE_KEY.match(key).end() == len(key) else _basic_string(key)
 
 
 def format_path(path):
@@ -442,7 +457,7 @@ def format_value(value):
     if isinstance(value, float):
         return repr(value)
     if isinstance(value, str):
-        return json.dumps(value)
+        return _basic_string(value)
     if isinstance(value, (list, tuple)):
         return '[' + ', '.join(format_value(item) for item in value) + ']'
     if isinstance(value, dict):
@@ -465,6 +480,8 @@ def set_value(text, table, key, value):
     where = '.'.join(full)
     if doc.get(full, _MISSING) is not _MISSING and doc.get(full) == value and type(doc.get(full)) is type(value):
         return text
+    if isinstance(doc.get(full), (dict, list)) and full not in doc.values:
+        raise TomlError('%s is a table (or array of tables), not a value; change it by hand' % where)
     spot = doc.values.get(full)
     if spot is not None:
         new = text[:spot['start']] + format_value(value) + text[spot['end']:]

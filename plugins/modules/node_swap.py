@@ -97,6 +97,8 @@ from ansible_collections.fleetops.docker_host.plugins.module_utils._k8s_node imp
 )
 
 C_ENV = {'LANG': 'C', 'LC_ALL': 'C'}
+PROC_SWAPS = '/proc/swaps'
+SYSTEMD_RUNNING = '/run/systemd/system'
 UNIT_DIR = '/etc/systemd/system'
 GENERATOR_DIR = '/etc/systemd/system-generators'
 ZRAM_GENERATORS = ('/usr/lib/systemd/system-generators/zram-generator', '/lib/systemd/system-generators/zram-generator')
@@ -144,8 +146,8 @@ def run(module):
     params = module.params
     fstab = params['fstab']
     notes = []
-    before_swaps = parse_proc_swaps(read('/proc/swaps'))
-    systemd = os.path.isdir('/run/systemd/system')
+    before_swaps = parse_proc_swaps(read(PROC_SWAPS))
+    systemd = os.path.isdir(SYSTEMD_RUNNING)
 
     fstab_text = read(fstab)
     new_fstab, commented = comment_fstab_swap(fstab_text or '')
@@ -187,7 +189,7 @@ def run(module):
         rc, out, err = module.run_command([swapoff, '-a'], environ_update=C_ENV)
         if rc != 0:
             module.fail_json(msg='node_swap: swapoff -a failed (rc %d): %s' % (rc, (err or out).strip()), **result)
-        result['swap_after'] = parse_proc_swaps(read('/proc/swaps'))
+        result['swap_after'] = parse_proc_swaps(read(PROC_SWAPS))
     return result
 
 

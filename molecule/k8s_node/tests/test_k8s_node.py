@@ -58,6 +58,8 @@ def test_fleet_report_has_the_readiness_column():
     assert "| K8s |" in report
     row = [line for line in report.splitlines() if line.startswith("| k8s-node-1 |")]
     assert row, report
-    cell = row[0].rstrip(" |").rsplit("|", 1)[1].strip()
+    header = [c.strip() for c in report.splitlines()[report.splitlines().index(
+        next(line for line in report.splitlines() if line.startswith("| Host |")))].strip("|").split("|")]
+    cell = [c.strip() for c in row[0].strip("|").split("|")][header.index("K8s")]
     assert cell == "k8s ready" or cell.startswith("not ready: "), row[0]
     assert cell == "k8s ready", report

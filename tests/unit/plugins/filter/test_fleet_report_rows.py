@@ -22,7 +22,8 @@ def test_a_converged_host():
     (row,) = fleet_report_rows({'h1': CONVERGED}, ['h1'])
     assert row == {'host': 'h1', 'status': 'ok', 'os': 'Debian 12.8', 'kernel_before': '6.1.0-28-amd64',
                    'kernel_after': '6.1.0-28-amd64', 'docker': '20.10.24', 'daemon_keys': 'insecure-registries',
-                   'daemon_action': 'reload', 'sysctl': 'ok', 'hello': 'hello', 'failures': []}
+                   'daemon_action': 'reload', 'sysctl': 'ok', 'hello': 'hello', 'k8s': '-', 'k8s_unmet': [],
+                   'failures': []}
 
 
 def test_kernel_result_wins_over_preflight_and_facts():
@@ -78,3 +79,36 @@ def test_sysctl_column(result, text):
 def test_hosts_must_be_a_list():
     with pytest.raises(AnsibleFilterError, match='hosts must be a list'):
         fleet_report_rows({}, 'h1')
+
+
+def _node(machine_id, product_uuid='', ready=True, unmet=(), in_container=False, key='k8s_node_result'):
+    verdict = {'ready': ready, 'unmet': list(unmet), 'notes': []}
+    return dict(CONVERGED, **{key: {'readiness': verdict, 'machine_id': machine_id, 'product_uuid': product_uuid,
+                                    'in_container': in_container}})
+
+
+def test_k8s_column_ready_unready_and_not_a_node():
+    swap = {'check': 'swap', 'msg': 'swap is on: /swapfile', 'fix': 'swapoff -a'}
+    rows = fleet_report_rows({'a': _node('m1'), 'b': _node('m2', ready=False, unmet=[swap]), 'c': CONVERGED},
+                             ['a', 'b', 'c'])
+    assert [r['k8s'] for r in rows] == ['k8s ready', 'not ready: swap (swap is on: /swapfile)', '-']
+    assert rows[1]['k8s_unmet'] == [swap] and rows[2]['k8s_unmet'] == []
+
+
+def test_k8s_column_from_the_reports_own_look():
+    host = _node('m1', key='fleetops_report_k8s')
+    (row,) = fleet_report_rows({'a': host}, ['a'])
+    assert row['k8s'] == 'k8s ready'
+
+
+def test_k8s_duplicate_machine_id_and_product_uuid_across_the_fleet():
+    rows = fleet_report_rows({'a': _node('same', 'u1'), 'b': _node('same', 'u2'), 'c': _node('other', 'u1'),
+                              'd': _node('d', 'box', in_container=True), 'e': _node('e', 'box', in_container=True)},
+                             ['a', 'b', 'c', 'd', 'e'])
+    by_host = {r['host']: r for r in rows}
+    assert by_host['a']['k8s'] == ('not ready: machine_id (machine-id is the same as on b); '
+                                   'product_uuid (product-uuid is the same as on c)')
+    assert by_host['b']['k8s'] == 'not ready: machine_id (machine-id is the same as on a)'
+    assert 'systemd-machine-id-setup' in by_host['b']['k8s_unmet'][0]['fix']
+    # Containers share the machine's product UUID: not a cloned image.
+    assert by_host['d']['k8s'] == by_host['e']['k8s'] == 'k8s ready'

@@ -1,0 +1,143 @@
+# -*- coding: utf-8 -*-
+"""The k8s_node role's filters: input problems, registry trust files for both engines, the result."""
+
+import pytest
+
+from ansible_collections.fleetops.docker_host.plugins.filter.k8s_node import (
+    k8s_node_docker_settings,
+    k8s_node_packages,
+    k8s_node_plan,
+    k8s_node_result,
+    registry_host_kind,
+)
+
+CA = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n'
+
+
+@pytest.mark.parametrize('text, kind', [
+    ('registry.example.com', 'host'), ('registry.example.com:5000', 'host'), ('localhost:5000', 'host'),
+    ('10.100.0.5', 'host'), ('10.100.0.5:5000', 'host'), ('[fd00::1]:5000', 'host'), ('docker.io', 'host'),
+    ('10.100.0.0/24', 'cidr'), ('fd00::/64', 'cidr'),
+    ('https://registry.example.com', None), ('registry.example.com/', None), ('-bad.example', None),
+    ('registry.example.com:0', None), ('registry.example.com:70000', None), ('a b', None), ('', None),
+    (' registry', None), ('10.100.0.0/33', None), ('1.2.3.999', None), (5000, None), (None, None), ('[zz::1]', None),
+])
+def test_registry_host_kind(text, kind):
+    assert registry_host_kind(text) == kind
+
+
+def test_good_input_has_no_problems():
+    plan = k8s_node_plan([{'host': 'reg.example:5000', 'ca': CA}, {'host': '10.100.0.0/24', 'insecure': True}])
+    assert plan['problems'] == []
+    assert plan['notes'] == ['k8s_node_registries: 10.100.0.0/24 is a network; containerd has no network form, so '
+                             'only Docker trusts it (list its registry hosts for containerd)']
+
+
+@pytest.mark.parametrize('kwargs, registries, words', [
+    ({'cgroup_driver': 'cgroupv3'}, [], 'k8s_node_cgroup_driver is "cgroupv3"; use systemd'),
+    ({'sandbox_image': 'Not An Image'}, [], 'k8s_node_sandbox_image "Not An Image" is not an image reference'),
+    ({'config_path': 'etc/containerd'}, [], 'k8s_node_registry_config_path must be an absolute path'),
+    ({'swap_off': 'yes'}, [], 'k8s_node_swap_off must be true or false'),
+    ({}, 'reg', 'k8s_node_registries must be a list'),
+    ({}, ['reg'], 'k8s_node_registries[0] must be a dict'),
+    ({}, [{'host': 'https://reg/'}], 'k8s_node_registries[0].host "https://reg/" is not a host name or address'),
+    ({}, [{'host': 'reg', 'mirror': []}], 'k8s_node_registries[0] has unknown keys mirror'),
+    ({}, [{'host': 'reg'}, {'host': 'reg'}], 'k8s_node_registries[1].host "reg" is listed twice'),
+    ({}, [{'host': '10.0.0.0/8'}], 'means nothing without insecure: true'),
+    ({}, [{'host': '10.0.0.0/8', 'insecure': True, 'ca': CA}], 'a network (10.0.0.0/8) takes only insecure: true'),
+    ({}, [{'host': 'reg', 'ca': 'not pem'}], 'k8s_node_registries[0].ca must be the PEM text'),
+    ({}, [{'host': 'reg', 'insecure': 'yes'}], 'k8s_node_registries[0].insecure must be true or false'),
+    ({}, [{'host': 'docker.io', 'mirrors': ['ftp://m']}], 'k8s_node_registries[0].mirrors must be a list of http(s)'),
+    ({}, [{'host': 'docker.io', 'mirrors': 'https://m'}], 'mirrors must be a list'),
+    ({}, [{'host': 'docker.io', 'mirrors': ['https://u:p@m']}], 'without query, fragment or user'),
+])
+def test_bad_input_is_named_with_the_fix(kwargs, registries, words):
+    plan = k8s_node_plan(registries, **kwargs)
+    assert any(words in problem for problem in plan['problems']), plan['problems']
+    assert plan['registry_files'] == [] and plan['registry_dirs'] == []
+
+
+def test_registry_files_for_both_engines():
+    plan = k8s_node_plan([
+        {'host': 'reg.example:5000', 'ca': CA},
+        {'host': 'plain.example:5000', 'insecure': True},
+        {'host': 'docker.io', 'mirrors': ['https://mirror.example/', 'http://cache.example:5000']},
+        {'host': '10.100.0.0/24', 'insecure': True},
+        {'host': 'nothing.example'},
+    ])
+    files = {item['path']: item['content'] for item in plan['registry_files']}
+    assert sorted(files) == [
+        '/etc/containerd/certs.d/docker.io/hosts.toml',
+        '/etc/containerd/certs.d/plain.example:5000/hosts.toml',
+        '/etc/containerd/certs.d/reg.example:5000/ca.crt',
+        '/etc/containerd/certs.d/reg.example:5000/hosts.toml',
+        '/etc/docker/certs.d/reg.example:5000/ca.crt',
+    ]
+    assert files['/etc/docker/certs.d/reg.example:5000/ca.crt'] == CA
+    reg = files['/etc/containerd/certs.d/reg.example:5000/hosts.toml']
+    assert 'server = "https://reg.example:5000"' in reg
+    assert '[host."https://reg.example:5000"]\n  capabilities = ["pull", "resolve", "push"]\n' \
+           '  ca = "/etc/containerd/certs.d/reg.example:5000/ca.crt"\n' in reg
+    plain = files['/etc/containerd/certs.d/plain.example:5000/hosts.toml']
+    assert 'server = "http://plain.example:5000"' in plain and 'skip_verify' not in plain
+    hub = files['/etc/containerd/certs.d/docker.io/hosts.toml']
+    assert 'server = "https://registry-1.docker.io"' in hub
+    assert hub.index('[host."https://mirror.example"]') < hub.index('[host."http://cache.example:5000"]') \
+        < hub.index('[host."https://registry-1.docker.io"]')
+    assert '[host."http://cache.example:5000"]\n  capabilities = ["pull", "resolve"]\n  skip_verify = true\n' in hub
+    assert [d['path'] for d in plan['registry_dirs']] == [
+        '/etc/containerd/certs.d/docker.io', '/etc/containerd/certs.d/plain.example:5000',
+        '/etc/containerd/certs.d/reg.example:5000', '/etc/docker/certs.d/reg.example:5000']
+
+
+def test_hosts_toml_is_toml():
+    tomllib = pytest.importorskip('tomllib')
+    plan = k8s_node_plan([{'host': 'reg.example:5000', 'ca': CA, 'insecure': True, 'mirrors': ['https://m.example']}])
+    hosts = [f for f in plan['registry_files'] if f['path'].endswith('hosts.toml')][0]
+    data = tomllib.loads(hosts['content'])
+    assert data['server'] == 'https://reg.example:5000'
+    assert data['host']['https://reg.example:5000'] == {
+        'capabilities': ['pull', 'resolve', 'push'], 'ca': '/etc/containerd/certs.d/reg.example:5000/ca.crt',
+        'skip_verify': True}
+
+
+def test_docker_settings_from_the_same_list():
+    registries = [{'host': '10.100.0.0/24', 'insecure': True}, {'host': 'plain:5000', 'insecure': True},
+                  {'host': 'docker.io', 'mirrors': ['https://mirror.example']}, {'host': 'reg', 'ca': CA}]
+    assert k8s_node_docker_settings(registries) == {'insecure-registries': ['10.100.0.0/24', 'plain:5000'],
+                                                    'registry-mirrors': ['https://mirror.example']}
+    assert k8s_node_docker_settings([]) == {}
+    assert k8s_node_docker_settings([{'host': 'https://x'}]) == {}
+
+
+def test_packages():
+    look = {'commands': {'conntrack': None, 'socat': '/usr/bin/socat', 'crictl': None}}
+    assert k8s_node_packages(look, {'conntrack': 'conntrack-tools', 'socat': 'socat'}) == ['conntrack-tools']
+    assert k8s_node_packages({'commands': {'conntrack': '/x', 'socat': '/y'}}, {'conntrack': 'c', 'socat': 's'}) == []
+    assert k8s_node_packages({}, {'conntrack': 'c'}) == []
+
+
+def test_result_from_a_run_that_changed_things():
+    look = {'readiness': {'ready': True, 'unmet': [], 'notes': []}, 'docker_active': True, 'machine_id': 'm',
+            'product_uuid': '', 'in_container': True,
+            'containerd': {'cri': 'ok', 'effective_cgroup_driver': 'systemd', 'config': {'cgroup_driver': 'systemd'}}}
+    result = k8s_node_result(
+        look, containerd={'changed': True, 'edits': [{'setting': 'disabled_plugins'}]},
+        swap={'changed': True, 'fstab_commented': ['/swapfile none swap sw 0 0'], 'masked': ['swap.target'],
+              'swapoff': False, 'notes': []},
+        restart={'changed': True}, docker={'changed': False, 'hello': {'rc': 0, 'stdout': 'hello', 'stderr': ''}},
+        files={'skipped': True, 'changed': False}, packages={'changed': False, 'skipped': True})
+    assert result['ready'] is True and result['summary'] == 'k8s ready'
+    assert result['containerd_config_changed'] and result['containerd_restarted'] and result['changed']
+    assert result['swap_fstab_commented'] == ['/swapfile none swap sw 0 0'] and result['swap_masked'] == ['swap.target']
+    assert result['docker_hello'] == {'rc': 0, 'stdout': 'hello'}
+    assert result['cri'] == 'ok' and result['cgroup_driver'] == 'systemd'
+    assert result['registry_files_changed'] is False and result['in_container'] is True
+
+
+def test_result_of_a_run_that_changed_nothing():
+    look = {'readiness': {'ready': False, 'unmet': [{'check': 'swap', 'msg': 'swap is on: /s', 'fix': 'f'}], 'notes': []}}
+    result = k8s_node_result(look, containerd={'changed': False, 'edits': []}, swap={'changed': False},
+                             restart={}, docker={}, files={}, packages={'skipped': True, 'changed': False})
+    assert result['changed'] is False and result['ready'] is False
+    assert result['summary'] == 'not ready: swap (swap is on: /s)'
