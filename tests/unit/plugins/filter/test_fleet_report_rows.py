@@ -81,7 +81,7 @@ def test_hosts_must_be_a_list():
         fleet_report_rows({}, 'h1')
 
 
-def _node(machine_id, product_uuid='', ready=True, unmet=(), in_container=False, key='k8s_node_result'):
+def _node(machine_id, product_uuid='', *, ready=True, unmet=(), in_container=False, key='k8s_node_result'):
     verdict = {'ready': ready, 'unmet': list(unmet), 'notes': []}
     return dict(CONVERGED, **{key: {'readiness': verdict, 'machine_id': machine_id, 'product_uuid': product_uuid,
                                     'in_container': in_container}})
