@@ -122,3 +122,14 @@ def test_the_report_is_written_when_every_host_fails():
     assert run.returncode != 0, run.stdout[-3000:]
     assert set(rows) == set(HOSTS) and all(r[1] == "failed" for r in rows.values()), text
     assert text.count("(docker): ") == len(HOSTS) and "docker_package_files" in text, text
+
+
+def test_fleet_report_k8s_column_for_the_k8s_nodes_only():
+    """fleet-2 is in k8s_nodes: the k8s stage ran there and the K8s column says ready; the others show '-'."""
+    report = open(os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "fleet-report.md")).read()
+    lines = report.splitlines()
+    header = [c.strip() for c in next(line for line in lines if line.startswith("| Host |")).strip("|").split("|")]
+    for name in HOSTS:
+        row = next(line for line in lines if line.startswith("| %s |" % name))
+        cell = [c.strip() for c in row.strip("|").split("|")][header.index("K8s")]
+        assert cell == ("k8s ready" if name == "fleet-2" else "-"), report
