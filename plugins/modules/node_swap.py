@@ -19,7 +19,7 @@ description:
   - With O(in_container) true, C(swapoff) is never run and the machine's swap is left alone (swap belongs to
     the machine, like the global sysctls); the files and units inside the container are still handled, and
     RV(notes) says so.
-  - Idempotent: a second run finds nothing to do.
+  - Idempotent, a second run finds nothing to do.
 author:
   - fleetops.docker_host developers (@fleetops)
 options:
