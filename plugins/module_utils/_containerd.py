@@ -61,8 +61,7 @@ def config_version(data):
 
 def summary(data):
     """What matters for the kubelet in the parsed config DATA: a dict documented in k8s_node_info's RETURN."""
-    version, _ = config_version(data)
-    layout = LAYOUTS[version]
+    layout = LAYOUTS[config_version(data)[0]]
     disabled = data.get('disabled_plugins') or []
     runc = _get(data, layout['runc']) or {}
     options = runc.get('options') if isinstance(runc.get('options'), dict) else {}

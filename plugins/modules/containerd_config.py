@@ -21,7 +21,7 @@ description:
     appended. The result is read back and must hold every value before it is written (atomically).
   - The settings' tables follow the file's C(version) (1, 2 or 3). A file without a version and without plugin
     tables (containerd.io's) gets C(version = 2), which containerd 1.6, 1.7 and 2.x read.
-  - Does not restart containerd; the caller does when RV(changed) is true (the role M(fleetops.docker_host.k8s_node) does,
+  - Does not restart containerd; the caller does when RV(restart_required) is true (the role P(fleetops.docker_host.k8s_node#role) does,
     and checks dockerd after).
 author:
   - fleetops.docker_host developers (@fleetops)
@@ -53,10 +53,14 @@ options:
     default: '0644'
 attributes:
   check_mode:
+    description: Reports what would change, and the diff, without writing.
     support: full
   diff_mode:
+    description: The diff of config.toml.
     support: full
   platform:
+    description: Linux hosts with systemd.
+    support: full
     platforms: posix
 notes:
   - The TOML reader is the collection's own (C(module_utils/_toml.py)); target hosts on Python 3.6 have no

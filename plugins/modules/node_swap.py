@@ -37,10 +37,14 @@ options:
     default: true
 attributes:
   check_mode:
+    description: Reports what would change, and the diff, without writing.
     support: full
   diff_mode:
+    description: The diff of the file (fstab).
     support: full
   platform:
+    description: Linux hosts with systemd.
+    support: full
     platforms: posix
 '''
 

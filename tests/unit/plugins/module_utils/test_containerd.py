@@ -44,7 +44,7 @@ def test_containerd_io_shipped_file_becomes_kubelet_ready():
     assert new.startswith(SHIPPED.split('disabled_plugins')[0])
     assert '#[grpc]\n#  address = "/run/containerd/containerd.sock"' in new
     # A second merge finds nothing to do.
-    again, changes2, _ = merge(new, '/etc/containerd/config.toml', config_path='/etc/containerd/certs.d')
+    again, changes2, _config = merge(new, '/etc/containerd/config.toml', config_path='/etc/containerd/certs.d')
     assert again == new and changes2 == []
 
 
