@@ -161,6 +161,8 @@ def run(module):
     if params['in_container'] and before_swaps:
         notes.append('this host is a container: swap (%s) belongs to the machine, swapoff not run; turn it off there'
                      % ', '.join(entry['filename'] for entry in before_swaps))
+    elif params['in_container']:
+        notes.append('this host is a container: swap belongs to the machine, swapoff is never run here (none is on now)')
     changed = bool(commented or targets or run_swapoff)
     result = dict(changed=changed, fstab_commented=commented, masked=[name for name, _link in targets],
                   swapoff=run_swapoff, swap_before=before_swaps, swap_after=before_swaps, notes=notes)

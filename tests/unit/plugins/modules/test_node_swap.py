@@ -51,6 +51,11 @@ def test_in_a_container_files_and_units_but_no_swapoff(tree, capsys):
     again = run_module(capsys, args)
     assert again['changed'] is False and again['masked'] == [] and again['fstab_commented'] == []
 
+    (tree / 'proc' / 'swaps').write_text('Filename\tType\tSize\tUsed\tPriority\n')
+    none_on = run_module(capsys, args)
+    assert none_on['changed'] is False
+    assert none_on['notes'] == ['this host is a container: swap belongs to the machine, swapoff is never run here (none is on now)']
+
 
 def test_an_operator_unit_file_is_left_alone(tree, capsys):
     (tree / 'etc' / 'systemd' / 'system' / 'swap.target').write_text('[Unit]\n')
