@@ -4,6 +4,8 @@
 import copy
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ansible_collections.fleetops.docker_host.plugins.module_utils._k8s_node import (
     FSTAB_MARK,
@@ -180,3 +182,23 @@ def test_fleet_duplicates():
 
 def test_verdict_text_without_a_verdict():
     assert verdict_text({}) == '-' and verdict_text(None) == '-'
+
+
+FSTAB_LINES = st.one_of(
+    st.just('/swapfile none swap sw 0 0'), st.just('UUID=1 / ext4 defaults 0 1'), st.just('# a comment'),
+    st.just(''), st.just('  /dev/sdb2   none   swap   defaults   0 0'), st.just('tmpfs /swap tmpfs defaults 0 0'),
+    st.text(alphabet='abc /#\t', max_size=20))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(FSTAB_LINES, max_size=8), st.sampled_from(['\n', '\r\n']), st.booleans())
+def test_fstab_property(lines, newline, final_newline):
+    text = newline.join(lines) + (newline if final_newline and lines else '')
+    new, commented = comment_fstab_swap(text)
+    # Every line stays (swap lines behind the mark), nothing else changes, no swap line is left, and again is a no-op.
+    assert len(new.splitlines()) == len(text.splitlines())
+    for before, after in zip(text.splitlines(), new.splitlines()):
+        assert after == before or after == FSTAB_MARK + before
+    assert fstab_swap_lines(new) == []
+    assert len(commented) == len(fstab_swap_lines(text))
+    assert comment_fstab_swap(new) == (new, [])
