@@ -98,6 +98,8 @@ gate ruff ruff check "$ROOT"
 gate ansible-lint bash -c "cd '$ROOT' && ansible-lint --nocolor"
 gate role-docs python "$ROOT/scripts/role_docs.py" --check
 gate examples python "$ROOT/scripts/check_examples.py"
+# What Galaxy and docs.ansible.com render: every plugin's and role's documentation, markup included.
+gate collection-docs bash -c "cd '$COLLECTION_LINK' && antsibull-docs lint-collection-docs --plugin-docs ."
 gate unit-main bash -c "cd '$ROOT' && python -m pytest -q -p no:cacheprovider"
 gate unit-compat bash -c "cd '$ROOT' && '$ROOT/.venv-216/bin/python' -m pytest -q -p no:cacheprovider"
 gate sanity-main "$ROOT/scripts/sanity.sh" main
