@@ -22,6 +22,10 @@ for module in "$ROOT"/plugins/modules/[a-z]*.py; do
     echo "FAIL: ansible-doc cannot render fleetops.docker_host.$name" >&2; status=1
   fi
 done
+# The *_info aliases (meta/runtime.yml redirects) resolve to their modules from the installed collection.
+for alias in $(python -c 'import sys, yaml; print(" ".join(yaml.safe_load(open(sys.argv[1]))["plugin_routing"]["modules"]))' "$installed/ansible_collections/fleetops/docker_host/meta/runtime.yml"); do
+  ansible-doc "fleetops.docker_host.$alias" >/dev/null || { echo "FAIL: the alias fleetops.docker_host.$alias does not resolve" >&2; status=1; }
+done
 if grep -E "^(scripts|molecule|\.config|\.venv[^/]*|\.cache|\.ci)/" <(tar -tzf "$CACHE"/galaxy/build/fleetops-docker_host-*.tar.gz); then
   echo "FAIL: the tarball carries test or build files (build_ignore in galaxy.yml)" >&2; status=1
 fi

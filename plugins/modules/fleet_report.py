@@ -18,8 +18,6 @@ description:
   - The work is done by the action plugin of the same name, inside the controller's Ansible process; no module
     process is started, which keeps the report step cheap on every run.
   - Used by the collection's C(report) playbook; the contents are rendered there with the template lookup.
-author:
-  - fleetops.docker_host developers (@fleetops)
 options:
   path:
     description:
@@ -36,6 +34,8 @@ options:
       - The permissions of the files, as an octal string.
     type: str
     default: '0644'
+extends_documentation_fragment:
+  - fleetops.docker_host.common
 attributes:
   action:
     description: Runs as an action plugin on the controller.
@@ -50,8 +50,6 @@ attributes:
     support: full
   platform:
     description: The controller.
-    support: full
-    platforms: posix
 notes:
   - Changes nothing on the managed hosts.
 seealso:
