@@ -22,6 +22,8 @@ options:
   path:
     description:
       - The report file name without its extension. Its directory must exist on the controller.
+      - A relative path is taken from the directory C(ansible-playbook) runs in (the collection's C(report) playbook
+        passes C(fleet-report) by default), never from the playbook's directory.
     type: path
     required: true
   contents:
@@ -59,7 +61,7 @@ seealso:
 EXAMPLES = r'''
 - name: Write the fleet report
   fleetops.docker_host.fleet_report:
-    path: "{{ playbook_dir }}/fleet-report"
+    path: fleet-report   # fleet-report.md and fleet-report.html where ansible-playbook runs
     contents:
       md: "{{ lookup('ansible.builtin.template', 'templates/fleet-report.md.j2') }}"
       html: "{{ lookup('ansible.builtin.template', 'templates/fleet-report.html.j2') }}"
