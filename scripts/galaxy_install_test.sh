@@ -54,6 +54,7 @@ rc=0
   unset ANSIBLE_CONFIG
   export ANSIBLE_HOST_KEY_CHECKING=False ANSIBLE_SHOW_CUSTOM_STATS=True ANSIBLE_FORCE_COLOR=0
   # A private mount namespace: the read-only bind mount is seen by this run only and goes with it.
+  # shellcheck disable=SC2016 # $1 and $2 are the inner shell's arguments
   unshare -m bash -c 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && touch "$1/.probe" 2>/dev/null && exit 99
     ansible-playbook --check -i "$2" fleetops.docker_host.preflight' _ "$installed" "$tmp/inventory"
 ) >"$report_log" 2>&1 || rc=$?
