@@ -8,7 +8,7 @@ import pytest
 import testinfra.utils.ansible_runner
 
 INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
-HOSTS = testinfra.utils.ansible_runner.AnsibleRunner(INVENTORY).get_hosts("examples_containers")
+HOSTS = testinfra.utils.ansible_runner.AnsibleRunner(INVENTORY).get_hosts("example_inventory_containers")
 testinfra_hosts = ["docker://" + name for name in HOSTS]
 
 
