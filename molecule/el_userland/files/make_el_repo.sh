@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build a local signed Docker repository laid out like Docker's (download.docker.com/linux):
-#   <tree>/gpg                                     the signing key (ASCII armour), as Docker publishes it
+#   <tree>/{,centos/,rhel/}gpg                     the signing key (ASCII armour), where Docker publishes it
 #   <tree>/{centos,rhel}/9/x86_64/stable/          Packages/*.rpm + repodata/ (repomd.xml signed: .asc)
 # with RPMs named as Docker's (docker-ce, docker-ce-cli, containerd.io, docker-buildx-plugin,
 # docker-compose-plugin), built with rpmbuild from the engine binaries of Debian's packages (extracted with
@@ -247,6 +247,9 @@ createrepo_c --quiet "$stable"
 gpg --batch --yes --armor --local-user "$fpr" --detach-sign "$stable/repodata/repomd.xml"
 mkdir -p /out/tree/rhel
 cp -al /out/tree/centos/9 /out/tree/rhel/9
+# Docker publishes the key at the root of each distribution's tree (linux/centos/gpg, linux/rhel/gpg).
+cp /out/tree/gpg /out/tree/centos/gpg
+cp /out/tree/gpg /out/tree/rhel/gpg
 
 # Check what was built, as dnf will: signatures against the exported key, the names and versions.
 rpmkeys --import /out/tree/gpg
