@@ -65,7 +65,7 @@ done
 images_pid=""; vm_image_pid=""
 build_container_images() {
   local needed
-  needed=$(for s in "${scenarios[@]}"; do cat "$ROOT/molecule/$s/DISTROS"; done | tr -s ' +' '\n' | sed -n 's/^debian\(1[123]\)$/\1/p' | sort -u)
+  needed=$(for s in "${scenarios[@]}"; do cat "$ROOT/molecule/$s/DISTROS"; done | tr -s ' +' '\n' | sed -n 's/^debian\(1[123]\)$/\1/p; s/^el9tooling$/el9/p' | sort -u)
   # shellcheck disable=SC2086
   timeout 2400 "$ROOT/molecule/images/build.sh" $needed hello
 }
