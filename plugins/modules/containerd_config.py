@@ -23,8 +23,6 @@ description:
     tables (containerd.io's) gets C(version = 2), which containerd 1.6, 1.7 and 2.x read.
   - Does not restart containerd; the caller does when RV(restart_required) is true (the role P(fleetops.docker_host.k8s_node#role) does,
     and checks dockerd after).
-author:
-  - fleetops.docker_host developers (@fleetops)
 options:
   path:
     description: containerd's configuration file.
@@ -51,6 +49,8 @@ options:
     description: The file's mode.
     type: raw
     default: '0644'
+extends_documentation_fragment:
+  - fleetops.docker_host.common
 attributes:
   check_mode:
     description: Reports what would change, and the diff, without writing.
@@ -60,8 +60,6 @@ attributes:
     support: full
   platform:
     description: Linux hosts with systemd.
-    support: full
-    platforms: posix
 notes:
   - The TOML reader is the collection's own (C(module_utils/_toml.py)); target hosts on Python 3.6 have no
     C(tomllib). It reads TOML 1.0 as containerd writes it; a file it cannot read fails the task, naming the

@@ -23,8 +23,6 @@ description:
     host name is a valid node name and resolves, C(/etc/machine-id) and the product UUID (for the fleet-wide
     uniqueness check of the fleet report), and whether the host is a container (the collection's one detection).
   - Changes nothing on the host.
-author:
-  - fleetops.docker_host developers (@fleetops)
 options:
   config_file:
     description: containerd's configuration file.
@@ -53,12 +51,11 @@ options:
     choices: [systemd, cgroupfs]
     default: systemd
 extends_documentation_fragment:
+  - fleetops.docker_host.common
   - fleetops.docker_host.read_only
 attributes:
   platform:
     description: Linux hosts.
-    support: full
-    platforms: posix
 '''
 
 EXAMPLES = r'''

@@ -20,8 +20,6 @@ description:
     the machine, like the global sysctls); the files and units inside the container are still handled, and
     RV(notes) says so.
   - Idempotent, a second run finds nothing to do.
-author:
-  - fleetops.docker_host developers (@fleetops)
 options:
   fstab:
     description: The fstab file.
@@ -35,6 +33,8 @@ options:
     description: Mask C(swap.target), the listed swap units and the zram generator.
     type: bool
     default: true
+extends_documentation_fragment:
+  - fleetops.docker_host.common
 attributes:
   check_mode:
     description: Reports what would change, and the diff, without writing.
@@ -44,8 +44,6 @@ attributes:
     support: full
   platform:
     description: Linux hosts with systemd.
-    support: full
-    platforms: posix
 '''
 
 EXAMPLES = r'''
