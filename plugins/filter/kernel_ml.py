@@ -41,8 +41,12 @@ def kernel_ml_problems(settings, host='this host'):
     return problems
 
 
-def kernel_ml_host_problems(facts, host='this host', el_releases=None, debian_arch=None):
-    """Why this (non-container) host has no kernel line the role knows; [] when it has one."""
+def kernel_ml_host_problems(facts, host='this host', el_releases=None, debian_arch=None, flavor='', el_packages=None):  # noqa: PLR0917 - a filter's keyword arguments
+    """Why this (non-container) host has no kernel line the role knows; [] when it has one.
+
+    On the EL family a release row may list the flavors ELRepo ships for it (`flavors`, e.g. only ml on EL 10):
+    another flavor is refused here, before anything is installed.
+    """
     family = facts.get('os_family', '')
     distribution = facts.get('distribution', '')
     version = str(facts.get('distribution_version', ''))
@@ -53,6 +57,13 @@ def kernel_ml_host_problems(facts, host='this host', el_releases=None, debian_ar
         if major not in (el_releases or {}):
             return ['%s: ELRepo has no release package for EL %s in kernel_ml (known: %s); remove the host from the '
                     'kernel_ml hosts.' % (where, major, ', '.join(known))]
+        flavors = (el_releases or {})[major].get('flavors') if isinstance((el_releases or {})[major], dict) else None
+        if flavor and flavors is not None and flavor not in flavors:
+            names = el_packages or {}
+            shipped = ', '.join('%s (kernel_ml_flavor: %s)' % (names.get(f, f), f) for f in flavors) or 'no kernel'
+            return ['%s: ELRepo does not ship %s for EL %s yet (it ships %s there), so kernel_ml installs nothing on this '
+                    'host; set kernel_ml_flavor to one it ships, or leave the host out until ELRepo publishes %s for EL %s.'
+                    % (where, names.get(flavor, 'kernel-' + flavor), major, shipped, names.get(flavor, 'kernel-' + flavor), major)]
         return []
     if family == 'Debian':
         if distribution == 'Debian':
