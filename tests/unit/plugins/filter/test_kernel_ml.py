@@ -208,3 +208,32 @@ def test_kernel_lt_where_elrepo_does_not_ship_it(distribution, major, flavor, re
 def test_a_row_without_flavors_accepts_any_flavor():
     facts = {'os_family': 'RedHat', 'distribution': 'Rocky', 'distribution_major_version': '9'}
     assert kernel_ml_host_problems(facts, 'web1', el_releases={'9': {}}, flavor='lt') == []
+
+
+# kernel_ml_in_container: an image built in a container gets the kernel, never a reboot.
+def _container_look(manager):
+    result = look(running='6.1.0-41-amd64', wanted='6.12.9-1.el9.elrepo.x86_64', default_ok=False)
+    result['boot']['manager'] = manager
+    if manager is None:
+        result['boot']['default_image'] = ''
+        result['decision']['boot_entry'] = ''
+    else:
+        result['decision']['boot_entry'] = '/boot/vmlinuz-6.12.9-1.el9.elrepo.x86_64'
+    return result
+
+
+@pytest.mark.parametrize('manager, set_default, words', [
+    (None, False, 'No boot loader tool here'),
+    ('grubby', True, 'Default boot entry: /boot/vmlinuz-6.12.9-1.el9.elrepo.x86_64'),
+])
+def test_container_install_never_reboots(manager, set_default, words):
+    result = plan(_container_look(manager), package='kernel-ml', container=True, reboot=True)
+    assert result['wanted'] == '6.12.9-1.el9.elrepo.x86_64'
+    assert result['reboot'] is False and result['reboot_needed'] and result['reboot_pending']
+    assert result['set_default'] is set_default and result['problem'] == ''
+    assert 'never reboots' in result['message'] and words in result['message'], result['message']
+
+
+def test_a_host_without_a_boot_loader_is_still_a_problem():
+    result = plan(_container_look(None), package='kernel-ml', container=False)
+    assert result['set_default'] and 'no boot menu entry boots' in result['problem']
