@@ -176,9 +176,10 @@ def test_plan_needs_a_look():
 
 
 # ELRepo's own table (roles/kernel_ml/vars/RedHat.yml): kernel-lt ships for EL 7-9, not (yet) for EL 10.
-with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', '..', 'roles', 'kernel_ml', 'vars',
-                       'RedHat.yml')) as _handle:
-    _EL_VARS = yaml.safe_load(_handle)
+def _el_vars():
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', '..', 'roles', 'kernel_ml', 'vars', 'RedHat.yml')
+    with open(path) as handle:
+        return yaml.safe_load(handle)
 
 
 @pytest.mark.parametrize('distribution, major, flavor, refused', [
@@ -195,8 +196,9 @@ with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '
 def test_kernel_lt_where_elrepo_does_not_ship_it(distribution, major, flavor, refused):
     facts = {'os_family': 'RedHat', 'distribution': distribution, 'distribution_major_version': major,
              'distribution_version': major + '.0'}
-    problems = kernel_ml_host_problems(facts, 'web1', el_releases=_EL_VARS['kernel_ml_el_releases'], flavor=flavor,
-                                       el_packages=_EL_VARS['kernel_ml_el_packages'])
+    el_vars = _el_vars()
+    problems = kernel_ml_host_problems(facts, 'web1', el_releases=el_vars['kernel_ml_el_releases'], flavor=flavor,
+                                       el_packages=el_vars['kernel_ml_el_packages'])
     assert bool(problems) == refused, problems
     if refused:
         text = problems[0]
