@@ -25,8 +25,6 @@ description:
   - Tells which action the change needs, in RV(reload_required) and RV(restart_required), from Docker's list
     of keys dockerd reloads on SIGHUP.
   - The module does not reload or restart Docker itself; the P(fleetops.docker_host.docker_daemon#role) role does.
-author:
-  - fleetops.docker_host developers (@fleetops)
 options:
   path:
     description: Path of the daemon configuration file. Its directory is created (mode C(0755)) when missing.
@@ -72,6 +70,8 @@ options:
     description: Permissions of the file. Owner and group are always C(root).
     type: raw
     default: '0644'
+extends_documentation_fragment:
+  - fleetops.docker_host.common
 attributes:
   check_mode:
     description: Reports what would change (RV(changed_keys), RV(reload_required), RV(restart_required)) without writing.
@@ -81,8 +81,6 @@ attributes:
     support: full
   platform:
     description: Hosts with a POSIX file system; owner and group root.
-    support: full
-    platforms: posix
 notes:
   - Docker refuses a key given both as a dockerd flag and in the file (for example C(hosts) with the packaged
     C(-H fd://)); the role P(fleetops.docker_host.docker_daemon#role) adds the systemd drop-in for that.
@@ -155,6 +153,7 @@ previous_content:
   returned: when the content changed (or would change, in check mode)
   type: str
   sample: '{"log-driver": "json-file"}'
+  version_added: 0.2.0
 validated_with_dockerd:
   description: Whether C(dockerd --validate) checked the candidate file.
   returned: success

@@ -24,8 +24,6 @@ description:
     skipped, whitespace around C(=) is ignored, and the C(-) prefix (ignore failures) is stripped.
   - Keys may be written with C(.) or C(/) separators; results use the dotted form C(sysctl) prints.
   - Changes nothing on the host.
-author:
-  - fleetops.docker_host developers (@fleetops)
 options:
   expected:
     description:
@@ -46,12 +44,11 @@ options:
     type: bool
     default: true
 extends_documentation_fragment:
+  - fleetops.docker_host.common
   - fleetops.docker_host.read_only
 attributes:
   platform:
     description: Linux hosts (reads C(/proc) and C(/sys)).
-    support: full
-    platforms: posix
 notes:
   - Every key of O(expected) is validated as a key before anything is read, dotted (C(net.ipv4.ip_forward),
     a VLAN interface as C(eth0/100)) or slashed (C(net/ipv4/ip_forward)) form, with no empty, C(.) or C(..)
