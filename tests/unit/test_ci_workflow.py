@@ -53,6 +53,21 @@ def test_every_registry_distro_runs_in_the_matrix():
             'almalinux10', 'centosstream9', 'centosstream10'} <= in_matrix
 
 
+def test_every_scenario_of_the_suite_runs_in_public_ci():
+    # What `make test` runs here (molecule/<scenario>/DISTROS) runs in the matrix too; kernel_vm has a job of its own.
+    in_matrix = set((entry['scenario'], entry['distro']) for entry in _matrix())
+    missing = []
+    molecule = os.path.join(ROOT, 'molecule')
+    for scenario in sorted(os.listdir(molecule)):
+        path = os.path.join(molecule, scenario, 'DISTROS')
+        if scenario == 'kernel_vm' or not os.path.isfile(path):
+            continue
+        with open(path) as handle:
+            missing += [(scenario, distro) for distro in handle.read().split() if (scenario, distro) not in in_matrix]
+    assert not missing, missing
+    assert 'kernel-vm' in _workflow()['jobs']
+
+
 def test_jobs_run_the_project_scripts():
     steps = [step.get('run', '') for job in _workflow()['jobs'].values() for step in job['steps']]
     text = '\n'.join(steps)
