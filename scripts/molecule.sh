@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run one Molecule scenario on one distro: scripts/molecule.sh SCENARIO [DISTRO] [molecule command]
 # DISTRO: debian11 debian12 debian13 el9tooling (local images, built here) or ubuntu2204 ubuntu2404 rockylinux8 almalinux8
-# rockylinux9 almalinux9 centosstream9 (registry images, for public CI). A registry image that cannot be
+# rockylinux9 almalinux9 centosstream9 rockylinux10 almalinux10 centosstream10 (registry images, for public CI;
+# centosstream10 is built by the workflow from .github/images/). A registry image that cannot be
 # pulled makes the run SKIPPED with the reason, exit code 3; it never counts as a pass.
 set -euo pipefail
 # shellcheck source=/dev/null
@@ -24,6 +25,9 @@ image_for() {
     almalinux8) echo quay.io/almalinux/8-init:8 ;;
     almalinux9) echo geerlingguy/docker-almalinux9-ansible:latest ;;
     centosstream9) echo geerlingguy/docker-centos9-ansible:latest ;;
+    rockylinux10) echo geerlingguy/docker-rockylinux10-ansible:latest ;;
+    almalinux10) echo almalinux/10-init:latest ;;
+    centosstream10) echo fleetops-ci/centos-stream10-systemd:latest ;;
     *) echo "unknown distro '$1'" >&2; return 2 ;;
   esac
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, the one way to run it (README, `make test`, .ci/run):
-#   bootstrap -> ruff -> ansible-lint -> unit tests (main + compat line) -> ansible-test sanity (both lines)
-#   -> Galaxy build/install + ansible-doc -> execution environment -> Molecule scenarios.
+#   bootstrap -> ruff -> ansible-lint -> role docs -> examples -> actionlint (.github/workflows)
+#   -> unit tests (main + compat line) -> ansible-test sanity (both lines) -> Galaxy build/install + ansible-doc
+#   -> execution environment -> Molecule scenarios.
 # Every gate runs even when an earlier one failed; the last line is the tally, and the exit code is
 # non-zero when any gate failed. A Molecule run whose image cannot be had here is SKIPPED, never passed.
 # Environment: FLEETOPS_JOBS (parallel Molecule scenarios, default 2), FLEETOPS_ONLY (space-separated
@@ -103,6 +104,7 @@ gate role-docs python "$ROOT/scripts/role_docs.py" --check
 gate examples python "$ROOT/scripts/check_examples.py"
 # What Galaxy and docs.ansible.com render: every plugin's and role's documentation, markup included.
 gate collection-docs bash -c "cd '$COLLECTION_LINK' && antsibull-docs lint-collection-docs --plugin-docs ."
+gate actionlint "$ROOT/scripts/actionlint.sh"
 gate unit-main bash -c "cd '$ROOT' && python -m pytest -q -p no:cacheprovider"
 gate unit-compat bash -c "cd '$ROOT' && '$ROOT/.venv-216/bin/python' -m pytest -q -p no:cacheprovider"
 gate sanity-main "$ROOT/scripts/sanity.sh" main

@@ -49,6 +49,36 @@ def _join(base, path):
     return base.rstrip('/') + '/' + path
 
 
+def _version_tuple(text):
+    """(major, minor) of a Docker version as users write it ("26.1.4", "3:26.1.4-1.el7", "5:27.0.3*"), or None."""
+    match = re.match(r'^(?:\d+:)?(\d+)\.(\d+)', str(text or '').strip())
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def newest_docker(settings, os_data, facts):
+    """{'newest', 'reason', 'too_new'} when Docker stopped building for this major version (EL7: 26.1), else {}.
+
+    Only Docker's repository is capped: package files (docker_package_source=files) are whatever the user brings.
+    """
+    newest = _by_major(os_data, facts).get('newest_docker')
+    if not newest or settings.get('docker_package_source') != 'repo':
+        return {}
+    wanted = _version_tuple(settings.get('docker_version'))
+    return {'newest': str(newest), 'reason': _by_major(os_data, facts).get('newest_docker_reason', ''),
+            'too_new': bool(wanted and wanted > _version_tuple(newest))}
+
+
+def selinux_on(facts):
+    """SELinux enforcing or permissive (ansible_facts.selinux, in the "min" fact subset); False when unknown."""
+    selinux = facts.get('selinux') or {}
+    return isinstance(selinux, dict) and selinux.get('status') == 'enabled'
+
+
+def selinux_packages(os_data, facts):
+    """The packages an SELinux host needs before Docker's engine (EL: container-selinux), [] otherwise."""
+    return list(os_data.get('selinux_packages') or []) if selinux_on(facts) else []
+
+
 def expected_fingerprint(settings, os_data):
     return normalize_fingerprint(settings.get('docker_gpg_fingerprint') or os_data.get('default_fingerprint', ''))
 
@@ -109,6 +139,11 @@ def docker_install_problems(settings, os_data, facts):
     if os_data.get('by_major') and _major(facts) not in os_data['by_major']:
         supported = ', '.join(sorted(os_data['by_major'], key=int))
         problems.append('%s %s is not supported (EL %s are)' % (facts.get('distribution'), facts.get('distribution_version'), supported))
+    cap = newest_docker(settings, os_data, facts)
+    if cap.get('too_new'):
+        problems.append('docker_version=%s cannot be installed on %s %s: %s; pin %s.x or older, or move the host to '
+                        'EL 8 or later' % (json.dumps(version), facts.get('distribution'), facts.get('distribution_version'),
+                                           cap['reason'], cap['newest']))
     if source == 'repo' and not repository(settings, os_data, facts):
         problems.append('Docker publishes no repository for %s: set docker_install_ubuntu_repo_uri (a mirror for this '
                         'Debian derivative) or use docker_package_source=distro' % facts.get('distribution'))
@@ -141,6 +176,7 @@ def docker_install_look(settings, os_data, facts):
     packages += list(settings.get('docker_pinned_packages') or [])
     packages += list(os_data.get('tools') or []) if source == 'repo' else []
     packages += list(_by_major(os_data, facts).get('prerequisites') or []) if source == 'repo' else []
+    packages += selinux_packages(os_data, facts)
     files = []
     if source == 'repo':
         files += [os_data['repo_file'], os_data['key_dest']]
@@ -287,12 +323,13 @@ def docker_install_plan(probe, settings, os_data, facts):
 
     lock = {'tool': None, 'ok': True, 'delete': [], 'add': []}
     warnings = []
+    host = facts.get('nodename', facts.get('hostname', ''))
     if manager == 'rpm' and source == 'repo':
         lock = _versionlock(probe, pinned, version, dict(zip(pinned, package_specs(pinned, pinned, version, manager))))
         changes += ['delete version lock %s' % raw for raw in lock['delete']] + ['lock %s' % spec for spec in lock['add']]
         if version and not lock['tool']:
             warnings.append('WARNING: %s: docker_version=%s is installed but not held: the versionlock plugin is not installed. '
-                            'Install %s to hold it.' % (facts.get('nodename', facts.get('hostname', '')), version,
+                            'Install %s to hold it.' % (host, version,
                                                         _by_major(os_data, facts).get('versionlock_package', 'the versionlock plugin')))
 
     legacy = probe.get('legacy') or {}
@@ -310,7 +347,19 @@ def docker_install_plan(probe, settings, os_data, facts):
 
     tools = [name for name in os_data.get('tools') or [] if not installed.get(name)] if key_install else []
     prerequisites = [name for name in _by_major(os_data, facts).get('prerequisites') or [] if not installed.get(name)] if source == 'repo' else []
+    # Before the engine, so that a repository without container-selinux fails on that package, by name.
+    prerequisites += [name for name in selinux_packages(os_data, facts) if not installed.get(name) and name not in prerequisites]
+    selinux_repo = (_by_major(os_data, facts).get('selinux_repo') or {}).get(facts.get('distribution', ''), '')
     changes += ['install %s' % ' '.join(tools + prerequisites)] if tools + prerequisites else []
+    cap = newest_docker(settings, os_data, facts)
+    if cap and not cap['too_new']:
+        warnings.append('WARNING: %s: %s %s gets Docker %s at most: %s. Plan the move to EL 8 or later.'
+                        % (host, facts.get('distribution'), facts.get('distribution_version'), cap['newest'], cap['reason']))
+    if selinux_repo and any(name in prerequisites for name in selinux_packages(os_data, facts)):
+        warnings.append('WARNING: %s: SELinux is on and %s comes from the %s repository on %s %s, which is disabled by '
+                        'default: enable it (subscription-manager repos --enable=%s) if the install cannot find it.'
+                        % (host, ', '.join(selinux_packages(os_data, facts)), selinux_repo, facts.get('distribution'),
+                           facts.get('distribution_major_version'), selinux_repo))
 
     service = probe.get('service') or {}
     service_work = not (service.get('enabled') and service.get('active'))

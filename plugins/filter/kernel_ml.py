@@ -41,8 +41,12 @@ def kernel_ml_problems(settings, host='this host'):
     return problems
 
 
-def kernel_ml_host_problems(facts, host='this host', el_releases=None, debian_arch=None):
-    """Why this (non-container) host has no kernel line the role knows; [] when it has one."""
+def kernel_ml_host_problems(facts, host='this host', el_releases=None, debian_arch=None, flavor='', el_packages=None):  # noqa: PLR0917 - a filter's keyword arguments
+    """Why this (non-container) host has no kernel line the role knows; [] when it has one.
+
+    On the EL family a release row may list the flavors ELRepo ships for it (`flavors`, e.g. only ml on EL 10):
+    another flavor is refused here, before anything is installed.
+    """
     family = facts.get('os_family', '')
     distribution = facts.get('distribution', '')
     version = str(facts.get('distribution_version', ''))
@@ -53,6 +57,13 @@ def kernel_ml_host_problems(facts, host='this host', el_releases=None, debian_ar
         if major not in (el_releases or {}):
             return ['%s: ELRepo has no release package for EL %s in kernel_ml (known: %s); remove the host from the '
                     'kernel_ml hosts.' % (where, major, ', '.join(known))]
+        flavors = (el_releases or {})[major].get('flavors') if isinstance((el_releases or {})[major], dict) else None
+        if flavor and flavors is not None and flavor not in flavors:
+            names = el_packages or {}
+            shipped = ', '.join('%s (kernel_ml_flavor: %s)' % (names.get(f, f), f) for f in flavors) or 'no kernel'
+            return ['%s: ELRepo does not ship %s for EL %s yet (it ships %s there), so kernel_ml installs nothing on this '
+                    'host; set kernel_ml_flavor to one it ships, or leave the host out until ELRepo publishes %s for EL %s.'
+                    % (where, names.get(flavor, 'kernel-' + flavor), major, shipped, names.get(flavor, 'kernel-' + flavor), major)]
         return []
     if family == 'Debian':
         if distribution == 'Debian':
@@ -70,8 +81,12 @@ def kernel_ml_host_problems(facts, host='this host', el_releases=None, debian_ar
     return ['%s: kernel_ml supports the EL family (7-10) and Debian/Ubuntu; remove the host from the kernel_ml hosts.' % where]
 
 
-def kernel_ml_plan(look, host='this host', package='', install_changed=False, check_mode=False, reboot=True):  # noqa: PLR0917 - a filter's keyword arguments
+def kernel_ml_plan(look, host='this host', package='', install_changed=False, check_mode=False, reboot=True, container=False):  # noqa: PLR0917 - a filter's keyword arguments
     """The role's plan from a kernel_boot_info result (after the install step).
+
+    container: the role installs into a container (kernel_ml_in_container, an image build). A container never
+    reboots (it runs its host's kernel), and where it has no boot loader tool (neither grubby nor GRUB's files)
+    the default entry is not set: that is left to the machine the image boots on, and the message says so.
 
     Returns {wanted, set_default, clear_next_entry, boot_entry, reboot, reboot_needed, reboot_pending, problem, message}:
     wanted is '' in check mode when the install would change the package (its kernel is known only after it);
@@ -86,9 +101,10 @@ def kernel_ml_plan(look, host='this host', package='', install_changed=False, ch
         raise AnsibleFilterError('kernel_ml_plan expects a fleetops.docker_host.kernel_boot_info result (missing %s)' % exc) from exc
     unknown = bool(check_mode and install_changed)
     wanted = '' if unknown else decision['wanted']
-    set_default = bool(wanted) and decision['image_present'] and not decision['default_ok']
+    no_boot_tool = bool(container) and not boot.get('manager')
+    set_default = bool(wanted) and decision['image_present'] and not decision['default_ok'] and not no_boot_tool
     reboot_needed = bool(wanted) and decision['reboot_needed']
-    rebooting = reboot_needed and bool(reboot) and not check_mode
+    rebooting = reboot_needed and bool(reboot) and not check_mode and not container
     problem = ''
     if not check_mode and not wanted:
         chain = ' -> '.join(look.get('package', {}).get('chain', [])) or package or '?'
@@ -111,6 +127,14 @@ def kernel_ml_plan(look, host='this host', package='', install_changed=False, ch
         message = prefix + 'already runs the wanted kernel %s.' % wanted
         if set_default:
             message += ' Would make %s the default boot entry.' % decision['boot_entry']
+    elif container:
+        message = ('%s: kernel %s %s installed in this container (an image build: kernel_ml_in_container); the container '
+                   'runs its host\'s kernel %s and never reboots. ' % (host, wanted, 'would be' if check_mode else 'is', running))
+        if no_boot_tool:
+            message += ('No boot loader tool here (neither grubby nor GRUB\'s files): the default boot entry is left to '
+                        'the machine the image boots on.')
+        else:
+            message += 'Default boot entry: %s.' % (decision['boot_entry'] if set_default else (boot.get('default_image') or '?'))
     else:
         entry = decision['boot_entry'] if set_default else (boot.get('default_image') or '?')
         verb = 'would ' if check_mode else ''

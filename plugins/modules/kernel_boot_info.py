@@ -33,6 +33,14 @@ options:
       - The kernel package (apt, a metapackage such as C(linux-image-amd64)) or package name (rpm, such as
         C(kernel-ml)) whose kernel to report in RV(package). Without it RV(package) is empty.
     type: str
+  manager:
+    description:
+      - Which package database O(package) is looked up in. V(auto) takes C(dpkg-query) where the host has it, else
+        C(rpm). A host can carry both (EL package tooling on a Debian userland, C(rpm) installed on Debian), so a
+        caller that knows the host's family names it (the kernel_ml role does).
+    type: str
+    choices: [auto, apt, rpm]
+    default: auto
   kernel:
     description:
       - The kernel release RV(decision) is computed for. Default, the kernel O(package) leads to.
@@ -264,15 +272,15 @@ def _bin(module, *names):
     return None
 
 
-def look_package(module, name):
-    dpkg = _bin(module, 'dpkg-query')
+def look_package(module, name, manager='auto'):
+    dpkg = _bin(module, 'dpkg-query') if manager in ('auto', 'apt') else None
     if dpkg:
         def query(package):
             rc, out, err = module.run_command(
                 [dpkg, '-W', '-f=${Status}\t${Version}\t${Depends}\n', package], environ_update=C_ENV)
             return parse_dpkg_query(out) if rc == 0 else None
         return follow_apt(name, query)
-    rpm = _bin(module, 'rpm')
+    rpm = _bin(module, 'rpm') if manager in ('auto', 'rpm') else None
     if rpm:
         rc, out, err = module.run_command(
             [rpm, '-q', '--qf', '%{EPOCH}\t%{VERSION}\t%{RELEASE}\t%{ARCH}\n', name], environ_update=C_ENV)
@@ -328,6 +336,7 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             package=dict(type='str'),
+            manager=dict(type='str', choices=['auto', 'apt', 'rpm'], default='auto'),
             kernel=dict(type='str'),
             apt_suite=dict(type='str'),
         ),
@@ -340,7 +349,7 @@ def main():
     except OSError:
         boot_files = []
     installed = installed_kernels(boot_files)
-    package = look_package(module, params['package']) if params['package'] else {}
+    package = look_package(module, params['package'], params['manager']) if params['package'] else {}
     boot = look_boot(module)
     wanted = params['kernel'] if params['kernel'] is not None else package.get('kernel', '')
     decision = decide(running, wanted, boot, boot['grub'], installed)

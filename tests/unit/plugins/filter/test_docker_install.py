@@ -5,6 +5,7 @@ The family data is the role's own (roles/docker/vars/<family>.yml), so a change 
 EL cannot run in this project's Molecule (no EL image), so its logic is covered here in detail.
 """
 
+import json
 import os
 
 import pytest
@@ -52,6 +53,18 @@ FACTS = {
                 'distribution_major_version': '9', 'distribution_version': '9'},
     'rhel7': {'os_family': 'RedHat', 'distribution': 'RedHat', 'distribution_release': 'Maipo',
               'distribution_major_version': '7', 'distribution_version': '7.9'},
+    'centos7': {'os_family': 'RedHat', 'distribution': 'CentOS', 'distribution_release': 'Core',
+                'distribution_major_version': '7', 'distribution_version': '7.9'},
+    'oracle7': {'os_family': 'RedHat', 'distribution': 'OracleLinux', 'distribution_release': '',
+                'distribution_major_version': '7', 'distribution_version': '7.9'},
+    'oracle9': {'os_family': 'RedHat', 'distribution': 'OracleLinux', 'distribution_release': '',
+                'distribution_major_version': '9', 'distribution_version': '9.4'},
+    'centos10': {'os_family': 'RedHat', 'distribution': 'CentOS', 'distribution_release': 'Coughlan',
+                 'distribution_major_version': '10', 'distribution_version': '10'},
+    'alma10': {'os_family': 'RedHat', 'distribution': 'AlmaLinux', 'distribution_release': 'Purple Lion',
+               'distribution_major_version': '10', 'distribution_version': '10.0'},
+    'rocky10': {'os_family': 'RedHat', 'distribution': 'Rocky', 'distribution_release': 'Red Quartz',
+                'distribution_major_version': '10', 'distribution_version': '10.0'},
     'alma8': {'os_family': 'RedHat', 'distribution': 'AlmaLinux', 'distribution_release': 'x',
               'distribution_major_version': '8', 'distribution_version': '8.10'},
     'rhel10': {'os_family': 'RedHat', 'distribution': 'RedHat', 'distribution_release': 'x',
@@ -142,6 +155,14 @@ def test_a_derivative_with_its_own_mirror_is_fine():
     ('rhel10', REDHAT, {}, 'https://download.docker.com/linux/rhel', 'https://download.docker.com/linux/rhel/gpg'),
     ('centos9', REDHAT, {}, 'https://download.docker.com/linux/centos', 'https://download.docker.com/linux/centos/gpg'),
     ('rhel7', REDHAT, {}, 'https://download.docker.com/linux/centos', 'https://download.docker.com/linux/centos/gpg'),
+    # Docker's rhel/7 tree has s390x packages only: RHEL 7 and Oracle 7 take centos/7; Oracle 8+ takes rhel.
+    ('oracle7', REDHAT, {}, 'https://download.docker.com/linux/centos', 'https://download.docker.com/linux/centos/gpg'),
+    ('centos7', REDHAT, {}, 'https://download.docker.com/linux/centos', 'https://download.docker.com/linux/centos/gpg'),
+    ('oracle9', REDHAT, {}, 'https://download.docker.com/linux/rhel', 'https://download.docker.com/linux/rhel/gpg'),
+    # EL10: CentOS Stream 10 has Docker's centos/10 tree, RHEL 10 and its rebuilds rhel/10.
+    ('centos10', REDHAT, {}, 'https://download.docker.com/linux/centos', 'https://download.docker.com/linux/centos/gpg'),
+    ('alma10', REDHAT, {}, 'https://download.docker.com/linux/rhel', 'https://download.docker.com/linux/rhel/gpg'),
+    ('rocky10', REDHAT, {}, 'https://download.docker.com/linux/rhel', 'https://download.docker.com/linux/rhel/gpg'),
     ('rocky9', REDHAT, {'docker_install_centos_repo_baseurl': 'http://m/el/'}, 'http://m/el', 'http://m/el/gpg'),
 ])
 def test_repository_per_distribution(facts, os_data, overrides, url, key_url):
@@ -531,3 +552,106 @@ def test_result_fields_are_the_contract():
     plan = docker_install_plan(look, settings(), DEBIAN, FACTS['debian12'])
     assert set(docker_install_result(plan, look, look)) == {
         'family', 'source', 'packages', 'changed_packages', 'removed_conflicts', 'repository', 'held', 'service', 'changed'}
+
+
+# --- EL facts: the trees per release, EL7's last Docker, EL10, SELinux ---------------------------------------------
+
+@pytest.mark.parametrize('facts, baseurl', [
+    ('rhel7', 'https://download.docker.com/linux/centos/7/$basearch/stable'),
+    ('oracle7', 'https://download.docker.com/linux/centos/7/$basearch/stable'),
+    ('centos7', 'https://download.docker.com/linux/centos/7/$basearch/stable'),
+    ('centos9', 'https://download.docker.com/linux/centos/9/$basearch/stable'),
+    ('centos10', 'https://download.docker.com/linux/centos/10/$basearch/stable'),
+    ('rhel10', 'https://download.docker.com/linux/rhel/10/$basearch/stable'),
+    ('alma10', 'https://download.docker.com/linux/rhel/10/$basearch/stable'),
+    ('rocky10', 'https://download.docker.com/linux/rhel/10/$basearch/stable'),
+    ('oracle9', 'https://download.docker.com/linux/rhel/9/$basearch/stable'),
+])
+def test_el_repo_file_points_at_the_tree_with_packages(facts, baseurl):
+    plan = docker_install_plan(el_probe(), settings(), REDHAT, FACTS[facts])
+    assert 'baseurl=%s\n' % baseurl in plan['file_changes']['/etc/yum.repos.d/docker-ce.repo']
+
+
+@pytest.mark.parametrize('facts, version, refused', [
+    ('centos7', '27.0.3', True),
+    ('centos7', '3:27.5.1-1.el7', True),
+    ('rhel7', '28.0.0', True),
+    ('oracle7', '26.2.0', True),
+    ('centos7', '26.1.4', False),
+    ('centos7', '3:26.1.4-1.el7', False),
+    ('centos7', '25.0.5', False),
+    ('centos7', '', False),
+    ('rocky9', '28.0.0', False),
+    ('centos10', '29.1.0', False),
+])
+def test_el7_refuses_a_docker_newer_than_26_1(facts, version, refused):
+    problems = docker_install_problems(settings(docker_version=version), REDHAT, FACTS[facts])
+    text = '; '.join(problems)
+    assert bool(problems) == refused, text
+    if refused:
+        assert 'docker_version=%s' % json.dumps(version) in text
+        assert 'no EL 7 packages after 26.1' in text and 'docker-ce-packaging#1028' in text and 'pin 26.1.x or older' in text
+
+
+def test_el7_package_files_are_not_capped():
+    s = settings(docker_package_source='files', docker_package_files=['docker-ce-27.0.3-1.el7.x86_64.rpm'], docker_version='27.0.3')
+    assert docker_install_problems(s, REDHAT, FACTS['centos7']) == []
+
+
+@pytest.mark.parametrize('facts, version, warned', [
+    ('centos7', '', True),
+    ('centos7', '26.1.4', True),
+    ('rhel7', '', True),
+    ('rocky9', '', False),
+    ('centos10', '', False),
+])
+def test_el7_install_is_warned_about(facts, version, warned):
+    plan = docker_install_plan(el_probe(), settings(docker_version=version), REDHAT, dict(FACTS[facts], nodename='h1'))
+    cap = [w for w in plan['warnings'] if 'at most' in w]
+    assert bool(cap) == warned, plan['warnings']
+    if warned:
+        assert cap[0].startswith('WARNING: h1: ') and 'Docker 26.1 at most' in cap[0] and 'EL 8 or later' in cap[0]
+
+
+def test_el7_warning_stays_on_a_host_that_is_already_right():
+    s, look = _el_right(facts='centos7')
+    plan = docker_install_plan(look, s, REDHAT, FACTS['centos7'])
+    assert not plan['work'], plan['changes']
+    assert any('at most' in w for w in plan['warnings'])
+
+
+SELINUX_ENFORCING = {'status': 'enabled', 'mode': 'enforcing', 'config_mode': 'enforcing', 'type': 'targeted'}
+SELINUX_PERMISSIVE = {'status': 'enabled', 'mode': 'permissive', 'config_mode': 'permissive', 'type': 'targeted'}
+
+
+@pytest.mark.parametrize('facts, selinux, source, wanted, repo_warning', [
+    ('rocky9', SELINUX_ENFORCING, 'repo', ['dnf-plugins-core', 'container-selinux'], False),
+    ('rocky9', SELINUX_PERMISSIVE, 'repo', ['dnf-plugins-core', 'container-selinux'], False),
+    ('rocky9', {'status': 'disabled'}, 'repo', ['dnf-plugins-core'], False),
+    ('rocky9', {'status': 'Missing selinux Python library'}, 'repo', ['dnf-plugins-core'], False),
+    ('rocky9', None, 'repo', ['dnf-plugins-core'], False),
+    ('centos10', SELINUX_ENFORCING, 'repo', ['dnf-plugins-core', 'container-selinux'], False),
+    ('rocky9', SELINUX_ENFORCING, 'files', ['container-selinux'], False),
+    ('centos7', SELINUX_ENFORCING, 'repo', ['yum-utils', 'device-mapper-persistent-data', 'lvm2', 'container-selinux'], False),
+    ('rhel7', SELINUX_ENFORCING, 'repo', ['yum-utils', 'device-mapper-persistent-data', 'lvm2', 'container-selinux'], True),
+])
+def test_selinux_hosts_get_container_selinux_before_the_engine(facts, selinux, source, wanted, repo_warning):
+    host_facts = dict(FACTS[facts])
+    if selinux is not None:
+        host_facts['selinux'] = selinux
+    extra = {'docker_package_files': ['docker-ce-28.0.0-1.el9.x86_64.rpm']} if source == 'files' else {}
+    s = settings(docker_package_source=source, **extra)
+    look = docker_install_look(s, REDHAT, host_facts)
+    assert ('container-selinux' in look['packages']) == ('container-selinux' in wanted)
+    plan = docker_install_plan(el_probe(), s, REDHAT, host_facts)
+    assert plan['prerequisites'] == wanted
+    warned = [w for w in plan['warnings'] if 'rhel-7-server-extras-rpms' in w]
+    assert bool(warned) == repo_warning, plan['warnings']
+
+
+def test_selinux_package_already_installed_is_no_work():
+    s, look = _el_right()
+    look['packages']['container-selinux'] = '4:2.232.1-1.el9'
+    facts = dict(FACTS['rocky9'], selinux=SELINUX_ENFORCING)
+    plan = docker_install_plan(look, s, REDHAT, facts)
+    assert not plan['work'] and plan['prerequisites'] == [], plan['changes']

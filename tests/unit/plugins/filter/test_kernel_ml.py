@@ -2,8 +2,10 @@
 """Unit tests for plugins/filter/kernel_ml.py: the role's input problems, the hosts it refuses, its plan."""
 
 import copy
+import os
 
 import pytest
+import yaml
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.fleetops.docker_host.plugins.filter.kernel_ml import (
@@ -171,3 +173,69 @@ def test_plan_does_not_change_the_look():
 def test_plan_needs_a_look():
     with pytest.raises(AnsibleFilterError):
         kernel_ml_plan({'decision': {}})
+
+
+# ELRepo's own table (roles/kernel_ml/vars/RedHat.yml): kernel-lt ships for EL 7-9, not (yet) for EL 10.
+def _el_vars():
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', '..', 'roles', 'kernel_ml', 'vars', 'RedHat.yml')
+    with open(path) as handle:
+        return yaml.safe_load(handle)
+
+
+@pytest.mark.parametrize('distribution, major, flavor, refused', [
+    ('Rocky', '10', 'lt', True),
+    ('AlmaLinux', '10', 'lt', True),
+    ('CentOS', '10', 'lt', True),
+    ('Rocky', '10', 'ml', False),
+    ('Rocky', '9', 'lt', False),
+    ('AlmaLinux', '8', 'lt', False),
+    ('CentOS', '7', 'lt', False),
+    ('Rocky', '9', 'ml', False),
+    ('Rocky', '10', '', False),
+])
+def test_kernel_lt_where_elrepo_does_not_ship_it(distribution, major, flavor, refused):
+    facts = {'os_family': 'RedHat', 'distribution': distribution, 'distribution_major_version': major,
+             'distribution_version': major + '.0'}
+    el_vars = _el_vars()
+    problems = kernel_ml_host_problems(facts, 'web1', el_releases=el_vars['kernel_ml_el_releases'], flavor=flavor,
+                                       el_packages=el_vars['kernel_ml_el_packages'])
+    assert bool(problems) == refused, problems
+    if refused:
+        text = problems[0]
+        assert text.startswith('web1: %s %s.0' % (distribution, major))
+        assert 'ELRepo does not ship kernel-lt for EL 10 yet' in text and 'kernel-ml (kernel_ml_flavor: ml)' in text
+        assert 'installs nothing' in text
+
+
+def test_a_row_without_flavors_accepts_any_flavor():
+    facts = {'os_family': 'RedHat', 'distribution': 'Rocky', 'distribution_major_version': '9'}
+    assert kernel_ml_host_problems(facts, 'web1', el_releases={'9': {}}, flavor='lt') == []
+
+
+# kernel_ml_in_container: an image built in a container gets the kernel, never a reboot.
+def _container_look(manager):
+    result = look(running='6.1.0-41-amd64', wanted='6.12.9-1.el9.elrepo.x86_64', default_ok=False)
+    result['boot']['manager'] = manager
+    if manager is None:
+        result['boot']['default_image'] = ''
+        result['decision']['boot_entry'] = ''
+    else:
+        result['decision']['boot_entry'] = '/boot/vmlinuz-6.12.9-1.el9.elrepo.x86_64'
+    return result
+
+
+@pytest.mark.parametrize('manager, set_default, words', [
+    (None, False, 'No boot loader tool here'),
+    ('grubby', True, 'Default boot entry: /boot/vmlinuz-6.12.9-1.el9.elrepo.x86_64'),
+])
+def test_container_install_never_reboots(manager, set_default, words):
+    result = plan(_container_look(manager), package='kernel-ml', container=True, reboot=True)
+    assert result['wanted'] == '6.12.9-1.el9.elrepo.x86_64'
+    assert result['reboot'] is False and result['reboot_needed'] and result['reboot_pending']
+    assert result['set_default'] is set_default and result['problem'] == ''
+    assert 'never reboots' in result['message'] and words in result['message'], result['message']
+
+
+def test_a_host_without_a_boot_loader_is_still_a_problem():
+    result = plan(_container_look(None), package='kernel-ml', container=False)
+    assert result['set_default'] and 'no boot menu entry boots' in result['problem']

@@ -36,3 +36,12 @@ def test_decision_for_an_explicit_kernel(capsys):
     result = run_module(capsys, {'kernel': platform.release()})
     assert result['decision']['wanted'] == platform.release()
     assert result['decision']['reboot_needed'] is False
+
+
+def test_manager_names_the_package_database(capsys):
+    # This machine has dpkg (bash is a dpkg package); with manager=rpm dpkg is not asked, so a host carrying both
+    # databases (EL tooling on a Debian userland) reads the one its family installs kernels with.
+    by_apt = run_module(capsys, {'package': 'bash', 'manager': 'apt'})['package']
+    assert by_apt['manager'] == 'apt' and by_apt['installed'] is True
+    by_rpm = run_module(capsys, {'package': 'bash', 'manager': 'rpm'})['package']
+    assert by_rpm['manager'] in ('rpm', None) and by_rpm['installed'] is False
