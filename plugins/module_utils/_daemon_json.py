@@ -171,6 +171,11 @@ VERSIONED_KEYS = {
     'oom-score-adjust': 'removed in Docker 26 (dockerd 26 and later refuse it)',
     'allow-nondistributable-artifacts': 'deprecated: Docker 29 ignores it',
     'host-gateway-ip': 'deprecated since Docker 28 in favour of "host-gateway-ips"',
+    'proxies': 'new in Docker 23 (older dockerd refuses it; use docker_daemon_proxy there)',
+    'default-network-opts': 'new in Docker 24 (older dockerd refuses it)',
+    'cdi-spec-dirs': 'new in Docker 25 (older dockerd refuses it)',
+    'log-format': 'new in Docker 25 (older dockerd refuses it)',
+    'host-gateway-ips': 'new in Docker 28 (older dockerd refuses it)',
     'bip6': 'new in Docker 28 (older dockerd refuses it)',
     'ip-forward-no-drop': 'new in Docker 28 (older dockerd refuses it)',
     'allow-direct-routing': 'new in Docker 28.2 (older dockerd refuses it)',
@@ -982,8 +987,11 @@ def _close(a, b):
     return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
 
 
-def validate(config, strict=False, allow_tcp_without_tls=False):
+def validate(config, strict=False, allow_tcp_without_tls=False, changed=None):
     """(errors, warnings) for a whole daemon.json dict.
+
+    Warnings about keys only some Docker versions accept are given for the keys in `changed` (all when None),
+    so an unchanged file does not warn on every run.
 
     Unknown keys are errors with strict=True, warnings otherwise (the module decides strict: see
     validate_document). Removed keys and flag names are always errors: dockerd refuses or ignores them.
@@ -1006,7 +1014,7 @@ def validate(config, strict=False, allow_tcp_without_tls=False):
         if type_errors:
             errors.extend(type_errors)
             continue
-        if key in VERSIONED_KEYS:
+        if key in VERSIONED_KEYS and (changed is None or key in changed):
             warnings.append('daemon.json: key "%s" is %s' % (key, VERSIONED_KEYS[key]))
         if key == 'features':
             for feature in sorted(set(value) - KNOWN_FEATURES):
@@ -1090,12 +1098,12 @@ def compute(current, settings=None, remove=None, list_merge='replace', *, valida
     if problems:
         raise DaemonJsonError('; '.join(problems))
     result = merge(current, settings, remove, list_merge)
+    keys = changed_keys(current, result)
     warnings = []
     if validate_result:
-        errors, warnings = validate(result, strict, allow_tcp_without_tls)
+        errors, warnings = validate(result, strict, allow_tcp_without_tls, changed=keys)
         if errors:
             raise DaemonJsonError('; '.join(errors))
-    keys = changed_keys(current, result)
     reasons = restart_reasons(keys, current, result)
     restart = bool(reasons)
     return {

@@ -149,7 +149,7 @@ attributes:
 notes:
   - Docker refuses a key given both as a dockerd flag and in the file (for example C(hosts) with the packaged
     C(-H fd://)); the role P(fleetops.docker_host.docker_daemon#role) adds the systemd drop-in for that. Used
-    alone, the module warns when it writes C(hosts).
+    alone, write C(hosts) only together with such a drop-in.
 seealso:
   - name: dockerd reference, daemon configuration file
     description: Keys, types and the configuration reload behaviour.

@@ -185,7 +185,7 @@ def test_validate_errors(config, message):
     {'runtimes': {'crun': {'path': '/usr/bin/crun'}}, 'proxies': {'http-proxy': 'http://p:3128'}},
 ])
 def test_validate_accepts(config):
-    assert validate(config, strict=True) == ([], [])
+    assert validate(config, strict=True, changed=[]) == ([], [])
 
 
 def test_unknown_key_warns_or_fails_in_strict_mode():

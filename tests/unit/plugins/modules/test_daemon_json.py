@@ -199,11 +199,24 @@ def test_unreadable_file_is_refused_and_kept_byte_for_byte(tmp_path, capsys, con
     assert path.read_bytes() == content
 
 
-def test_duplicate_keys_warn_and_the_last_wins(tmp_path, capsys):
+@pytest.fixture
+def warned(monkeypatch):
+    """The module's warnings as text (how ansible-core returns them differs between versions and contexts)."""
+    seen = []
+    real = AnsibleModule.warn
+
+    def warn(self, warning):
+        seen.append(warning)
+        return real(self, warning)
+    monkeypatch.setattr(AnsibleModule, 'warn', warn)
+    return seen
+
+
+def test_duplicate_keys_warn_and_the_last_wins(tmp_path, capsys, warned):
     path = tmp_path / 'daemon.json'
     path.write_text('{"debug": true, "debug": false}')
-    result = run_module(capsys, {'path': str(path), 'settings': {'log-level': 'warn'}})
-    assert 'key \\"debug\\" appears more than once' in json.dumps(result['warnings'])
+    run_module(capsys, {'path': str(path), 'settings': {'log-level': 'warn'}})
+    assert any('key "debug" appears more than once' in w for w in warned), warned
     assert json.loads(path.read_text()) == {'debug': False, 'log-level': 'warn'}
 
 
@@ -361,7 +374,7 @@ def test_dockerd_validate_refusal_names_the_path(tmp_path, capsys, monkeypatch):
     assert path.read_text() == '{}'
 
 
-def test_unknown_key_refused_without_dockerd_validate_and_judged_with_it(tmp_path, capsys, monkeypatch):
+def test_unknown_key_refused_without_dockerd_validate_and_judged_with_it(tmp_path, capsys, monkeypatch, warned):
     path = tmp_path / 'daemon.json'
     result = run_module(capsys, {'path': str(path), 'settings': {'shiny-new-option': True}})
     assert result['failed'] is True and 'unknown key "shiny-new-option"' in result['msg'] and not path.exists()
@@ -369,7 +382,7 @@ def test_unknown_key_refused_without_dockerd_validate_and_judged_with_it(tmp_pat
     monkeypatch.setattr(daemon_json, 'dockerd_binary', lambda module: dockerd)
     result = run_module(capsys, {'path': str(path), 'settings': {'shiny-new-option': True}})
     assert result['changed'] is True and result['validated_with_dockerd'] is True
-    assert 'shiny-new-option' in json.dumps(result['warnings'])
+    assert any('shiny-new-option' in w for w in warned)
     result = run_module(capsys, {'path': str(path), 'settings': {'other-option': 1}, 'strict': True})
     assert result['failed'] is True
 
