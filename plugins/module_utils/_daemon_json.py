@@ -186,6 +186,38 @@ VERSIONED_KEYS = {
     'default-stop-timeout': 'new after Docker 29.7 (moby master; older dockerd refuses it)',
 }
 
+# The same as data: the first release whose dockerd accepts the key, and the last one that does. Used where the
+# module knows the installed dockerd's version and dockerd cannot validate the file itself (before Docker 23).
+KEY_SINCE = {
+    'proxies': (23, 0), 'default-network-opts': (24, 0), 'cdi-spec-dirs': (25, 0), 'log-format': (25, 0),
+    'host-gateway-ips': (28, 0), 'bip6': (28, 0), 'ip-forward-no-drop': (28, 0), 'allow-direct-routing': (28, 2),
+    'firewall-backend': (29, 0), 'bridge-accept-fwmark': (29, 0), 'min-api-version': (29, 0), 'nri-opts': (29, 2),
+    'default-stop-timeout': (29, 8),
+}
+KEY_UNTIL = {'api-cors-header': (28, 99), 'oom-score-adjust': (25, 99)}
+
+
+def parse_docker_version(text):
+    """(major, minor) from `dockerd --version` ("Docker version 20.10.24+dfsg1, build 5d6db84"), else None."""
+    match = re.search(r'version v?(\d+)\.(\d+)', text or '')
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def version_error(key, version):
+    """Error when dockerd `version` ((major, minor)) refuses `key` at start, else None."""
+    if version is None:
+        return None
+    since, until = KEY_SINCE.get(key), KEY_UNTIL.get(key)
+    if since and version < since:
+        return ('daemon.json: key "%s" is new in Docker %d.%d; the installed dockerd %d.%d refuses to start with it '
+                '("the following directives don\'t match any configuration option"); upgrade Docker or drop the key'
+                % (key, since[0], since[1], version[0], version[1]))
+    if until and version > until:
+        return ('daemon.json: key "%s" was removed after Docker %d; the installed dockerd %d.%d refuses to start with '
+                'it; delete it' % (key, until[0], version[0], version[1]))
+    return None
+
+
 # Keys that dockerd 23 and later refuse (removed features), with the fix.
 REMOVED_KEYS = {
     'cluster-store': 'legacy overlay networking was removed in Docker 23; delete it (use swarm mode)',
@@ -216,7 +248,9 @@ LOG_FORMATS = ('text', 'json')
 CGROUPNS_MODES = ('host', 'private')
 IPC_MODES = ('private', 'shareable')
 FIREWALL_BACKENDS = ('iptables', 'nftables')
-HOST_SCHEMES = ('unix', 'tcp', 'fd', 'ssh')
+HOST_SCHEMES = ('unix', 'tcp', 'fd')
+# strconv.ParseBool, which the json-file and local drivers use for "compress".
+_GO_BOOLS = ('1', 't', 'T', 'TRUE', 'true', 'True', '0', 'f', 'F', 'FALSE', 'false', 'False')
 # Log drivers whose options dockerd checks by name (daemon/logger/jsonfilelog, daemon/logger/local).
 LOG_OPT_KEYS = {
     'json-file': ('max-file', 'max-size', 'compress', 'labels', 'labels-regex', 'env', 'env-regex', 'tag'),
@@ -755,10 +789,13 @@ def check_host(entry, config, allow_tcp_without_tls=False):
     """Errors for one "hosts" entry (moby daemon/pkg/opts ParseDaemonHost), and the refusal of a TCP socket
     without TLS client verification: that socket is root on this host for anyone who can reach the port."""
     key = 'hosts'
+    if not entry.strip():
+        return [_err(key, entry, 'is empty', 'write "unix:///var/run/docker.sock", "fd://" or '
+                     '"tcp://0.0.0.0:2376" (with tlsverify)')]
     scheme, sep, rest = entry.partition('://')
     if not sep:
-        return [_err(key, entry, 'has no scheme', 'write "unix:///var/run/docker.sock", "fd://" or '
-                     '"tcp://0.0.0.0:2376" (with tlsverify)')]
+        # As dockerd's ParseDaemonHost: an address without a scheme is TCP.
+        scheme, rest = 'tcp', entry
     if scheme not in HOST_SCHEMES:
         return [_err(key, entry, 'uses a scheme dockerd does not listen on', 'use unix://, tcp:// or fd://')]
     if scheme == 'unix' and rest and not rest.startswith('/'):
@@ -781,10 +818,6 @@ def check_address_pools(pools):
     errors = []
     for index, pool in enumerate(pools):
         name = 'default-address-pools[%d]' % index
-        extra = sorted(set(pool) - {'base', 'size'})
-        if extra:
-            errors.append('daemon.json: "%s" has key(s) %s dockerd does not know; a pool is {"base": "CIDR", '
-                          '"size": prefix length}' % (name, ', '.join('"%s"' % key for key in extra)))
         base, size = pool.get('base'), pool.get('size')
         network = _cidr(base)
         if network is None:
@@ -852,12 +885,6 @@ def check_proxies(proxies):
             fix = 'write "%s"' % hint if hint in PROXY_KEYS else 'use %s' % ', '.join(PROXY_KEYS)
             errors.append('daemon.json: "proxies.%s" is not a proxy setting dockerd knows; %s' % (key, fix))
             continue
-        if key == 'no-proxy':
-            continue
-        parts = urlsplit(proxies[key]) if proxies[key] else None
-        if parts is not None and (not parts.scheme or not parts.netloc):
-            errors.append(_err('proxies.' + key, mask_url(proxies[key]), 'is not a proxy URL',
-                               'write e.g. "http://proxy.example.com:3128"'))
     return errors
 
 
@@ -876,7 +903,7 @@ def check_log_opts(driver, log_opts):
         text = log_opts['max-file']
         if not text.isdigit() or int(text) < 1:
             errors.append(_err('log-opts.max-file', text, 'is not a positive whole number', 'write e.g. "3"'))
-    if 'compress' in log_opts and log_opts['compress'] not in ('true', 'false'):
+    if 'compress' in log_opts and log_opts['compress'] not in _GO_BOOLS:
         errors.append(_err('log-opts.compress', log_opts['compress'], 'is not "true" or "false"', 'write "true"'))
     return errors
 
@@ -930,8 +957,8 @@ def check_values_of(key, value, config, allow_tcp_without_tls=False):
         errors.extend(check_log_opts(config.get('log-driver') if isinstance(config.get('log-driver'), str) else None, value))
     elif key in ('data-root', 'exec-root', 'pidfile', 'userland-proxy-path', 'init-path', 'tlscacert', 'tlscert', 'tlskey'):
         errors.extend(_check_path(key, value))
-    elif key in ('mtu', 'network-control-plane-mtu', 'max-concurrent-downloads', 'max-concurrent-uploads',
-                 'max-download-attempts', 'default-stop-timeout'):
+    elif key in ('mtu', 'max-concurrent-downloads', 'max-concurrent-uploads', 'max-download-attempts',
+                 'default-stop-timeout'):
         errors.extend(_check_non_negative(key, value))
     elif key == 'network-diagnostic-port':
         errors.extend(_check_non_negative(key, value, 65535))
@@ -987,11 +1014,12 @@ def _close(a, b):
     return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
 
 
-def validate(config, strict=False, allow_tcp_without_tls=False, changed=None):
+def validate(config, strict=False, allow_tcp_without_tls=False, changed=None, dockerd_version=None):
     """(errors, warnings) for a whole daemon.json dict.
 
     Warnings about keys only some Docker versions accept are given for the keys in `changed` (all when None),
-    so an unchanged file does not warn on every run.
+    so an unchanged file does not warn on every run. With `dockerd_version` (given where dockerd cannot
+    validate the file itself), a key that version refuses is an error instead.
 
     Unknown keys are errors with strict=True, warnings otherwise (the module decides strict: see
     validate_document). Removed keys and flag names are always errors: dockerd refuses or ignores them.
@@ -1013,6 +1041,10 @@ def validate(config, strict=False, allow_tcp_without_tls=False, changed=None):
         type_errors = check_type(key, kind, value)
         if type_errors:
             errors.extend(type_errors)
+            continue
+        too_new_or_old = version_error(key, dockerd_version)
+        if too_new_or_old:
+            errors.append(too_new_or_old)
             continue
         if key in VERSIONED_KEYS and (changed is None or key in changed):
             warnings.append('daemon.json: key "%s" is %s' % (key, VERSIONED_KEYS[key]))
@@ -1088,7 +1120,7 @@ def mask(config_or_text, secret_values):
 
 
 def compute(current, settings=None, remove=None, list_merge='replace', *, validate_result=True, strict=False,
-            allow_tcp_without_tls=False):
+            allow_tcp_without_tls=False, dockerd_version=None):
     """The whole decision without side effects.
 
     Returns a dict: config, changed_keys, reload_required, restart_required, restart_reasons, warnings.
@@ -1101,7 +1133,7 @@ def compute(current, settings=None, remove=None, list_merge='replace', *, valida
     keys = changed_keys(current, result)
     warnings = []
     if validate_result:
-        errors, warnings = validate(result, strict, allow_tcp_without_tls, changed=keys)
+        errors, warnings = validate(result, strict, allow_tcp_without_tls, changed=keys, dockerd_version=dockerd_version)
         if errors:
             raise DaemonJsonError('; '.join(errors))
     reasons = restart_reasons(keys, current, result)

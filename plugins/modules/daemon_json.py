@@ -89,6 +89,8 @@ options:
         C(hosts) schemes, and C(tcp://) without TLS (see O(allow_tcp_without_tls));
         C(insecure-registries) (CIDR or host[:port], no scheme); C(registry-mirrors) (http(s) URLs without
         credentials, query or fragment).
+      - Where dockerd has no C(--validate) (before Docker 23), a key newer than the installed dockerd (for
+        example C(proxies), new in 23) is refused, since that dockerd would not start with it.
       - Keys removed from dockerd (C(cluster-store), C(graph), ...) and command-line flag names that dockerd
         ignores in the file (C(insecure-registry), C(label), ...) are refused with the key to write instead.
       - When the installed dockerd has C(--validate) (Docker 23 and later), the candidate file is also checked
@@ -263,6 +265,7 @@ from ansible_collections.fleetops.docker_host.plugins.module_utils._daemon_json 
     DaemonJsonError,
     compute,
     mask,
+    parse_docker_version,
     parse_document,
     render,
     secrets,
@@ -281,6 +284,15 @@ def dockerd_binary(module):
         return None
     rc, out, err = module.run_command([dockerd, '--help'], environ_update=C_ENV)
     return dockerd if '--validate' in (out + err) else None
+
+
+def dockerd_version(module):
+    """(major, minor) of the installed dockerd, or None."""
+    dockerd = module.get_bin_path('dockerd', opt_dirs=['/usr/sbin', '/usr/local/bin', '/usr/bin'])
+    if not dockerd:
+        return None
+    rc, out, err = module.run_command([dockerd, '--version'], environ_update=C_ENV)
+    return parse_docker_version(out) if rc == 0 else None
 
 
 def dockerd_validate(module, candidate_text, dockerd, shown_path, secret_values=()):
@@ -443,9 +455,11 @@ def _decide(module, path, target, before_bytes, *, numeric_mode, locked):
     if strict is None:
         # Unknown keys: refused where dockerd cannot judge the file itself; where it can, dockerd judges.
         strict = dockerd is None
+    # Where dockerd cannot validate (Docker before 23), its version tells which keys it would refuse at start.
+    version = dockerd_version(module) if params['validate'] and dockerd is None else None
     outcome = compute(current, params['settings'], params['remove'], params['list_merge'],
                       validate_result=params['validate'], strict=strict,
-                      allow_tcp_without_tls=params['allow_tcp_without_tls'])
+                      allow_tcp_without_tls=params['allow_tcp_without_tls'], dockerd_version=version)
     secret_values = secrets(current) + secrets(outcome['config'])
     for value in secret_values:
         module.no_log_values.add(value)

@@ -287,6 +287,7 @@ from ansible_collections.fleetops.docker_host.plugins.module_utils._daemon_json 
     decode,
     mask,
     mask_url,
+    parse_docker_version,
     parse_document,
     restart_reasons,
     secrets,
@@ -310,9 +311,7 @@ TLS = {'tlsverify': True, 'tlscacert': '/etc/docker/ca.pem', 'tlscert': '/etc/do
     ({'default-address-pools': [{'base': '172.30.0.0/16', 'size': 33}]}, ['size" 33']),
     ({'default-address-pools': [{'base': '172.30.0.0/16', 'size': -1}]}, ['size" -1']),
     ({'default-address-pools': [{'base': '172.30.0.0/16'}]}, ['"default-address-pools[0].size" must be an integer prefix length (got null)']),
-    ({'default-address-pools': [{'base': '172.30.0.0/16', 'size': 24, 'scope': 'x'}]}, ['"scope"']),
     ({'mtu': -1}, ['"mtu" -1 is out of range', 'write a number 0 or more']),
-    ({'network-control-plane-mtu': -5}, ['"network-control-plane-mtu" -5']),
     ({'max-concurrent-downloads': -3}, ['"max-concurrent-downloads" -3']),
     ({'max-concurrent-uploads': -1}, ['"max-concurrent-uploads"']),
     ({'max-download-attempts': -1}, ['"max-download-attempts"']),
@@ -350,7 +349,8 @@ TLS = {'tlsverify': True, 'tlscacert': '/etc/docker/ca.pem', 'tlscert': '/etc/do
                                          'root on this host', 'allow_tcp_without_tls']),
     ({'hosts': ['tcp://0.0.0.0:2376'], 'tlsverify': True, 'tlscert': '/c.pem'}, ['without TLS client verification']),
     ({'hosts': ['tcp://0.0.0.0:2376'], 'tls': True}, ['without TLS client verification']),
-    ({'hosts': ['0.0.0.0:2375']}, ['"hosts" "0.0.0.0:2375" has no scheme']),
+    ({'hosts': ['0.0.0.0:2375']}, ['"hosts" "0.0.0.0:2375" opens the Docker API']),  # no scheme is TCP, as dockerd
+    ({'hosts': ['']}, ['"hosts" "" is empty']),
     ({'hosts': ['http://0.0.0.0:2375']}, ['"hosts" "http://0.0.0.0:2375" uses a scheme']),
     ({'hosts': ['unix://docker.sock']}, ['relative socket path']),
     ({'hosts': ['tcp://0.0.0.0:99999'], **TLS}, ['invalid port']),
@@ -362,7 +362,6 @@ TLS = {'tlsverify': True, 'tlscacert': '/etc/docker/ca.pem', 'tlscert': '/etc/do
     ({'default-ulimits': {'files': {'Name': 'files', 'Soft': 1, 'Hard': 1}}}, ['"default-ulimits.files" is not a ulimit']),
     ({'default-ulimits': {'nofile': 1024}}, ['"default-ulimits.nofile" must be {"Name"']),
     ({'proxies': {'http_proxy': 'http://p:3128'}}, ['"proxies.http_proxy" is not a proxy setting', 'write "http-proxy"']),
-    ({'proxies': {'https-proxy': 'p:3128'}}, ['"proxies.https-proxy" "p:3128" is not a proxy URL']),
     ({'exec-opts': ['isolation=hyperv']}, ['"exec-opts" entry "isolation=hyperv"', 'delete it']),
     ({'exec-opts': ['native.cgroupdriver=']}, ["'opt=value'"]),
     ({'features': {'embedded-containerd': True}, 'cri-containerd': True}, ['cannot both be true']),
@@ -408,7 +407,10 @@ def test_values_dockerd_refuses_are_refused(config, fragments):
     {'runtimes': {'crun': {'path': '/usr/bin/crun', 'runtimeArgs': ['--debug']},
                   'kata': {'runtimeType': 'io.containerd.kata.v2', 'options': {'ConfigPath': '/etc/kata.toml'}}}},
     {'default-ulimits': {'nofile': {'Name': 'nofile', 'Soft': 1024, 'Hard': 4096}}},
-    {'proxies': {'http-proxy': 'http://proxy:3128', 'https-proxy': 'http://proxy:3128', 'no-proxy': 'localhost,.lab'}},
+    {'proxies': {'http-proxy': 'http://proxy:3128', 'https-proxy': 'proxy:3128', 'no-proxy': 'localhost,.lab'}},
+    {'log-opts': {'compress': 'True', 'max-size': '1m', 'max-file': '2'}},
+    {'default-address-pools': [{'base': '172.30.0.0/16', 'size': 24, 'scope': 'ignored by dockerd'}]},
+    {'network-control-plane-mtu': 1300},
     {'features': {'containerd-snapshotter': True, 'buildkit': True, 'cdi': True}},
     {'network-control-plane-mtu': 1400, 'cri-containerd': True, 'rootless': False},
     {'default-network-opts': {'bridge': {'com.docker.network.driver.mtu': '1400'}}},
@@ -605,3 +607,21 @@ def test_secrets_are_found_and_masked():
     assert mask_url('http://user:pw@proxy:3128/') == 'http://user:****@proxy:3128/'
     assert mask_url('http://proxy:3128') == 'http://proxy:3128'
     assert secrets({'proxies': {'http-proxy': 'http://proxy:3128'}}) == []
+
+
+@pytest.mark.parametrize('text, version', [
+    ('Docker version 20.10.24+dfsg1, build 5d6db84', (20, 10)), ('Docker version 26.1.5+dfsg1, build 411e817', (26, 1)),
+    ('Docker version v29.0.0-rc.1', (29, 0)), ('garbage', None),
+])
+def test_parse_docker_version(text, version):
+    assert parse_docker_version(text) == version
+
+
+@pytest.mark.parametrize('config, version, refused', [
+    ({'proxies': {}}, (20, 10), True), ({'proxies': {}}, (23, 0), False),
+    ({'api-cors-header': '*'}, (29, 1), True), ({'api-cors-header': '*'}, (28, 5), False),
+    ({'nri-opts': {}}, (29, 1), True), ({'log-level': 'info'}, (20, 10), False),
+])
+def test_keys_the_installed_dockerd_refuses(config, version, refused):
+    errors, _ = validate(config, strict=True, dockerd_version=version)
+    assert bool(errors) is refused, errors

@@ -19,6 +19,7 @@ pytestmark = [
 def no_dockerd(monkeypatch):
     """Never run the host's dockerd from unit tests (a test that wants one gives a fake)."""
     monkeypatch.setattr(daemon_json, 'dockerd_binary', lambda module: None)
+    monkeypatch.setattr(daemon_json, 'dockerd_version', lambda module: None)
 
 
 run_module = module_runner(daemon_json)
@@ -249,6 +250,7 @@ def _child(args, queue, slow):
             return real(*a, **kw)
         daemon_json.compute = slow_compute
     daemon_json.dockerd_binary = lambda module: None
+    daemon_json.dockerd_version = lambda module: None
     out = io.StringIO()
     sys.stdout = out
     try:
@@ -426,3 +428,14 @@ def test_credentials_with_a_world_readable_mode_are_refused(tmp_path, capsys):
     assert 'pw1234' not in out
     result = json.loads(out)
     assert result['failed'] is True and 'readable by every local user' in result['msg'] and not path.exists()
+
+
+def test_key_newer_than_a_dockerd_without_validate_is_refused(tmp_path, capsys, monkeypatch):
+    # Debian 12's docker.io 20.10 has no --validate and refuses "proxies" (Docker 23+) at start.
+    monkeypatch.setattr(daemon_json, 'dockerd_version', lambda module: (20, 10))
+    path = tmp_path / 'daemon.json'
+    result = run_module(capsys, {'path': str(path), 'settings': {'proxies': {'no-proxy': 'localhost'}}})
+    assert result['failed'] is True and 'new in Docker 23.0; the installed dockerd 20.10 refuses' in result['msg']
+    assert not path.exists()
+    monkeypatch.setattr(daemon_json, 'dockerd_version', lambda module: (24, 0))
+    assert run_module(capsys, {'path': str(path), 'settings': {'proxies': {'no-proxy': 'localhost'}}})['changed'] is True
