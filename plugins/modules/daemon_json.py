@@ -19,7 +19,7 @@ description:
     C(runtimes), C(proxies), ...) merge key by key.
   - The file is written in a stable form (sorted keys, two-space indent, final newline), so a second run with
     the same input reports no change.
-  - Bad input fails with a message naming the key, the value and the fix, before anything is written: the
+  - Bad input fails with a message naming the key, the value and the fix, before anything is written, and the
     file is left byte for byte as it was. What each check protects against is listed under O(validate),
     O(path), O(mode), O(strict), O(allow_tcp_without_tls) and O(lock_timeout).
   - Reading an existing file, the module refuses invalid UTF-8 (naming the byte offset; dockerd refuses such a

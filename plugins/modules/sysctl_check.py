@@ -30,7 +30,7 @@ description:
   - Sysctl files are parsed as C(sysctl) does. Comments (C(#), C(;)), blank lines and lines without C(=) are
     skipped, whitespace around C(=) is ignored, and the C(-) prefix (ignore failures) is stripped.
   - A key is validated before anything is read (dotted or slashed form, no empty, C(.) or C(..) component,
-    its path inside C(/proc/sys)): C(kernel/../../etc/passwd) is refused. A VLAN interface in the dotted form
+    its path inside C(/proc/sys)), so C(kernel/../../etc/passwd) is refused. A VLAN interface in the dotted form
     C(sysctl) prints (C(net.ipv4.conf.eth0/100.rp_filter)) is C(eth0.100) under C(/proc/sys).
   - Keys may be written with C(.) or C(/) separators; results use the dotted form C(sysctl) prints.
   - Changes nothing on the host.
@@ -110,7 +110,7 @@ results:
       C(not_persisted) (right now, but no file sets it or the files set another value);
       C(shadowed) (a file sets the expected value but a file applied later sets another one; the earlier file is
       in C(shadowed_file)); C(write_only) (the key exists but the kernel does not let it be read back, e.g.
-      C(net.ipv4.route.flush): present, not missing, and not counted as a mismatch).
+      C(net.ipv4.route.flush), is present, not missing, and not counted as a mismatch).
   returned: always
   type: dict
   sample:
