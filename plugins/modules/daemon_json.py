@@ -27,10 +27,10 @@ description:
     traceback). A key given twice in one object is read as dockerd reads it (the last value wins) with a
     warning that the earlier value is dropped when the file is written.
   - Tells which action the change needs, in RV(reload_required) and RV(restart_required), from moby's reload
-    code (daemon/reload.go, reload_unix.go: the keys a SIGHUP applies), with the reason for a restart in
-    RV(restart_reasons). C(features) restarts: dockerd reads every feature (the containerd image store, CDI,
+    code (the keys a SIGHUP applies in daemon/reload.go and reload_unix.go), with the reason for a restart in
+    RV(restart_reasons). C(features) restarts, since dockerd reads every feature (the containerd image store, CDI,
     BuildKit) at start only. Deleting C(default-runtime), C(default-cgroupns-mode) or C(default-ipc-mode)
-    restarts: a reload keeps the running value.
+    restarts, since a reload keeps the running value.
   - When the file holds credentials (a URL with C(user:password@), as in C(proxies)), it is written with mode
     C(0600), the credentials are masked (C(****)) in the diff, in RV(config), in RV(previous_content) and in
     messages, and the previous file is kept as a C(0600) backup (RV(backup_file)) for a rollback.
