@@ -74,7 +74,7 @@ options:
       - Check the result before writing it, so that a value dockerd would refuse at its next start fails the
         task instead of stopping the engine. The checks follow moby's own (daemon/config C(Validate),
         C(validatePlatformConfig), the option parsers and the checks at start), on every Docker version,
-        including what C(dockerd --validate) lets through (it accepts C("bip": "x")).
+        including what C(dockerd --validate) lets through (it accepts C(bip) set to C(x)).
       - JSON types of the known keys; C(bip), C(bip6), C(fixed-cidr), C(fixed-cidr-v6) as addresses with prefix
         length; C(default-address-pools) bases as CIDRs and sizes between the base prefix and 32 (128);
         C(ip), C(default-gateway), C(dns), C(host-gateway-ips) as IP addresses; C(dns-search) as domains;
@@ -108,7 +108,7 @@ options:
     type: bool
   allow_tcp_without_tls:
     description:
-      - A C(tcp://) entry in C(hosts) without C("tlsverify": true) and C(tlscacert), C(tlscert), C(tlskey) opens
+      - A C(tcp://) entry in C(hosts) without C(tlsverify=true) and C(tlscacert), C(tlscert), C(tlskey) opens
         the Docker API, which is root on the host, to anyone who can reach the port. It is refused unless this
         is V(true).
     type: bool
