@@ -115,8 +115,8 @@ def validate_sysctl_file(path, content, root='/'):
         conf = os.path.realpath(os.path.join(root, SYSCTL_CONF))
         if not any(os.path.realpath(boot_file) == conf for boot_file in boot_files(root)):
             warnings.append('sysctl_path /etc/sysctl.conf is not read at boot by systemd-sysctl on this host (no '
-                                'link to it in /etc/sysctl.d, such as Debian 12\'s 99-sysctl.conf; Debian 13 has '
-                                'none): use e.g. /etc/sysctl.d/k8s.conf')
+                            'link to it in /etc/sysctl.d, such as Debian 12\'s 99-sysctl.conf; Debian 13 has '
+                            'none): use e.g. /etc/sysctl.d/k8s.conf')
     elif not (path.endswith('.conf') and directory == 'sysctl.d'):
         warnings.append('sysctl_path %s is neither a *.conf file in a sysctl.d directory nor /etc/sysctl.conf: '
                         'systemd-sysctl and sysctl --system do not read it at boot; use e.g. '
