@@ -35,7 +35,7 @@ options:
     type: list
     elements: str
     default: [http-proxy.conf, daemon-json-hosts.conf]
-  secret_dropins:
+  masked_dropins:
     description:
       - File names in O(dropin_dir) that hold credentials (the proxy environment file), reported in RV(dropins)
         with C(sha256) and C(mode) instead of their content, so the secrets never appear in a task result.
@@ -150,7 +150,7 @@ exec_start_without_fd:
 dropins:
   description:
     - Each name in O(dropins) -> C(path), C(exists) and C(content) (the text, null when absent).
-    - Each name in O(secret_dropins) -> C(path), C(exists), C(content) (always null), C(sha256) and C(mode).
+    - Each name in O(masked_dropins) -> C(path), C(exists), C(content) (always null), C(sha256) and C(mode).
   returned: always
   type: dict
   sample:
@@ -246,15 +246,15 @@ def look_units(module):
     return units, exec_start
 
 
-def look_dropins(directory, names, secret_names=()):
-    """The drop-ins with their text; files in `secret_names` (credentials) with their SHA-256 and mode only,
+def look_dropins(directory, names, masked_names=()):
+    """The drop-ins with their text; files in `masked_names` (credentials) with their SHA-256 and mode only,
     so that their content never lands in a task result."""
     dropins = {}
     for name in names:
         path = os.path.join(directory, name)
         content = read_text(path)
         dropins[name] = {'path': path, 'exists': content is not None, 'content': content}
-    for name in secret_names:
+    for name in masked_names:
         path = os.path.join(directory, name)
         try:
             with open(path, 'rb') as handle:
@@ -309,7 +309,7 @@ def run(module):
         'units': units,
         'exec_start': exec_start,
         'exec_start_without_fd': systemd_join(drop_fd_host(exec_start)),
-        'dropins': look_dropins(params['dropin_dir'], params['dropins'], params['secret_dropins']),
+        'dropins': look_dropins(params['dropin_dir'], params['dropins'], params['masked_dropins']),
         'hello': {},
         'journal': {},
     }
@@ -327,7 +327,7 @@ def main():
         argument_spec=dict(
             dropin_dir=dict(type='path', default='/etc/systemd/system/docker.service.d'),
             dropins=dict(type='list', elements='str', default=['http-proxy.conf', 'daemon-json-hosts.conf']),
-            secret_dropins=dict(type='list', elements='str', default=['http-proxy.env']),
+            masked_dropins=dict(type='list', elements='str', default=['http-proxy.env']),
             hello=dict(type='list', elements='str', default=[]),
             hello_image_archive=dict(type='path'),
             journal_since=dict(type='str'),

@@ -144,7 +144,7 @@ def test_unit_file_unreadable_falls_back_to_systemctl(host, tmp_path, capsys):
     assert result['exec_start_without_fd'] == '/x'
 
 
-def test_secret_dropins_report_digest_and_mode_never_content(tmp_path):
+def test_masked_dropins_report_digest_and_mode_never_content(tmp_path):
     look_dropins = docker_engine_info.look_dropins
     env = tmp_path / 'http-proxy.env'
     env.write_text('HTTP_PROXY=http://ops:S3cret@proxy:3128\n')
