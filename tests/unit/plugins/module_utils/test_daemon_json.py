@@ -445,7 +445,7 @@ def test_versioned_and_feature_warnings():
 
 
 def test_unknown_key_suggests_the_spelling():
-    errors, _ = validate({'log-levl': 'info', 'insecure_registries': []}, strict=True)
+    errors, _warnings = validate({'log-levl': 'info', 'insecure_registries': []}, strict=True)
     text = ' '.join(errors)
     assert 'did you mean "log-level"' in text
     assert 'did you mean "insecure-registries"' in text
@@ -513,7 +513,7 @@ def test_values_json_cannot_hold_are_refused(settings_, fragment):
 def test_deep_settings_are_refused_before_merging():
     deep = {}
     node = deep
-    for _ in range(5000):
+    for _level in range(5000):
         node['a'] = {}
         node = node['a']
     with pytest.raises(DaemonJsonError, match='nested more than'):
@@ -623,5 +623,5 @@ def test_parse_docker_version(text, version):
     ({'nri-opts': {}}, (29, 1), True), ({'log-level': 'info'}, (20, 10), False),
 ])
 def test_keys_the_installed_dockerd_refuses(config, version, refused):
-    errors, _ = validate(config, strict=True, dockerd_version=version)
+    errors, _warnings = validate(config, strict=True, dockerd_version=version)
     assert bool(errors) is refused, errors

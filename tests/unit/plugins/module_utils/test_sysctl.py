@@ -309,7 +309,7 @@ def test_later_glob_wins_over_an_earlier_glob(tmp_path):
     ('net/ipv4/conf/eth0.100/rp_filter', 'net.ipv4.conf.eth0/100.rp_filter', None),  # no glob characters
 ])
 def test_glob_matching(pattern, key, match):
-    globs, _ = parse_sysctl_globs('%s = 1\n' % pattern)
+    globs, _excluded = parse_sysctl_globs('%s = 1\n' % pattern)
     if match is None:
         assert globs == []
         return

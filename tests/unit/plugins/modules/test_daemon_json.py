@@ -132,7 +132,7 @@ def test_dangling_symlink_creates_its_target(tmp_path, capsys):
 @pytest.mark.parametrize('make, fragment', [
     (lambda p: p.mkdir(), 'is a directory'),
     (lambda p: os.mkfifo(str(p)), 'is not a regular file'),
-    (lambda p: p.symlink_to(p), 'symlink loop'),
+    (lambda p: os.symlink(str(p), str(p)), 'symlink loop'),
     (lambda p: p.symlink_to(p.parent / 'missing' / 'x.json'), 'whose directory does not exist'),
 ])
 def test_not_a_regular_file_is_refused_before_reading(tmp_path, capsys, make, fragment):
@@ -269,7 +269,7 @@ def _run_children(arg_list, slow=0.0):
     children = [context.Process(target=_child, args=(args, queue, slow)) for args in arg_list]
     for child in children:
         child.start()
-    results = [queue.get(timeout=60) for _ in children]
+    results = [queue.get(timeout=60) for _child_process in children]
     for child in children:
         child.join(10)
     return results
