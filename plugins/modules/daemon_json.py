@@ -228,21 +228,25 @@ previous_content_masked:
   returned: when the content changed and the file holds credentials
   type: bool
   sample: true
+  version_added: 0.2.0
 restart_reasons:
   description: For each changed key that a reload does not apply, why dockerd must restart.
   returned: success
   type: dict
   sample: {"log-opts": "dockerd reads \"log-opts\" at start only"}
+  version_added: 0.2.0
 path:
   description: The path given.
   returned: success
   type: str
   sample: /etc/docker/daemon.json
+  version_added: 0.2.0
 target:
   description: The file written when O(path) is a symlink (the link itself is kept).
   returned: when O(path) is a symlink
   type: str
   sample: /srv/docker/daemon.json
+  version_added: 0.2.0
 validated_with_dockerd:
   description: Whether C(dockerd --validate) checked the candidate file.
   returned: success
