@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run one Molecule scenario on one distro: scripts/molecule.sh SCENARIO [DISTRO] [molecule command]
-# DISTRO: debian11 debian12 debian13 (local images, built here) or ubuntu2204 ubuntu2404 rockylinux8 almalinux8
+# DISTRO: debian11 debian12 debian13 el9tooling (local images, built here) or ubuntu2204 ubuntu2404 rockylinux8 almalinux8
 # rockylinux9 almalinux9 centosstream9 (registry images, for public CI). A registry image that cannot be
 # pulled makes the run SKIPPED with the reason, exit code 3; it never counts as a pass.
 set -euo pipefail
@@ -15,6 +15,8 @@ image_for() {
     debian11) echo fleetops/debian-systemd:11 ;;
     debian12) echo fleetops/debian-systemd:12 ;;
     debian13) echo fleetops/debian-systemd:13 ;;
+    # EL 9 package tooling on a Debian 12 userland (not Rocky Linux): built here (molecule/images/el9).
+    el9tooling) echo fleetops/el9-tooling-debian:12 ;;
     ubuntu2204) echo geerlingguy/docker-ubuntu2204-ansible:latest ;;
     ubuntu2404) echo geerlingguy/docker-ubuntu2404-ansible:latest ;;
     rockylinux8) echo geerlingguy/docker-rockylinux8-ansible:latest ;;
@@ -36,6 +38,7 @@ for part in "${parts[@]}"; do images+=("$(image_for "$part")"); done
 local_versions=()
 for image in "${images[@]}"; do
   case "$image" in
+    fleetops/el9-tooling-debian:*) local_versions+=(el9) ;;
     fleetops/*) local_versions+=("${image##*:}") ;;
     *)
       if ! docker image inspect "$image" >/dev/null 2>&1; then

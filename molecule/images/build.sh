@@ -4,7 +4,9 @@
 # and python3 with the Dockerfile beside this script -> fleetops/debian-systemd:<N>.
 # `hello` builds fleetops/hello:latest, a busybox-only image (about 1 MB) from the host's busybox-static,
 # and saves it to an archive for the `docker run <image> echo hello` proof on registry-less hosts.
-# Usage: build.sh [--rebuild] [11|12|13|hello ...]   (default: 12)
+# `el9` builds fleetops/el9-tooling-debian:12 (el9/Dockerfile): EL 9 package tooling (dnf, rpm, createrepo-c,
+# versionlock) and EL 9 release files on the Debian 12 image. It is not Rocky Linux nor any EL release.
+# Usage: build.sh [--rebuild] [11|12|13|el9|hello ...]   (default: 12)
 # Images that exist are reused unless --rebuild is given.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -14,8 +16,8 @@ versions=()
 for arg in "$@"; do
   case "$arg" in
     --rebuild) rebuild=1 ;;
-    11|12|13|hello) versions+=("$arg") ;;
-    *) echo "usage: $0 [--rebuild] [11|12|13|hello ...]" >&2; exit 2 ;;
+    11|12|13|el9|hello) versions+=("$arg") ;;
+    *) echo "usage: $0 [--rebuild] [11|12|13|el9|hello ...]" >&2; exit 2 ;;
   esac
 done
 [ "${#versions[@]}" -gt 0 ] || versions=(12)
@@ -40,8 +42,21 @@ build_hello() {
   docker save -o "$archive" fleetops/hello:latest
 }
 
+build_el9() {
+  local image=fleetops/el9-tooling-debian:12 el_recipe
+  el_recipe="$recipe-$(cat "$HERE"/el9/* | sha256sum | cut -c1-16)"
+  if [ "$rebuild" = 0 ] && [ "$(docker image inspect -f '{{ index .Config.Labels "fleetops.recipe" }}' "$image" 2>/dev/null)" = "$el_recipe" ]; then
+    echo "==> $image present (reuse; --rebuild to build again)" >&2; return 0
+  fi
+  echo "==> docker build -> $image (EL 9 package tooling on a Debian 12 userland, not Rocky Linux)" >&2
+  docker build -q --build-arg BASE=fleetops/debian-systemd:12 --label "fleetops.recipe=$el_recipe" -t "$image" "$HERE/el9" >/dev/null
+}
+
+# el9 builds on the Debian 12 image: build that first.
+for v in "${versions[@]}"; do [ "$v" != el9 ] || { versions=(12 "${versions[@]}"); break; }; done
 for v in "${versions[@]}"; do
   if [ "$v" = hello ]; then build_hello; continue; fi
+  if [ "$v" = el9 ]; then build_el9; continue; fi
   image="fleetops/debian-systemd:$v"
   base="fleetops/debian-base:$v"
   # Reuse only an image built from this recipe: a changed Dockerfile or script rebuilds it (machines

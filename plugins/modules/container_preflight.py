@@ -24,8 +24,6 @@ description:
     by C(modinfo)); C(absent).'
   - Fails, with O(fail_on_missing), when a capability in O(require) is missing or the kernel is older than
     O(min_kernel). Changes nothing on the host.
-author:
-  - fleetops.docker_host developers (@fleetops)
 options:
   min_kernel:
     description: Oldest kernel release accepted, as C(major.minor[.patch]).
@@ -65,12 +63,11 @@ options:
     default: []
     version_added: 0.2.0
 extends_documentation_fragment:
+  - fleetops.docker_host.common
   - fleetops.docker_host.read_only
 attributes:
   platform:
     description: Linux hosts (reads C(/proc) and C(/sys)).
-    support: full
-    platforms: posix
 '''
 
 EXAMPLES = r'''

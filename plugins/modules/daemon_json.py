@@ -35,8 +35,6 @@ description:
     C(0600), the credentials are masked (C(****)) in the diff, in RV(config), in RV(previous_content) and in
     messages, and the previous file is kept as a C(0600) backup (RV(backup_file)) for a rollback.
   - The module does not reload or restart Docker itself; the P(fleetops.docker_host.docker_daemon#role) role does.
-author:
-  - fleetops.docker_host developers (@fleetops)
 options:
   path:
     description:
@@ -137,6 +135,8 @@ options:
       - Mode and owner are set on the old file before the new content replaces it, so a failure leaves the
         content as it was.
     type: raw
+extends_documentation_fragment:
+  - fleetops.docker_host.common
 attributes:
   check_mode:
     description: Reports what would change (RV(changed_keys), RV(reload_required), RV(restart_required)) without writing.
@@ -146,8 +146,6 @@ attributes:
     support: full
   platform:
     description: Hosts with a POSIX file system; owner and group root.
-    support: full
-    platforms: posix
 notes:
   - Docker refuses a key given both as a dockerd flag and in the file (for example C(hosts) with the packaged
     C(-H fd://)); the role P(fleetops.docker_host.docker_daemon#role) adds the systemd drop-in for that. Used
@@ -223,6 +221,7 @@ previous_content:
   returned: when the content changed (or would change, in check mode)
   type: str
   sample: '{"log-driver": "json-file"}'
+  version_added: 0.2.0
 previous_content_masked:
   description: True when RV(previous_content) had credentials masked, so it cannot be written back as is.
   returned: when the content changed and the file holds credentials

@@ -23,8 +23,6 @@ description:
     error lines and a one-line reason in RV(journal), for a caller whose restart failed.
   - Read-only, except with O(hello_image_archive), see there. The
     P(fleetops.docker_host.docker_daemon#role) role runs it once per host; it is also usable alone, for an audit.
-author:
-  - fleetops.docker_host developers (@fleetops)
 options:
   dropin_dir:
     description: The directory of the C(docker.service) drop-ins.
@@ -62,6 +60,8 @@ options:
       - When set, read C(journalctl --unit docker) since this time (seconds since the epoch, as RV(checked_at),
         or any time C(journalctl --since) accepts) and summarise it in RV(journal).
     type: str
+extends_documentation_fragment:
+  - fleetops.docker_host.common
 attributes:
   check_mode:
     description: Runs the same in check mode, except that the hello container is not run.
@@ -71,8 +71,6 @@ attributes:
     support: none
   platform:
     description: Linux hosts with systemd.
-    support: full
-    platforms: posix
 notes:
   - The packaged C(ExecStart) is read from the unit file systemd loaded (C(FragmentPath)), so the role's own
     drop-in does not hide it; when that file cannot be read, from C(systemctl show).

@@ -25,8 +25,6 @@ description:
     C(/etc/apt/*.gpg)) with the fingerprints they hold, which older install instructions leave behind.
   - On the EL family, with O(versionlock), the versionlock plugin and its locks (read from its list file), and the
     keys imported into the rpm database.
-author:
-  - fleetops.docker_host developers (@fleetops)
 options:
   manager:
     description: Package manager to ask; V(auto) picks V(apt) where C(dpkg-query) exists, else V(rpm).
@@ -91,12 +89,11 @@ options:
     type: str
     default: docker.service
 extends_documentation_fragment:
+  - fleetops.docker_host.common
   - fleetops.docker_host.read_only
 attributes:
   platform:
     description: Debian, Ubuntu and the EL family with systemd.
-    support: full
-    platforms: posix
 '''
 
 EXAMPLES = r'''

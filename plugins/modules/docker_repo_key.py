@@ -19,8 +19,6 @@ description:
     before any repository file that trusts O(dest) is written.
   - In check mode the key is still downloaded and verified (to a temporary file only), so C(--check) reports a
     bad key too; O(dest) is not written.
-author:
-  - fleetops.docker_host developers (@fleetops)
 options:
   url:
     description: URL of the key (C(https://), C(http://), C(ftp://) or C(file://)).
@@ -43,6 +41,7 @@ options:
     type: int
     default: 30
 extends_documentation_fragment:
+  - fleetops.docker_host.common
   - ansible.builtin.files
 attributes:
   check_mode:
@@ -53,8 +52,6 @@ attributes:
     support: full
   platform:
     description: Hosts with C(gpg) (GnuPG 2.0 or later).
-    support: full
-    platforms: posix
 '''
 
 EXAMPLES = r'''

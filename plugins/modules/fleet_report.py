@@ -18,12 +18,12 @@ description:
   - The work is done by the action plugin of the same name, inside the controller's Ansible process; no module
     process is started, which keeps the report step cheap on every run.
   - Used by the collection's C(report) playbook; the contents are rendered there with the template lookup.
-author:
-  - fleetops.docker_host developers (@fleetops)
 options:
   path:
     description:
       - The report file name without its extension. Its directory must exist on the controller.
+      - A relative path is taken from the directory C(ansible-playbook) runs in (the collection's C(report) playbook
+        passes C(fleet-report) by default), never from the playbook's directory.
     type: path
     required: true
   contents:
@@ -36,6 +36,8 @@ options:
       - The permissions of the files, as an octal string.
     type: str
     default: '0644'
+extends_documentation_fragment:
+  - fleetops.docker_host.common
 attributes:
   action:
     description: Runs as an action plugin on the controller.
@@ -50,8 +52,6 @@ attributes:
     support: full
   platform:
     description: The controller.
-    support: full
-    platforms: posix
 notes:
   - Changes nothing on the managed hosts.
 seealso:
@@ -61,7 +61,7 @@ seealso:
 EXAMPLES = r'''
 - name: Write the fleet report
   fleetops.docker_host.fleet_report:
-    path: "{{ playbook_dir }}/fleet-report"
+    path: fleet-report   # fleet-report.md and fleet-report.html where ansible-playbook runs
     contents:
       md: "{{ lookup('ansible.builtin.template', 'templates/fleet-report.md.j2') }}"
       html: "{{ lookup('ansible.builtin.template', 'templates/fleet-report.html.j2') }}"

@@ -27,8 +27,6 @@ description:
     is the default.
   - Container detection is the collection's one, shared with M(fleetops.docker_host.container_preflight).
   - Changes nothing on the host.
-author:
-  - fleetops.docker_host developers (@fleetops)
 options:
   package:
     description:
@@ -45,12 +43,11 @@ options:
         C(/etc/apt/sources.list.d); the files that enable it are returned in RV(apt.sources).
     type: str
 extends_documentation_fragment:
+  - fleetops.docker_host.common
   - fleetops.docker_host.read_only
 attributes:
   platform:
     description: Linux hosts with GRUB 2 (Debian, Ubuntu, the EL family).
-    support: full
-    platforms: posix
 '''
 
 EXAMPLES = r'''

@@ -24,8 +24,6 @@ description:
     M(fleetops.docker_host.sysctl_check) does, and returns that result in RV(check).
   - One module run instead of a template, a file check, a read, a command and a check per step, so a host
     that is already right costs one round trip.
-author:
-  - fleetops.docker_host developers (@fleetops)
 options:
   sysctl_path:
     description: The sysctl file to write, in one of the directories C(sysctl --system) reads.
@@ -76,6 +74,8 @@ notes:
     against a key such as C(kernel/../../../etc/passwd) reading or (O(apply=keys)) writing a file outside C(/proc/sys) as root.
   - A relative O(sysctl_path) is refused (over SSH it would land in the remote user's home); a line of O(sysctl_content)
     without C(=) is refused before writing; a O(sysctl_path) no boot-time tool reads gets a warning.
+extends_documentation_fragment:
+  - fleetops.docker_host.common
 attributes:
   check_mode:
     description: Tells what would be written, loaded and applied; RV(check) then describes the host as it is.
@@ -85,8 +85,6 @@ attributes:
     support: full
   platform:
     description: Linux hosts.
-    support: full
-    platforms: posix
 seealso:
   - module: fleetops.docker_host.sysctl_check
   - module: fleetops.docker_host.container_preflight

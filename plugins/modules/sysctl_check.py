@@ -34,8 +34,6 @@ description:
     C(sysctl) prints (C(net.ipv4.conf.eth0/100.rp_filter)) is C(eth0.100) under C(/proc/sys).
   - Keys may be written with C(.) or C(/) separators; results use the dotted form C(sysctl) prints.
   - Changes nothing on the host.
-author:
-  - fleetops.docker_host developers (@fleetops)
 options:
   expected:
     description:
@@ -56,12 +54,11 @@ options:
     type: bool
     default: true
 extends_documentation_fragment:
+  - fleetops.docker_host.common
   - fleetops.docker_host.read_only
 attributes:
   platform:
     description: Linux hosts (reads C(/proc) and C(/sys)).
-    support: full
-    platforms: posix
 notes:
   - Every key of O(expected) is validated as a key before anything is read, dotted (C(net.ipv4.ip_forward),
     a VLAN interface as C(eth0/100)) or slashed (C(net/ipv4/ip_forward)) form, with no empty, C(.) or C(..)

@@ -122,3 +122,6 @@ def test_the_report_is_written_when_every_host_fails():
     assert run.returncode != 0, run.stdout[-3000:]
     assert set(rows) == set(HOSTS) and all(r[1] == "failed" for r in rows.values()), text
     assert text.count("(docker): ") == len(HOSTS) and "docker_package_files" in text, text
+    # The run says where the report is, after the report, even though every host then fails.
+    last_play = run.stdout.split("PLAY [Fleet report - say where", 1)
+    assert len(last_play) == 2 and "Fleet report: %s.html and %s.md" % (report, report) in last_play[1], run.stdout[-3000:]
