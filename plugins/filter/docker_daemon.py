@@ -10,9 +10,16 @@ what a rollback puts back and whether the hello must run again. Controller side 
 
 from __future__ import annotations
 
+import hashlib
+from urllib.parse import urlsplit
+
 from ansible.errors import AnsibleFilterError
 
 PROXY_DROPIN = 'http-proxy.conf'
+# With credentials in a proxy URL, the values go to this file (mode 0600, read by systemd as root) instead of
+# Environment= lines in the 0644 drop-in, which `systemctl show docker` prints to every local user. systemd
+# reads only *.conf in a .d directory, so the .env file is not a drop-in itself.
+PROXY_ENV = 'http-proxy.env'
 HOSTS_DROPIN = 'daemon-json-hosts.conf'
 
 # The header the role's templates wrote (ansible_managed's default): kept, so that hosts configured by an
@@ -22,16 +29,51 @@ HEADER = '# Ansible managed\n'
 PROXY_VARIABLES = (('http_proxy', 'HTTP_PROXY'), ('https_proxy', 'HTTPS_PROXY'), ('no_proxy', 'NO_PROXY'))
 
 
-def proxy_dropin(proxy):
-    """The text of http-proxy.conf for docker_daemon_proxy (keys http_proxy, https_proxy, no_proxy)."""
+def proxy_has_credentials(proxy):
+    """True when a proxy URL carries user:password@ (or a token@)."""
+    for key in ('http_proxy', 'https_proxy'):
+        value = (proxy or {}).get(key)
+        if value and '@' in value:
+            try:
+                parts = urlsplit(value if '://' in value else 'http://' + value)
+            except ValueError:
+                return True
+            if parts.username or parts.password:
+                return True
+    return False
+
+
+def proxy_env(proxy):
+    """The text of http-proxy.env (KEY=value lines, as systemd's EnvironmentFile= reads them)."""
+    lines = ['# Proxy environment for dockerd, from docker_daemon_proxy (holds credentials: mode 0600).']
+    for key, variable in PROXY_VARIABLES:
+        value = (proxy or {}).get(key)
+        if value:
+            lines.append('%s=%s' % (variable, value))
+    return '\n'.join(lines) + '\n'
+
+
+def proxy_dropin(proxy, dropin_dir=None):
+    """The text of http-proxy.conf for docker_daemon_proxy (keys http_proxy, https_proxy, no_proxy).
+
+    With credentials in a URL, the drop-in only names the 0600 environment file (see PROXY_ENV).
+    """
     lines = [HEADER.rstrip('\n'),
              '# Proxy environment for dockerd (image pulls), from docker_daemon_proxy.',
              '[Service]']
+    if proxy_has_credentials(proxy):
+        lines.append('EnvironmentFile=%s/%s' % ((dropin_dir or '/etc/systemd/system/docker.service.d').rstrip('/'), PROXY_ENV))
+        return '\n'.join(lines) + '\n'
     for key, variable in PROXY_VARIABLES:
         value = (proxy or {}).get(key)
         if value:
             lines.append('Environment="%s=%s"' % (variable, value))
     return '\n'.join(lines) + '\n'
+
+
+def docker_daemon_proxy_env(proxy):
+    """Filter: the text of the proxy environment file (used in the copy task, which is no_log)."""
+    return proxy_env(proxy)
 
 
 def hosts_dropin(exec_start_without_fd):
@@ -73,13 +115,23 @@ def docker_daemon_plan(engine, daemon_json, proxy=None, json_path='/etc/docker/d
 
     write = []      # [{path, content}]
     remove = []     # [path]
+    env_write = False
+    env_file = {}
     hosts_changed = False
     if engine['installed']:
         if proxy:
             current = _dropin(engine, PROXY_DROPIN)
-            wanted = proxy_dropin(proxy)
+            dropin_dir = current['path'].rsplit('/', 1)[0]
+            wanted = proxy_dropin(proxy, dropin_dir)
             if current['content'] != wanted:
                 write.append({'path': current['path'], 'content': wanted})
+            env_file = (engine.get('dropins') or {}).get(PROXY_ENV) or {
+                'path': '%s/%s' % (dropin_dir, PROXY_ENV), 'exists': False, 'sha256': None, 'mode': None}
+            if proxy_has_credentials(proxy):
+                digest = hashlib.sha256(proxy_env(proxy).encode('utf-8')).hexdigest()
+                env_write = env_file.get('sha256') != digest or env_file.get('mode') != '0600'
+            elif env_file.get('exists'):
+                remove.append(env_file['path'])
         current = _dropin(engine, HOSTS_DROPIN)
         if 'hosts' in config:
             if not engine.get('exec_start_without_fd'):
@@ -94,7 +146,7 @@ def docker_daemon_plan(engine, daemon_json, proxy=None, json_path='/etc/docker/d
             remove.append(current['path'])
             hosts_changed = True
 
-    dropins_changed = [item['path'] for item in write] + remove
+    dropins_changed = [item['path'] for item in write] + ([env_file['path']] if env_write else []) + remove
     restart_required = bool(outcome['restart_required'] or dropins_changed)
     reload_required = bool(outcome['reload_required']) and not restart_required
     action = 'restart' if restart_required else ('reload' if reload_required else 'none')
@@ -104,8 +156,22 @@ def docker_daemon_plan(engine, daemon_json, proxy=None, json_path='/etc/docker/d
     if 'previous_content' in outcome:
         previous.append({'path': json_path, 'content': outcome['previous_content']})
     by_path = {dropin['path']: dropin for dropin in (engine.get('dropins') or {}).values()}
+    if env_file:
+        by_path.setdefault(env_file['path'], env_file)
+    restore_from_backup = []   # [{path, backup}]: files whose previous content the result may not carry
+    env_path = env_file.get('path')
     for path in dropins_changed:
+        if path == env_path:
+            if env_file.get('exists'):
+                restore_from_backup.append({'path': path, 'backup': 'proxy_env'})
+            else:
+                previous.append({'path': path, 'content': None})
+            continue
         previous.append({'path': path, 'content': by_path[path]['content']})
+    if outcome.get('previous_content_masked'):
+        # Credentials in daemon.json: the module returned the previous text masked and kept a 0600 backup.
+        previous = [item for item in previous if item['path'] != json_path]
+        restore_from_backup.append({'path': json_path, 'backup': outcome.get('backup_file')})
 
     hello = engine.get('hello') or {}
     socket_loaded = ((engine.get('units') or {}).get('docker.socket') or {}).get('load_state') == 'loaded'
@@ -123,6 +189,9 @@ def docker_daemon_plan(engine, daemon_json, proxy=None, json_path='/etc/docker/d
         'restart_socket': hosts_changed and socket_loaded,
         'rollback_restore': [item for item in previous if item['content'] is not None],
         'rollback_remove': [item['path'] for item in previous if item['content'] is None],
+        'rollback_from_backup': restore_from_backup,
+        'proxy_env_write': env_write,
+        'proxy_env_path': env_path or '',
         'apply': bool(dropins_changed) or action != 'none',
         # The look's hello is the proof unless the engine changed since, or its image must be loaded first.
         'rerun_hello': bool(hello) and (action != 'none' or bool(hello.get('image_missing') and image_archive)),
@@ -131,4 +200,4 @@ def docker_daemon_plan(engine, daemon_json, proxy=None, json_path='/etc/docker/d
 
 class FilterModule:
     def filters(self):
-        return {'docker_daemon_plan': docker_daemon_plan}
+        return {'docker_daemon_plan': docker_daemon_plan, 'docker_daemon_proxy_env': docker_daemon_proxy_env}

@@ -23,6 +23,13 @@ NAMESPACES = ('uts', 'ipc', 'mnt', 'pid', 'net', 'user', 'cgroup')
 # `cgroups`), plus these, plus `cgroup.<controller>` for any controller.
 OTHER_CAPABILITIES = ('cgroupns', 'cgroups', 'cgroup_v2', 'overlay', 'br_netfilter', 'seccomp', 'user_namespaces')
 DEFAULT_REQUIRE = ('uts', 'ipc', 'mnt', 'pid', 'net', 'user', 'cgroupns', 'cgroups', 'overlay')
+# The one list of capability names: what `capabilities()` reports and `require` accepts (the cgroup namespace is
+# `cgroupns`; the namespace's own name `cgroup` is not a capability), plus cgroup.<controller>.
+KNOWN_CAPABILITIES = tuple(name for name in NAMESPACES if name != 'cgroup') + OTHER_CAPABILITIES
+_CONTROLLER_RE = re.compile(r'^cgroup\.[a-z0-9_]+\Z')
+# A kernel module name as modprobe takes it: letters, digits, "_" and "-" (the same), at most 55 characters
+# (MODULE_NAME_LEN - 1 in the kernel is 55 on 64-bit); never a path, never an option (it goes to modinfo).
+_MODULE_NAME_RE = re.compile(r'^[A-Za-z0-9_][A-Za-z0-9_-]{0,54}\Z')
 DEFAULT_MODULES = ('overlay', 'br_netfilter')
 MODULE_STATES = ('builtin', 'loaded', 'available', 'absent')
 
@@ -250,11 +257,29 @@ def proc_sys_writable(root='/'):
 
 
 def validate_require(require):
-    known = set(NAMESPACES) | set(OTHER_CAPABILITIES)
+    """Refuse a `require` entry that is not a capability name (the names the message lists are the ones checked)."""
     for name in require:
-        if name not in known and not re.match(r'^cgroup\.[a-z_]+$', name):
-            raise PreflightError('unknown capability %r in require; known: %s, or cgroup.<controller> (e.g. '
-                                 'cgroup.memory)' % (name, ', '.join(sorted(known))))
+        if isinstance(name, str) and (name in KNOWN_CAPABILITIES or _CONTROLLER_RE.match(name)):
+            continue
+        hint = ' (the cgroup namespace is "cgroupns")' if name == 'cgroup' else ''
+        raise PreflightError('unknown capability %r in require%s; known: %s, or cgroup.<controller> (e.g. '
+                             'cgroup.memory)' % (name, hint, ', '.join(sorted(KNOWN_CAPABILITIES))))
+
+
+def validate_modules(modules):
+    """Refuse an empty or malformed kernel module name before anything (modinfo) runs with it."""
+    for name in modules:
+        if not isinstance(name, str) or not _MODULE_NAME_RE.match(name):
+            raise PreflightError('module name %r in modules is not a kernel module name: write the name modprobe '
+                                 'takes (letters, digits, "_" or "-", e.g. br_netfilter), not a path, a file name '
+                                 'or an option' % (name,))
+
+
+def validate_commands(commands):
+    for name in commands:
+        if not isinstance(name, str) or not name.strip() or '/' in name or name != name.strip():
+            raise PreflightError('command %r in commands is not a command name: write the name looked up in PATH, '
+                                 'e.g. modprobe' % (name,))
 
 
 def capabilities(report):
@@ -300,6 +325,7 @@ def build_report(release, *, min_kernel='3.10', require=DEFAULT_REQUIRE, modules
                  modinfo=None, detect_virt_container=None, detect_virt_vm=None):
     """The `preflight` dict and the `problems` list. `modinfo` maps module name -> found by modinfo."""
     validate_require(require)
+    validate_modules(modules)
     parse_version(min_kernel)
     modinfo = modinfo or {}
     wanted_modules = list(modules)

@@ -11,6 +11,8 @@ temporary tree. Runs on Python 3.6+.
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type  # noqa: UP001 - ansible-test sanity expects it
 
+import errno
+import fnmatch
 import os
 import re
 
@@ -24,7 +26,13 @@ class SysctlError(Exception):
 SYSCTL_DIRS = ('etc/sysctl.d', 'run/sysctl.d', 'usr/local/lib/sysctl.d', 'usr/lib/sysctl.d', 'lib/sysctl.d')
 SYSCTL_CONF = 'etc/sysctl.conf'
 
-STATUSES = ('ok', 'mismatch', 'missing', 'not_persisted', 'shadowed')
+STATUSES = ('ok', 'mismatch', 'missing', 'not_persisted', 'shadowed', 'write_only')
+# A write-only key (e.g. net.ipv4.route.flush, mode 0200) exists but cannot be read back, even by root: it is
+# reported as present (write_only), not as missing, and is not a failure.
+FINE_STATUSES = ('ok', 'write_only')
+
+# A component of a glob line (systemd-sysctl, sysctl.d(5)): a name with * ? [...] in it.
+_GLOB_COMPONENT_RE = re.compile(r'^[A-Za-z0-9_.:@+\-*?\[\]!]+$')
 
 # One component of the path under /proc/sys: starts with a letter, digit or "_" (so never "" , "." or ".."),
 # then letters, digits and _ . : @ + - (a "." inside a component is part of a name, e.g. VLAN eth0.100).
@@ -87,7 +95,7 @@ def key_path(key, root='/'):
     return path
 
 
-def validate_sysctl_file(path, content):
+def validate_sysctl_file(path, content, root='/'):
     """Refuse a relative sysctl file path or a content line without "="; return warnings (list of str).
 
     A relative path over SSH lands in the remote user's home; a line without "=" is skipped by sysctl.
@@ -103,7 +111,13 @@ def validate_sysctl_file(path, content):
                               % (number, raw))
     warnings = []
     directory = os.path.basename(os.path.dirname(path))
-    if path != '/' + SYSCTL_CONF and not (path.endswith('.conf') and directory == 'sysctl.d'):
+    if path == '/' + SYSCTL_CONF:
+        conf = os.path.realpath(os.path.join(root, SYSCTL_CONF))
+        if not any(os.path.realpath(boot_file) == conf for boot_file in boot_files(root)):
+            warnings.append('sysctl_path /etc/sysctl.conf is not read at boot by systemd-sysctl on this host (no '
+                            'link to it in /etc/sysctl.d, such as Debian 12\'s 99-sysctl.conf; Debian 13 has '
+                            'none): use e.g. /etc/sysctl.d/k8s.conf')
+    elif not (path.endswith('.conf') and directory == 'sysctl.d'):
         warnings.append('sysctl_path %s is neither a *.conf file in a sysctl.d directory nor /etc/sysctl.conf: '
                         'systemd-sysctl and sysctl --system do not read it at boot; use e.g. '
                         '/etc/sysctl.d/k8s.conf' % path)
@@ -145,6 +159,55 @@ def normalise_expected(expected):
     return result
 
 
+def _glob_components(key):
+    """Components of a glob line's key (dotted or slashed as canonical_key reads them), or None if not a glob."""
+    if not any(c in key for c in '*?['):
+        return None
+    first = re.search(r'[./]', key)
+    if first and first.group(0) == '/':
+        parts = key.split('/')
+    else:
+        parts = [part.replace('/', '.') for part in key.split('.')]
+    if len(parts) < 2 or not all(part and part not in ('.', '..') and _GLOB_COMPONENT_RE.match(part) for part in parts):
+        return None
+    return parts
+
+
+def _key_components(name):
+    """Components of a canonical (dotted) key as paths under /proc/sys ("eth0/100" is the name eth0.100)."""
+    return [part.replace('/', '.') for part in name.split('.')]
+
+
+def glob_matches(components, name):
+    """True when the glob line (its components) sets the canonical key `name` (a * does not cross a "/")."""
+    parts = _key_components(name)
+    return len(parts) == len(components) and all(fnmatch.fnmatchcase(part, pattern)
+                                                 for part, pattern in zip(parts, components))
+
+
+def parse_sysctl_globs(text):
+    """Glob lines of a sysctl.d file, as systemd-sysctl reads them: (line number, components, value), and the
+    keys excluded from globs (a "-key" line without "=", systemd 250 and later)."""
+    globs, excluded = [], []
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line[0] in '#;':
+            continue
+        if '=' not in line:
+            if line.startswith('-'):
+                try:
+                    excluded.append(canonical_key(line[1:].strip()))
+                except SysctlError:
+                    pass
+            continue
+        key, value = line.split('=', 1)
+        key = key.strip().lstrip('-').strip()
+        components = _glob_components(key)
+        if components is not None:
+            globs.append((number, components, ' '.join(value.split())))
+    return globs, excluded
+
+
 def parse_sysctl_text(text):
     """Parse a sysctl.conf(5) file as `sysctl -p` does.
 
@@ -172,7 +235,13 @@ def parse_sysctl_text(text):
 
 
 def boot_files(root='/'):
-    """The files `sysctl --system` applies, in order (paths as found under root)."""
+    """The files systemd-sysctl applies at boot, in order (paths as found under root).
+
+    Files from the sysctl.d directories sorted by name (an earlier directory hides the same name later).
+    /etc/sysctl.conf is read at boot only through a link in a sysctl.d directory (Debian's and EL's
+    /etc/sysctl.d/99-sysctl.conf -> ../sysctl.conf), where the link's name sorts: a zz-*.conf applies after it.
+    (procps `sysctl --system` also reads an unlinked /etc/sysctl.conf, last; systemd-sysctl does not.)
+    """
     chosen = {}
     seen_dirs = set()
     for directory in SYSCTL_DIRS:
@@ -190,11 +259,18 @@ def boot_files(root='/'):
             full = os.path.join(path, name)
             if os.path.isfile(full) or os.path.realpath(full) == os.devnull:
                 chosen[name] = full
-    files = [chosen[name] for name in sorted(chosen)]
+    return [chosen[name] for name in sorted(chosen)]
+
+
+def unlinked_sysctl_conf(root='/'):
+    """/etc/sysctl.conf (as found under root) when it exists but no sysctl.d link makes systemd-sysctl read it."""
     conf = os.path.join(root, SYSCTL_CONF)
-    if os.path.isfile(conf):
-        files.append(conf)
-    return files
+    if not os.path.isfile(conf):
+        return None
+    real = os.path.realpath(conf)
+    if any(os.path.realpath(path) == real for path in boot_files(root)):
+        return None
+    return conf
 
 
 def display_path(path, root='/'):
@@ -205,32 +281,58 @@ def display_path(path, root='/'):
 
 
 def persisted_writes(keys, root='/'):
-    """{key: [(file, line, value), ...]} in the order `sysctl --system` applies them."""
+    """{key: [(file, line, value), ...]}: what sets each key at boot, the effective one last.
+
+    As systemd-sysctl: explicit lines apply in file order (the last one wins); a glob line
+    (net.ipv4.conf.*.rp_filter = 2) sets the keys it matches unless an explicit line sets the key (explicit wins
+    whatever the order) or a "-key" line excludes it. So the glob writes come first, then the explicit ones.
+    """
     wanted = set(keys)
-    writes = dict((key, []) for key in keys)
+    explicit = dict((key, []) for key in keys)
+    globbed = dict((key, []) for key in keys)
+    excluded = set()
     for path in boot_files(root):
         try:
             with open(path, 'rb') as handle:
                 text = handle.read().decode('utf-8', 'replace')
         except OSError:
             continue
+        shown = display_path(path, root)
         for number, name, value in parse_sysctl_text(text):
             if name in wanted:
-                writes[name].append((display_path(path, root), number, value))
+                explicit[name].append((shown, number, value))
+        globs, skip = parse_sysctl_globs(text)
+        excluded.update(skip)
+        for number, components, value in globs:
+            for name in wanted:
+                if glob_matches(components, name):
+                    globbed[name].append((shown, number, value))
+    writes = {}
+    for key in keys:
+        writes[key] = ([] if key in excluded else globbed[key]) + explicit[key]
     return writes
 
 
+WRITE_ONLY = 'write-only'
+
+
 def read_runtime(key, root='/'):
-    """(value, error): the live value from /proc/sys with whitespace normalised; None when unreadable."""
+    """(value, error): the live value from /proc/sys with whitespace normalised; None when unreadable.
+
+    A key that exists but cannot be read (mode 0200, e.g. net.ipv4.route.flush: EACCES even for root) gives
+    the error WRITE_ONLY.
+    """
     path = key_path(key, root)
     try:
         with open(path, 'rb') as handle:
             return ' '.join(handle.read().decode('utf-8', 'replace').split()), None
     except OSError as exc:
+        if exc.errno in (errno.EACCES, errno.EPERM, errno.EIO) and os.path.isfile(path):
+            return None, WRITE_ONLY
         return None, exc.strerror or str(exc)
 
 
-def verdict(key, expected, runtime, writes, check_persisted=True):
+def verdict(key, expected, runtime, writes, check_persisted=True, *, error=None):
     """Result dict for one key. `writes` is the list from persisted_writes()."""
     winner = writes[-1] if writes else None
     result = {
@@ -240,7 +342,9 @@ def verdict(key, expected, runtime, writes, check_persisted=True):
         'persisted_in': winner[0] if winner else None,
     }
     expected_writers = [w for w in writes if w[2] == expected]
-    if runtime is None:
+    if runtime is None and error == WRITE_ONLY:
+        status = 'write_only'
+    elif runtime is None:
         status = 'missing'
     elif check_persisted and winner and winner[2] != expected and expected_writers:
         status = 'shadowed'
@@ -259,6 +363,9 @@ def hints_for(key, result):
     """Sentences that tell the operator what to do about a bad key."""
     status = result['status']
     hints = []
+    if status == 'write_only':
+        hints.append('%s exists but is write-only (the kernel does not let it be read back), so its value cannot be '
+                     'checked; it is reported as present, not missing.' % key)
     if status == 'missing':
         if key.startswith('net.bridge.'):
             hints.append('%s does not exist: the net.bridge.* keys appear only when the br_netfilter module is '
@@ -304,14 +411,26 @@ def check(expected, check_persisted=True, root='/'):
     writes = persisted_writes(keys, root) if check_persisted else dict((k, []) for k in keys)
     results = {}
     hints = []
+    unlinked = unlinked_sysctl_conf(root) if check_persisted else None
+    unlinked_keys = set()
+    if unlinked:
+        try:
+            with open(unlinked, 'rb') as handle:
+                unlinked_keys = set(name for _n, name, _v in parse_sysctl_text(handle.read().decode('utf-8', 'replace')))
+        except OSError:
+            pass
     for key in keys:
         runtime, error = read_runtime(key, root)
-        result = verdict(key, wanted[key], runtime, writes[key], check_persisted)
+        result = verdict(key, wanted[key], runtime, writes[key], check_persisted, error=error)
         if error and runtime is None:
             result['error'] = error
         results[key] = result
         hints.extend(hints_for(key, result))
-    mismatches = [key for key in keys if results[key]['status'] != 'ok']
+        if key in unlinked_keys:
+            hints.append('%s is set in /etc/sysctl.conf, which systemd-sysctl does not read at boot here (no link to it '
+                         'in /etc/sysctl.d, such as Debian\'s 99-sysctl.conf): move the line to a file under '
+                         '/etc/sysctl.d/.' % key)
+    mismatches = [key for key in keys if results[key]['status'] not in FINE_STATUSES]
     if mismatches:
         msg = 'sysctl_check: %d of %d keys are not as expected: %s' % (
             len(mismatches), len(keys), '; '.join(describe(key, results[key]) for key in mismatches))

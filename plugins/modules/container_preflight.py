@@ -35,13 +35,18 @@ options:
         C(user), C(cgroupns) (the cgroup namespace); C(cgroups) (a cgroup hierarchy with controllers),
         C(cgroup_v2), C(cgroup.<controller>) (e.g. C(cgroup.memory)), C(overlay), C(br_netfilter), C(seccomp),
         C(user_namespaces) (the namespace exists and C(user.max_user_namespaces) > 0).
+      - A name that is not one of these is refused, listing them (the same list is what RV(preflight.capabilities)
+        reports, so an accepted name is always checked); C(cgroup) is refused with the hint C(cgroupns).
       - The default is every namespace, C(cgroups) and C(overlay). Kernels before 4.6 (EL7) have no cgroup
         namespace; leave C(cgroupns) out there.
     type: list
     elements: str
     default: [uts, ipc, mnt, pid, net, user, cgroupns, cgroups, overlay]
   modules:
-    description: Kernel modules whose state to report in RV(preflight.modules) besides C(overlay) and C(br_netfilter).
+    description:
+      - Kernel modules whose state to report in RV(preflight.modules) besides C(overlay) and C(br_netfilter).
+      - Names as modprobe takes them; an empty name, a path, a file name (C(x.ko)) or an option (C(-F)) is refused
+        before C(modinfo) runs (it would read another file or take the name as an option).
     type: list
     elements: str
     default: [overlay, br_netfilter]
@@ -173,6 +178,9 @@ from ansible_collections.fleetops.docker_host.plugins.module_utils._preflight im
     build_report,
     module_name,
     parse_modules_dep,
+    validate_commands,
+    validate_modules,
+    validate_require,
 )
 
 C_ENV = {'LANG': 'C', 'LC_ALL': 'C'}
@@ -217,6 +225,13 @@ def main():
     )
     params = module.params
     release = platform.release()
+    try:
+        # Before modinfo runs with any of them.
+        validate_require(params['require'])
+        validate_modules(params['modules'])
+        validate_commands(params['commands'])
+    except PreflightError as exc:
+        module.fail_json(msg='container_preflight: %s' % to_native(exc))
     names = list(params['modules']) + [name for name in DEFAULT_MODULES if name not in params['modules']]
     try:
         report, problems = build_report(

@@ -14,20 +14,34 @@ short_description: Merge settings into Docker's daemon.json, validated, and say 
 version_added: 0.1.0
 description:
   - Reads the Docker daemon configuration file (a missing file counts as C({})), merges O(settings) into it,
-    deletes the top-level keys in O(remove), checks the result and writes it atomically.
+    deletes the keys in O(remove), checks the result and writes it atomically.
   - Keys that O(settings) does not name are kept as they are; nested objects (C(log-opts), C(features),
     C(runtimes), C(proxies), ...) merge key by key.
   - The file is written in a stable form (sorted keys, two-space indent, final newline), so a second run with
     the same input reports no change.
-  - Bad input (a file that is not JSON, a top-level value that is not an object, a wrong type, an invalid
-    registry entry, a key in both O(settings) and O(remove)) fails with a message naming the key and the fix,
-    and the file is left byte for byte as it was.
-  - Tells which action the change needs, in RV(reload_required) and RV(restart_required), from Docker's list
-    of keys dockerd reloads on SIGHUP.
+  - Bad input fails with a message naming the key, the value and the fix, before anything is written, and the
+    file is left byte for byte as it was. What each check protects against is listed under O(validate),
+    O(path), O(mode), O(strict), O(allow_tcp_without_tls) and O(lock_timeout).
+  - Reading an existing file, the module refuses invalid UTF-8 (naming the byte offset; dockerd refuses such a
+    file at start), invalid JSON, NaN and infinities, and nesting deeper than 32 levels (never a Python
+    traceback). A key given twice in one object is read as dockerd reads it (the last value wins) with a
+    warning that the earlier value is dropped when the file is written.
+  - Tells which action the change needs, in RV(reload_required) and RV(restart_required), from moby's reload
+    code (the keys a SIGHUP applies in daemon/reload.go and reload_unix.go), with the reason for a restart in
+    RV(restart_reasons). C(features) restarts, since dockerd reads every feature (the containerd image store, CDI,
+    BuildKit) at start only. Deleting C(default-runtime), C(default-cgroupns-mode) or C(default-ipc-mode)
+    restarts, since a reload keeps the running value.
+  - When the file holds credentials (a URL with C(user:password@), as in C(proxies)), it is written with mode
+    C(0600), the credentials are masked (C(****)) in the diff, in RV(config), in RV(previous_content) and in
+    messages, and the previous file is kept as a C(0600) backup (RV(backup_file)) for a rollback.
   - The module does not reload or restart Docker itself; the P(fleetops.docker_host.docker_daemon#role) role does.
 options:
   path:
-    description: Path of the daemon configuration file. Its directory is created (mode C(0755)) when missing.
+    description:
+      - Absolute path of the daemon configuration file. Its directory is created (mode C(0755)) when missing.
+      - A relative path is refused (over SSH it would land in the remote user's home directory).
+      - A symlink is written through (the file it points to is replaced, the link is kept); a link loop, a
+        directory, a FIFO or a device is refused before anything is read.
     type: path
     default: /etc/docker/daemon.json
   settings:
@@ -37,7 +51,11 @@ options:
     type: dict
     default: {}
   remove:
-    description: Top-level keys to delete from the file. A key may not appear in both O(settings) and O(remove).
+    description:
+      - Keys to delete from the file. A top-level key (C(debug)) or a dotted path into objects
+        (C(log-opts.max-size)); an exact key with a dot in its name wins over the path. The object that held a
+        nested key stays (possibly empty). A path through a value that is not an object is refused.
+      - A key may not appear in both O(settings) and O(remove).
     type: list
     elements: str
     default: []
@@ -51,25 +69,72 @@ options:
     default: replace
   validate:
     description:
-      - Check the result before writing it. JSON types of the known keys, C(insecure-registries) entries
-        (CIDR or host[:port], no scheme), C(registry-mirrors) (http(s) URLs without credentials, query or
-        fragment) and C(exec-opts) (C(native.cgroupdriver=cgroupfs|systemd)).
+      - Check the result before writing it, so that a value dockerd would refuse at its next start fails the
+        task instead of stopping the engine. The checks follow moby's own (daemon/config C(Validate),
+        C(validatePlatformConfig), the option parsers and the checks at start), on every Docker version,
+        including what C(dockerd --validate) lets through (it accepts C(bip) set to C(x)).
+      - JSON types of the known keys; C(bip), C(bip6), C(fixed-cidr), C(fixed-cidr-v6) as addresses with prefix
+        length; C(default-address-pools) bases as CIDRs and sizes between the base prefix and 32 (128);
+        C(ip), C(default-gateway), C(dns), C(host-gateway-ips) as IP addresses; C(dns-search) as domains;
+        C(mtu), C(max-concurrent-*), C(max-download-attempts) not negative; C(network-diagnostic-port) 0-65535;
+        C(labels) as C(key=value) outside Docker's reserved namespaces and without two values for one key;
+        C(log-level) (panic, fatal, error, warn, info, debug, trace), C(log-format); C(log-opts) of the
+        json-file and local drivers (known names, a positive C(max-size), C(max-file) of at least 1);
+        C(data-root), C(exec-root), C(pidfile) and the TLS files as absolute paths; C(default-shm-size) as a
+        size; C(default-cgroupns-mode) (host, private), C(default-ipc-mode) (private, shareable),
+        C(firewall-backend); C(exec-opts) (only C(native.cgroupdriver=cgroupfs|systemd)); C(runtimes)
+        (C(path) or C(runtimeType), not both; C(runc) reserved); C(default-ulimits); C(proxies) members;
+        C(hosts) schemes, and C(tcp://) without TLS (see O(allow_tcp_without_tls));
+        C(insecure-registries) (CIDR or host[:port], no scheme); C(registry-mirrors) (http(s) URLs without
+        credentials, query or fragment).
+      - Where dockerd has no C(--validate) (before Docker 23), a key newer than the installed dockerd (for
+        example C(proxies), new in 23) is refused, since that dockerd would not start with it.
+      - Keys removed from dockerd (C(cluster-store), C(graph), ...) and command-line flag names that dockerd
+        ignores in the file (C(insecure-registry), C(label), ...) are refused with the key to write instead.
       - When the installed dockerd has C(--validate) (Docker 23 and later), the candidate file is also checked
-        with C(dockerd --validate --config-file <temporary file>).
+        with C(dockerd --validate --config-file <file>); that file is written in the module's temporary
+        directory, never in the configuration directory (also in check mode).
     type: bool
     default: true
   strict:
-    description: Treat keys the module does not know (and unknown C(exec-opts) options) as errors instead of warnings.
+    description:
+      - What to do with a key the module does not know. dockerd refuses to start with one ("the following
+        directives don't match any configuration option").
+      - Unset (the default), it is refused when dockerd cannot validate the file itself (no C(dockerd
+        --validate), Docker before 23), and left to C(dockerd --validate) (with a warning) where it can.
+      - V(true) refuses it always, V(false) only warns.
+    type: bool
+  allow_tcp_without_tls:
+    description:
+      - A C(tcp://) entry in C(hosts) without C(tlsverify=true) and C(tlscacert), C(tlscert), C(tlskey) opens
+        the Docker API, which is root on the host, to anyone who can reach the port. It is refused unless this
+        is V(true).
     type: bool
     default: false
+    version_added: 0.2.0
+  lock_timeout:
+    description:
+      - Seconds to wait for another run holding the lock on the configuration directory. The read, merge and
+        write happen under an exclusive C(flock) of the directory, so two runs at the same time (two plays, a
+        play and a person) do not lose an update. A writer that does not take the lock (an editor) and changes
+        the file during the run makes the module refuse to write instead of overwriting that change.
+      - On timeout the task fails naming the process that holds the lock, and nothing is written.
+    type: float
+    default: 30
+    version_added: 0.2.0
   backup:
     description: Keep a timestamped copy of the previous file next to it when the file changes.
     type: bool
     default: false
   mode:
-    description: Permissions of the file. Owner and group are always C(root).
+    description:
+      - Permissions of the file, as an octal string (V('0644')) or a symbolic mode. Owner and group are always
+        C(root). Refused before anything is read or written when it is not a mode (V('0999'), V('rw')).
+      - Default V('0644'), or V('0600') when the file holds credentials; a mode that lets other users read a
+        file with credentials is refused.
+      - Mode and owner are set on the old file before the new content replaces it, so a failure leaves the
+        content as it was.
     type: raw
-    default: '0644'
 extends_documentation_fragment:
   - fleetops.docker_host.common
 attributes:
@@ -83,7 +148,8 @@ attributes:
     description: Hosts with a POSIX file system; owner and group root.
 notes:
   - Docker refuses a key given both as a dockerd flag and in the file (for example C(hosts) with the packaged
-    C(-H fd://)); the role P(fleetops.docker_host.docker_daemon#role) adds the systemd drop-in for that.
+    C(-H fd://)); the role P(fleetops.docker_host.docker_daemon#role) adds the systemd drop-in for that. Used
+    alone, write C(hosts) only together with such a drop-in.
 seealso:
   - name: dockerd reference, daemon configuration file
     description: Keys, types and the configuration reload behaviour.
@@ -141,8 +207,8 @@ restart_required:
   type: bool
   sample: false
 backup_file:
-  description: Path of the copy of the previous file.
-  returned: when O(backup=true) and the file changed
+  description: Path of the copy of the previous file (mode C(0600) when the file holds credentials).
+  returned: when the file changed and O(backup=true) or the file holds credentials
   type: str
   sample: /etc/docker/daemon.json.12345.2026-01-01@12:00:00~
 previous_content:
@@ -150,9 +216,35 @@ previous_content:
     - The text of the file before this run, for a caller that must put it back (a rollback after dockerd
       refused the new configuration); V(null) when there was no file.
     - Saves the caller a read of the file before the module runs.
+    - With credentials in the file they are masked here (RV(previous_content_masked)); put RV(backup_file) back
+      instead.
   returned: when the content changed (or would change, in check mode)
   type: str
   sample: '{"log-driver": "json-file"}'
+  version_added: 0.2.0
+previous_content_masked:
+  description: True when RV(previous_content) had credentials masked, so it cannot be written back as is.
+  returned: when the content changed and the file holds credentials
+  type: bool
+  sample: true
+  version_added: 0.2.0
+restart_reasons:
+  description: For each changed key that a reload does not apply, why dockerd must restart.
+  returned: success
+  type: dict
+  sample: {"log-opts": "dockerd reads \"log-opts\" at start only"}
+  version_added: 0.2.0
+path:
+  description: The path given.
+  returned: success
+  type: str
+  sample: /etc/docker/daemon.json
+  version_added: 0.2.0
+target:
+  description: The file written when O(path) is a symlink (the link itself is kept).
+  returned: when O(path) is a symlink
+  type: str
+  sample: /srv/docker/daemon.json
   version_added: 0.2.0
 validated_with_dockerd:
   description: Whether C(dockerd --validate) checked the candidate file.
@@ -161,31 +253,55 @@ validated_with_dockerd:
   sample: false
 '''
 
+import errno
+import fcntl
 import os
+import re
+import stat
 import tempfile
+import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.text.converters import to_bytes, to_native, to_text
+from ansible.module_utils.common.text.converters import to_bytes, to_native
 
 from ansible_collections.fleetops.docker_host.plugins.module_utils._daemon_json import (
     DaemonJsonError,
     compute,
-    parse,
+    mask,
+    parse_docker_version,
+    parse_document,
     render,
+    secrets,
 )
 
 C_ENV = {'LANG': 'C', 'LC_ALL': 'C'}
+_OCTAL_MODE_RE = re.compile(r'^0?[0-7]{3,4}$')
+_SYMBOLIC_MODE_RE = re.compile(r'^[ugoa]*[-+=](?:[rwxXst]*|[ugo])(?:[-+=](?:[rwxXst]*|[ugo]))*'
+                               r'(?:,[ugoa]*[-+=](?:[rwxXst]*|[ugo])(?:[-+=](?:[rwxXst]*|[ugo]))*)*$')
 
 
-def dockerd_validate(module, candidate_text, directory):
-    """Run `dockerd --validate` on the candidate when this dockerd has it. Returns True when it ran."""
+def dockerd_binary(module):
+    """The dockerd to validate with, when it has --validate (Docker 23 and later), else None."""
     dockerd = module.get_bin_path('dockerd', opt_dirs=['/usr/sbin', '/usr/local/bin', '/usr/bin'])
     if not dockerd:
-        return False
+        return None
     rc, out, err = module.run_command([dockerd, '--help'], environ_update=C_ENV)
-    if '--validate' not in (out + err):
-        return False
-    fd, tmp = tempfile.mkstemp(prefix='.daemon.json.validate.', suffix='.json', dir=directory)
+    return dockerd if '--validate' in (out + err) else None
+
+
+def dockerd_version(module):
+    """(major, minor) of the installed dockerd, or None."""
+    dockerd = module.get_bin_path('dockerd', opt_dirs=['/usr/sbin', '/usr/local/bin', '/usr/bin'])
+    if not dockerd:
+        return None
+    rc, out, err = module.run_command([dockerd, '--version'], environ_update=C_ENV)
+    return parse_docker_version(out) if rc == 0 else None
+
+
+def dockerd_validate(module, candidate_text, dockerd, shown_path, secret_values=()):
+    """Run `dockerd --validate` on the candidate, written in the module's own temporary directory (never the
+    configuration directory, also in check mode). Raises DaemonJsonError with dockerd's message."""
+    fd, tmp = tempfile.mkstemp(prefix='daemon.json.validate.', suffix='.json', dir=module.tmpdir)
     try:
         with os.fdopen(fd, 'wb') as handle:
             handle.write(to_bytes(candidate_text))
@@ -193,73 +309,232 @@ def dockerd_validate(module, candidate_text, directory):
     finally:
         os.unlink(tmp)
     if rc != 0:
-        message = (err or out).strip().replace(tmp, module.params['path'])
+        message = mask((err or out).strip().replace(tmp, shown_path), list(secret_values))
         raise DaemonJsonError('dockerd --validate refused the new daemon.json: %s' % message)
     return True
+
+
+def check_mode_param(mode):
+    """The mode parameter, refused before anything is read or written when it is not a file mode.
+    Returns the numeric mode, or None for a symbolic one."""
+    if isinstance(mode, bool) or mode is None:
+        raise DaemonJsonError('daemon_json: mode %r is not a file mode; write an octal string such as "0644"' % (mode,))
+    if isinstance(mode, int):
+        if not 0 <= mode <= 0o7777:
+            raise DaemonJsonError('daemon_json: mode %r is out of range; write an octal string such as "0644"' % mode)
+        return mode
+    text = str(mode).strip()
+    if _OCTAL_MODE_RE.match(text):
+        return int(text, 8)
+    if _SYMBOLIC_MODE_RE.match(text):
+        return None
+    raise DaemonJsonError('daemon_json: mode %r is not a file mode; write an octal string such as "0644" (quoted, '
+                          'so YAML does not read it as a decimal number) or a symbolic mode such as "u=rw,go=r"' % (mode,))
+
+
+def resolve_target(path):
+    """The file to write for `path`: a symlinked daemon.json is written through its link (the link is kept).
+
+    Refuses, before anything is read: a relative path (over SSH it lands in the remote user's home), a link
+    loop or a dangling link whose directory is missing, and anything that is not a regular file (a directory,
+    a FIFO that would block the read, a device).
+    """
+    if not os.path.isabs(path):
+        raise DaemonJsonError('daemon_json: path %r is relative; over SSH it would land in the remote user\'s home '
+                              'directory. Write an absolute path such as /etc/docker/daemon.json' % path)
+    target = os.path.realpath(path)
+    if os.path.islink(target):
+        raise DaemonJsonError('daemon_json: %s is a symlink loop; fix the link by hand and run again' % path)
+    try:
+        info = os.stat(target)
+    except OSError as exc:
+        if exc.errno != errno.ENOENT:
+            raise
+        if os.path.islink(path) and not os.path.isdir(os.path.dirname(target)):
+            raise DaemonJsonError('daemon_json: %s is a symlink to %s, whose directory does not exist; fix the link '
+                                  'or create the directory' % (path, target)) from None
+        return target
+    if not stat.S_ISREG(info.st_mode):
+        kind = 'a directory' if stat.S_ISDIR(info.st_mode) else 'not a regular file'
+        raise DaemonJsonError('daemon_json: %s is %s; daemon.json must be a regular file (move it away and run again)'
+                              % (path if target == path else '%s (-> %s)' % (path, target), kind))
+    return target
+
+
+def lock_holder(directory):
+    """Who holds a flock on `directory`, from /proc/locks: "pid 123 (ansible-playbook ...)" or None."""
+    try:
+        info = os.stat(directory)
+        with open('/proc/locks') as handle:
+            lines = handle.read().splitlines()
+    except OSError:
+        return None
+    wanted = '%02x:%02x:%d' % (os.major(info.st_dev), os.minor(info.st_dev), info.st_ino)
+    for line in lines:
+        fields = line.split()
+        if 'FLOCK' in fields and wanted in fields:
+            pid = fields[fields.index(wanted) - 1]
+            try:
+                with open('/proc/%s/cmdline' % pid, 'rb') as handle:
+                    command = handle.read().replace(b'\0', b' ').decode('utf-8', 'replace').strip()
+            except OSError:
+                command = '?'
+            return 'pid %s (%s)' % (pid, command[:120])
+    return None
+
+
+class DirectoryLock:
+    """An exclusive flock on the configuration directory for the read-merge-write, so two runs (two plays, a
+    play and a person using this module) do not lose each other's update. Waits up to `timeout` seconds."""
+
+    def __init__(self, directory, timeout):
+        self.directory = directory
+        self.timeout = timeout
+        self.fd = None
+
+    def __enter__(self):
+        self.fd = os.open(self.directory, os.O_RDONLY)
+        deadline = time.time() + self.timeout
+        while True:
+            try:
+                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return self
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+            if time.time() >= deadline:
+                holder = lock_holder(self.directory) or 'another process'
+                os.close(self.fd)
+                self.fd = None
+                raise DaemonJsonError(
+                    'daemon_json: %s is locked by %s, which is changing daemon.json; waited %s s (lock_timeout). '
+                    'Nothing was written: run again when it is done, or raise lock_timeout'
+                    % (self.directory, holder, self.timeout))
+            time.sleep(0.1)
+
+    def __exit__(self, *exc_info):
+        if self.fd is not None:
+            os.close(self.fd)
+        return False
+
+
+def read_bytes(path):
+    if not os.path.exists(path):
+        return None
+    with open(path, 'rb') as handle:
+        return handle.read()
 
 
 def run(module):
     params = module.params
     path = params['path']
-    directory = os.path.dirname(path) or '.'
+    numeric_mode = check_mode_param(params['mode']) if params['mode'] is not None else None
+    target = resolve_target(path)
+    directory = os.path.dirname(target)
+    if not os.path.isdir(directory):
+        if module.check_mode:
+            return _decide(module, path, target, None, numeric_mode=numeric_mode, locked=False)
+        os.makedirs(directory)
+        os.chmod(directory, 0o755)
+    if not module.check_mode and not os.access(directory, os.W_OK):
+        raise DaemonJsonError('daemon_json: cannot write in %s (not writable for uid %d); run with become: true. '
+                              'Nothing was written' % (directory, os.geteuid()))
+    if not module.check_mode and os.geteuid() != 0:
+        raise DaemonJsonError('daemon_json: %s is owned by root; the module needs root (become: true) to keep it so. '
+                              'Nothing was written' % path)
+    with DirectoryLock(directory, params['lock_timeout']):
+        return _decide(module, path, target, read_bytes(target), numeric_mode=numeric_mode, locked=True)
 
-    before_text = None
-    if os.path.exists(path):
-        with open(path, 'rb') as handle:
-            before_text = to_text(handle.read(), errors='surrogate_or_strict')
-    current = parse(before_text, path)
 
+def _decide(module, path, target, before_bytes, *, numeric_mode, locked):
+    params = module.params
+    current, read_warnings = parse_document(before_bytes, path)
+    before_text = before_bytes.decode('utf-8') if before_bytes is not None else None
+    if before_text is not None and before_text.startswith('\ufeff'):
+        before_text = before_text[1:]
+
+    dockerd = dockerd_binary(module) if params['validate'] else None
+    strict = params['strict']
+    if strict is None:
+        # Unknown keys: refused where dockerd cannot judge the file itself; where it can, dockerd judges.
+        strict = dockerd is None
+    # Where dockerd cannot validate (Docker before 23), its version tells which keys it would refuse at start.
+    version = dockerd_version(module) if params['validate'] and dockerd is None else None
     outcome = compute(current, params['settings'], params['remove'], params['list_merge'],
-                      validate_result=params['validate'], strict=params['strict'])
-    for warning in outcome.pop('warnings'):
-        module.warn(warning)
+                      validate_result=params['validate'], strict=strict,
+                      allow_tcp_without_tls=params['allow_tcp_without_tls'], dockerd_version=version)
+    secret_values = secrets(current) + secrets(outcome['config'])
+    for value in secret_values:
+        module.no_log_values.add(value)
+    for warning in read_warnings + outcome.pop('warnings'):
+        module.warn(mask(warning, secret_values))
+
+    mode = params['mode']
+    if mode is None:
+        mode = '0600' if secret_values else '0644'
+    elif secret_values and (numeric_mode is None or numeric_mode & 0o007):
+        raise DaemonJsonError(
+            'daemon_json: %s would hold credentials (a proxy URL with user:password) with mode %s, readable by every '
+            'local user; use mode "0600" (the default when credentials are present). Nothing was written' % (path, mode))
 
     after_text = render(outcome['config'])
     content_changed = before_text != after_text
-    result = dict(changed=content_changed, validated_with_dockerd=False, **outcome)
+    result = dict(changed=content_changed, validated_with_dockerd=False, path=path, **outcome)
+    if target != path:
+        result['target'] = target
+    result['config'] = mask(outcome['config'], secret_values)
     if content_changed:
-        result['previous_content'] = before_text
+        if secret_values:
+            # Not returned (it would go into task logs); the role's rollback uses backup_file instead.
+            result['previous_content'] = None if before_text is None else mask(before_text, secret_values)
+            result['previous_content_masked'] = before_text is not None
+        else:
+            result['previous_content'] = before_text
     if module._diff:
         result['diff'] = {
             'before_header': path if before_text is not None else '%s (absent)' % path,
             'after_header': path,
-            'before': before_text or '',
-            'after': after_text,
+            'before': mask(before_text or '', secret_values),
+            'after': mask(after_text, secret_values),
         }
 
-    if content_changed and params['validate']:
-        check_dir = directory if os.path.isdir(directory) else module.tmpdir
-        result['validated_with_dockerd'] = dockerd_validate(module, after_text, check_dir)
+    if content_changed and dockerd:
+        result['validated_with_dockerd'] = dockerd_validate(module, after_text, dockerd, path, secret_values)
 
-    if module.check_mode:
-        if not content_changed and os.path.exists(path):
-            result['changed'] = _attributes_differ(module, path)
+    file_args = module.load_file_common_arguments(dict(path=target, mode=mode, owner='root', group='root'))
+    if module.check_mode or not locked:
+        if not content_changed and before_bytes is not None:
+            result['changed'] = module.set_fs_attributes_if_different(file_args, False, expand=False)
         return result
 
-    if not os.path.isdir(directory):
-        os.makedirs(directory)
-        os.chmod(directory, 0o755)
-
     if content_changed:
-        if params['backup'] and before_text is not None:
-            result['backup_file'] = module.backup_local(path)
-        fd, tmp = tempfile.mkstemp(prefix='.daemon.json.', dir=directory)
+        # Another writer that does not take the lock (an editor) changed the file since it was read: refuse
+        # rather than overwrite its change.
+        if read_bytes(target) != before_bytes:
+            raise DaemonJsonError('daemon_json: %s changed while this run merged it (another writer that does not '
+                                  'take the lock); nothing was written, run again' % path)
+        if (params['backup'] or secret_values) and before_bytes is not None:
+            result['backup_file'] = module.backup_local(target)
+            if secret_values:
+                os.chmod(result['backup_file'], 0o600)
+        if before_bytes is None:
+            # Create the file with its final mode and owner first, so the content never lands with another one
+            # (atomic_move gives a new file the umask's mode until the attributes are set after it).
+            os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        # Mode and owner on the old file first: a failure here leaves the content as it was; atomic_move then
+        # copies them onto the new content.
+        module.set_fs_attributes_if_different(file_args, False)
+        fd, tmp = tempfile.mkstemp(prefix='.daemon.json.', dir=os.path.dirname(target))
         try:
             with os.fdopen(fd, 'wb') as handle:
                 handle.write(to_bytes(after_text))
-            module.atomic_move(tmp, path, unsafe_writes=False)
+            module.atomic_move(tmp, target, unsafe_writes=False)
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
 
-    file_args = module.load_file_common_arguments(dict(path=path, mode=params['mode'], owner='root', group='root'))
     result['changed'] = module.set_fs_attributes_if_different(file_args, result['changed'])
     return result
-
-
-def _attributes_differ(module, path):
-    file_args = module.load_file_common_arguments(dict(path=path, mode=module.params['mode'], owner='root', group='root'))
-    return module.set_fs_attributes_if_different(file_args, False, expand=False)
 
 
 def main():
@@ -270,9 +545,11 @@ def main():
             remove=dict(type='list', elements='str', default=[]),
             list_merge=dict(type='str', default='replace', choices=['replace', 'append_unique']),
             validate=dict(type='bool', default=True),
-            strict=dict(type='bool', default=False),
+            strict=dict(type='bool'),
             backup=dict(type='bool', default=False),
-            mode=dict(type='raw', default='0644'),
+            mode=dict(type='raw'),
+            lock_timeout=dict(type='float', default=30),
+            allow_tcp_without_tls=dict(type='bool', default=False),
         ),
         supports_check_mode=True,
     )

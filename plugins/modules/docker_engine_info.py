@@ -33,6 +33,14 @@ options:
     type: list
     elements: str
     default: [http-proxy.conf, daemon-json-hosts.conf]
+  masked_dropins:
+    description:
+      - File names in O(dropin_dir) that hold credentials (the proxy environment file), reported in RV(dropins)
+        with C(sha256) and C(mode) instead of their content, so the secrets never appear in a task result.
+    type: list
+    elements: str
+    default: [http-proxy.env]
+    version_added: 0.2.0
   hello:
     description:
       - A command (argv list) that proves the engine, e.g. V([docker, run, --rm, --pull, never, ubuntu, echo, hello]).
@@ -138,7 +146,9 @@ exec_start_without_fd:
   type: str
   sample: /usr/sbin/dockerd $DOCKER_OPTS
 dropins:
-  description: Each name in O(dropins) -> C(path), C(exists) and C(content) (the text, null when absent).
+  description:
+    - Each name in O(dropins) -> C(path), C(exists) and C(content) (the text, null when absent).
+    - Each name in O(masked_dropins) -> C(path), C(exists), C(content) (always null), C(sha256) and C(mode).
   returned: always
   type: dict
   sample:
@@ -170,7 +180,9 @@ checked_at:
   sample: 1767225600
 '''
 
+import hashlib
 import os
+import stat
 import time
 
 from ansible.module_utils.basic import AnsibleModule
@@ -232,12 +244,24 @@ def look_units(module):
     return units, exec_start
 
 
-def look_dropins(directory, names):
+def look_dropins(directory, names, masked_names=()):
+    """The drop-ins with their text; files in `masked_names` (credentials) with their SHA-256 and mode only,
+    so that their content never lands in a task result."""
     dropins = {}
     for name in names:
         path = os.path.join(directory, name)
         content = read_text(path)
         dropins[name] = {'path': path, 'exists': content is not None, 'content': content}
+    for name in masked_names:
+        path = os.path.join(directory, name)
+        try:
+            with open(path, 'rb') as handle:
+                data = handle.read()
+            mode = '%04o' % stat.S_IMODE(os.stat(path).st_mode)
+        except OSError:
+            data, mode = None, None
+        dropins[name] = {'path': path, 'exists': data is not None, 'content': None,
+                         'sha256': hashlib.sha256(data).hexdigest() if data is not None else None, 'mode': mode}
     return dropins
 
 
@@ -283,7 +307,7 @@ def run(module):
         'units': units,
         'exec_start': exec_start,
         'exec_start_without_fd': systemd_join(drop_fd_host(exec_start)),
-        'dropins': look_dropins(params['dropin_dir'], params['dropins']),
+        'dropins': look_dropins(params['dropin_dir'], params['dropins'], params['masked_dropins']),
         'hello': {},
         'journal': {},
     }
@@ -301,6 +325,7 @@ def main():
         argument_spec=dict(
             dropin_dir=dict(type='path', default='/etc/systemd/system/docker.service.d'),
             dropins=dict(type='list', elements='str', default=['http-proxy.conf', 'daemon-json-hosts.conf']),
+            masked_dropins=dict(type='list', elements='str', default=['http-proxy.env']),
             hello=dict(type='list', elements='str', default=[]),
             hello_image_archive=dict(type='path'),
             journal_since=dict(type='str'),

@@ -236,7 +236,7 @@ def run(module, root='/', modprobe=None, sysctl_system=None):
     params = module.params
     check_mode = module.check_mode
     normalise_expected(params['expected'])  # bad keys or values fail here, before anything is written
-    for warning in validate_sysctl_file(params['sysctl_path'], params['sysctl_content']):
+    for warning in validate_sysctl_file(params['sysctl_path'], params['sysctl_content'], root):
         module.warn(warning)
     result = dict(changed=False, files=[], modules_loaded=[], modules_failed={}, before=[], applied='none',
                   applied_keys=[], check=None)

@@ -15,13 +15,23 @@ version_added: 0.1.0
 description:
   - Reads the live value of each key of O(expected) from C(/proc/sys) and compares it with the expected value,
     after normalising whitespace (C("32768 60999") equals the kernel's tab-separated C(32768\t60999)).
-  - With O(check_persisted), also computes the value C(sysctl --system) would apply at boot, with its real
+  - With O(check_persisted), also computes the value systemd-sysctl applies at boot, with its real
     precedence. Files C(*.conf) in C(/etc/sysctl.d), C(/run/sysctl.d), C(/usr/local/lib/sysctl.d),
     C(/usr/lib/sysctl.d) and C(/lib/sysctl.d) are collected; a file name found in an earlier directory
-    hides the same name in later ones. All files are applied in file-name order, C(/etc/sysctl.conf) last,
-    and the last write wins. A directory reached twice through a symlink (C(/lib) -> C(/usr/lib)) is read once.
+    hides the same name in later ones. All files are applied in file-name order and the last write wins.
+    A directory reached twice through a symlink (C(/lib) -> C(/usr/lib)) is read once.
+  - C(/etc/sysctl.conf) counts only through a link in a sysctl.d directory (Debian 12's and EL's
+    C(/etc/sysctl.d/99-sysctl.conf -> ../sysctl.conf)), where the link's name sorts, so a C(zz-*.conf) file
+    applies after it. Without such a link systemd-sysctl does not read it at boot (Debian 13 has none); a key
+    set only there gets a hint.
+  - Glob lines (C(net.ipv4.conf.*.rp_filter = 2)) set every key they match at boot, as systemd-sysctl applies
+    them. An explicit line for a key wins over any glob whatever the order, a later glob over an earlier one,
+    and a C(-key) line without C(=) excludes the key from globs.
   - Sysctl files are parsed as C(sysctl) does. Comments (C(#), C(;)), blank lines and lines without C(=) are
     skipped, whitespace around C(=) is ignored, and the C(-) prefix (ignore failures) is stripped.
+  - A key is validated before anything is read (dotted or slashed form, no empty, C(.) or C(..) component,
+    its path inside C(/proc/sys)), so C(kernel/../../etc/passwd) is refused. A VLAN interface in the dotted form
+    C(sysctl) prints (C(net.ipv4.conf.eth0/100.rp_filter)) is C(eth0.100) under C(/proc/sys).
   - Keys may be written with C(.) or C(/) separators; results use the dotted form C(sysctl) prints.
   - Changes nothing on the host.
 options:
@@ -96,7 +106,8 @@ results:
     - C(status) is C(ok); C(missing) (no such key in C(/proc/sys)); C(mismatch) (runtime differs);
       C(not_persisted) (right now, but no file sets it or the files set another value);
       C(shadowed) (a file sets the expected value but a file applied later sets another one; the earlier file is
-      in C(shadowed_file)).
+      in C(shadowed_file)); C(write_only) (the key exists but the kernel does not let it be read back, e.g.
+      C(net.ipv4.route.flush), is present, not missing, and not counted as a mismatch).
   returned: always
   type: dict
   sample:

@@ -2,6 +2,8 @@
 """Unit tests for plugins/filter/docker_daemon.py (docker_daemon_plan: the docker_daemon role's decisions)."""
 
 import copy
+import hashlib
+import json
 
 import pytest
 from ansible.errors import AnsibleFilterError
@@ -51,7 +53,9 @@ PROXY_SETTINGS = {'https_proxy': 'http://proxy.lab:3128', 'no_proxy': 'localhost
 
 
 def test_filter_is_registered():
-    assert FilterModule().filters() == {'docker_daemon_plan': docker_daemon_plan}
+    filters = FilterModule().filters()
+    assert filters['docker_daemon_plan'] is docker_daemon_plan
+    assert sorted(filters) == ['docker_daemon_plan', 'docker_daemon_proxy_env']
 
 
 # ------------------------------------------------------------------------------------------- the action
@@ -189,3 +193,65 @@ def test_result_fields():
     plan = docker_daemon_plan(engine(), merged(['debug'], reload=True, config={'debug': True}, validated=True))
     assert plan['changed_keys'] == ['debug'] and plan['config'] == {'debug': True}
     assert plan['validated_with_dockerd'] is True
+
+
+# ------------------------------------------------------------------ issue 18: credentials in the proxy
+from ansible_collections.fleetops.docker_host.plugins.filter.docker_daemon import (  # noqa: E402
+    PROXY_ENV,
+    proxy_env,
+    proxy_has_credentials,
+)
+
+SECRET_PROXY = {'http_proxy': 'http://ops:S3cret@proxy.lab:3128', 'https_proxy': 'http://ops:S3cret@proxy.lab:3128',
+                'no_proxy': 'localhost'}
+ENV = DIR + '/' + PROXY_ENV
+
+
+def engine_with_env(proxy=None, env=None):
+    look = engine(proxy=proxy)
+    look['dropins'][PROXY_ENV] = {'path': ENV, 'exists': env is not None, 'content': None,
+                                  'sha256': env[0] if env else None, 'mode': env[1] if env else None}
+    return look
+
+
+def test_credentials_go_to_a_0600_environment_file_never_into_the_plan():
+    plan = docker_daemon_plan(engine_with_env(), merged(), proxy=SECRET_PROXY)
+    assert plan['proxy_env_write'] is True and plan['proxy_env_path'] == ENV
+    assert 'S3cret' not in json.dumps(plan)
+    assert plan['dropins_write'] == [{'path': PROXY, 'content': proxy_dropin(SECRET_PROXY, DIR)}]
+    assert 'EnvironmentFile=%s' % ENV in plan['dropins_write'][0]['content']
+    assert 'Environment="' not in plan['dropins_write'][0]['content']
+    assert plan['action'] == 'restart' and ENV in plan['dropins_changed']
+    assert ENV in plan['rollback_remove']
+    # Already right (same digest, mode 0600): nothing to do.
+    digest = hashlib.sha256(proxy_env(SECRET_PROXY).encode()).hexdigest()
+    same = docker_daemon_plan(engine_with_env(proxy_dropin(SECRET_PROXY, DIR), (digest, '0600')), merged(),
+                              proxy=SECRET_PROXY)
+    assert same['proxy_env_write'] is False and same['action'] == 'none'
+    # Right text, wrong mode: written again; its previous text comes from the copy task's backup.
+    loose = docker_daemon_plan(engine_with_env(proxy_dropin(SECRET_PROXY, DIR), (digest, '0644')), merged(),
+                               proxy=SECRET_PROXY)
+    assert loose['proxy_env_write'] is True
+    assert loose['rollback_from_backup'] == [{'path': ENV, 'backup': 'proxy_env'}]
+
+
+def test_proxy_without_credentials_keeps_environment_lines_and_drops_the_env_file():
+    plan = docker_daemon_plan(engine_with_env(env=('abc', '0600')), merged(), proxy=PROXY_SETTINGS)
+    assert plan['proxy_env_write'] is False and ENV in plan['dropins_remove']
+    assert 'Environment="HTTPS_PROXY=http://proxy.lab:3128"' in plan['dropins_write'][0]['content']
+
+
+def test_proxy_env_text_and_detection():
+    assert proxy_env(SECRET_PROXY).splitlines()[1:] == [
+        'HTTP_PROXY=http://ops:S3cret@proxy.lab:3128', 'HTTPS_PROXY=http://ops:S3cret@proxy.lab:3128', 'NO_PROXY=localhost']
+    assert proxy_has_credentials({'https_proxy': 'http://token@proxy:3128'}) is True
+    assert proxy_has_credentials({'https_proxy': 'proxy.lab:3128', 'no_proxy': 'a@b'}) is False
+
+
+def test_daemon_json_with_credentials_rolls_back_from_its_backup():
+    change = merged(['proxies'], restart=True, previous='{"proxies": {"http-proxy": "http://u:****@p"}}')
+    change['previous_content_masked'] = True
+    change['backup_file'] = '/etc/docker/daemon.json.1.bak'
+    plan = docker_daemon_plan(engine(), change)
+    assert plan['rollback_restore'] == []
+    assert plan['rollback_from_backup'] == [{'path': '/etc/docker/daemon.json', 'backup': '/etc/docker/daemon.json.1.bak'}]

@@ -188,3 +188,56 @@ def test_report_problems(tmp_path):
 def test_unknown_capability(tmp_path):
     with pytest.raises(PreflightError, match="unknown capability 'overlayfs'"):
         build_report(RELEASE, require=['overlayfs'], root=str(tmp_path))
+
+
+# ------------------------------------------------------------------------ issue 18: hostile input
+from ansible_collections.fleetops.docker_host.plugins.module_utils._preflight import (  # noqa: E402
+    KNOWN_CAPABILITIES,
+    validate_commands,
+    validate_modules,
+    validate_require,
+)
+
+
+def test_every_accepted_capability_is_one_the_report_checks(tmp_path):
+    report, _problems = build_report('6.1.0', root=str(tmp_path), require=[])
+    assert set(report['capabilities']) >= set(KNOWN_CAPABILITIES)
+    assert {name for name in report['capabilities'] if not name.startswith('cgroup.')} == set(KNOWN_CAPABILITIES)
+    for name in KNOWN_CAPABILITIES:
+        validate_require([name])
+
+
+@pytest.mark.parametrize('name, fragment', [
+    ('cgroup', 'the cgroup namespace is "cgroupns"'),
+    ('', "unknown capability ''"),
+    ('cgroup.', "unknown capability 'cgroup.'"),
+    ('Overlay', "unknown capability 'Overlay'"),
+    (None, 'unknown capability None'),
+])
+def test_require_names_outside_the_list_are_refused(name, fragment):
+    with pytest.raises(PreflightError) as info:
+        validate_require([name])
+    assert fragment in str(info.value)
+    for known in KNOWN_CAPABILITIES:
+        assert known in str(info.value)
+    assert "'cgroup'," not in str(info.value).split('known:')[1]
+
+
+@pytest.mark.parametrize('name', ['', ' ', 'br netfilter', '../../etc/passwd', 'overlay.ko', '-F', 'x' * 56,
+                                  'kernel/fs/overlay', None, 'br_netfilter\n'])
+def test_malformed_module_names_are_refused(name, tmp_path):
+    with pytest.raises(PreflightError, match='is not a kernel module name'):
+        validate_modules([name])
+    with pytest.raises(PreflightError, match='is not a kernel module name'):
+        build_report('6.1.0', root=str(tmp_path), require=[], modules=[name])
+
+
+@pytest.mark.parametrize('name', ['br_netfilter', 'overlay', 'nf-conntrack', 'ip_vs_rr', 'x' * 55])
+def test_module_names_are_accepted(name):
+    validate_modules([name])
+
+
+@pytest.mark.parametrize('name', ['', ' modprobe', '/sbin/modprobe', None])
+def test_malformed_command_names_are_refused(name):
+    with pytest.raises(PreflightError, match='is not a command name'):
+        validate_commands([name])

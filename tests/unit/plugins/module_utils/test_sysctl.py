@@ -98,8 +98,9 @@ def test_boot_files_order_and_hiding(tmp_path):
     write(tmp_path, 'etc/sysctl.d/README', 'not a conf file')
     write(tmp_path, 'etc/sysctl.conf', '')
     names = [os.path.relpath(p, str(tmp_path)) for p in boot_files(str(tmp_path))]
+    # systemd-sysctl reads no unlinked /etc/sysctl.conf (see test_debian_99_sysctl_link_sorts_by_its_name).
     assert names == ['usr/local/lib/sysctl.d/05-local.conf', 'etc/sysctl.d/10-same.conf',
-                     'usr/lib/sysctl.d/50-default.conf', 'run/sysctl.d/60-run.conf', 'etc/sysctl.conf']
+                     'usr/lib/sysctl.d/50-default.conf', 'run/sysctl.d/60-run.conf']
 
 
 def test_merged_usr_directory_is_read_once(tmp_path):
@@ -122,15 +123,16 @@ def test_masked_by_dev_null(tmp_path):
     assert persisted_writes(['net.ipv4.ip_forward'], str(tmp_path))['net.ipv4.ip_forward'] == []
 
 
-def test_sysctl_conf_applies_last(tmp_path):
+def test_unlinked_sysctl_conf_is_not_read_at_boot(tmp_path):
+    # Debian 13: no 99-sysctl.conf link; systemd-sysctl ignores /etc/sysctl.conf (procps `sysctl --system` would
+    # read it last). The key is persisted by the sysctl.d file; a hint says where the sysctl.conf line is lost.
     write(tmp_path, 'etc/sysctl.d/zz-last-name.conf', 'net.ipv4.ip_forward = 1\n')
     write(tmp_path, 'etc/sysctl.conf', 'net.ipv4.ip_forward = 0\n')
     runtime(tmp_path, 'net.ipv4.ip_forward', '1')
     result = check({'net.ipv4.ip_forward': 1}, root=str(tmp_path))
     item = result['results']['net.ipv4.ip_forward']
-    assert item['status'] == 'shadowed'
-    assert item['persisted_in'] == '/etc/sysctl.conf'
-    assert item['shadowed_file'] == '/etc/sysctl.d/zz-last-name.conf'
+    assert item['status'] == 'ok' and item['persisted_in'] == '/etc/sysctl.d/zz-last-name.conf'
+    assert any('systemd-sysctl does not read at boot' in hint for hint in result['hints'])
 
 
 def k8s_tree(root):
@@ -256,3 +258,108 @@ def test_sysctl_file_warnings():
     assert validate_sysctl_file('/etc/sysctl.d/k8s.conf', '; x\n\na.b=1\n') == []
     assert validate_sysctl_file('/etc/sysctl.conf', 'a.b=1\n') == []
     assert 'do not read it at boot' in validate_sysctl_file('/etc/k8s.txt', 'a.b=1\n')[0]
+
+
+# ------------------------------------------------------------------------ issue 18: precedence as systemd-sysctl
+from ansible_collections.fleetops.docker_host.plugins.module_utils._sysctl import (  # noqa: E402
+    glob_matches,
+    parse_sysctl_globs,
+    read_runtime,
+    unlinked_sysctl_conf,
+)
+
+RP = 'net.ipv4.conf.eth0.rp_filter'
+
+
+def test_glob_line_sets_matching_keys_at_boot(tmp_path):
+    write(tmp_path, 'usr/lib/sysctl.d/50-default.conf', 'net.ipv4.conf.*.rp_filter = 2\n-net.ipv4.conf.lo.rp_filter\n')
+    runtime(tmp_path, RP, '2')
+    result = check({RP: 2}, root=str(tmp_path))
+    item = result['results'][RP]
+    assert item['status'] == 'ok', item
+    assert item['persisted_in'] == '/usr/lib/sysctl.d/50-default.conf' and item['persisted_value'] == '2'
+    # "-key" without "=" excludes a key from the globs (systemd 250+).
+    assert persisted_writes(['net.ipv4.conf.lo.rp_filter'], str(tmp_path))['net.ipv4.conf.lo.rp_filter'] == []
+
+
+def test_explicit_line_wins_over_a_later_glob(tmp_path):
+    write(tmp_path, 'etc/sysctl.d/10-explicit.conf', 'net.ipv4.conf.eth0.rp_filter = 1\n')
+    write(tmp_path, 'usr/lib/sysctl.d/50-default.conf', 'net.ipv4.conf.*.rp_filter = 2\n')
+    runtime(tmp_path, RP, '1')
+    item = check({RP: 1}, root=str(tmp_path))['results'][RP]
+    assert item['status'] == 'ok' and item['persisted_in'] == '/etc/sysctl.d/10-explicit.conf'
+    # ... and a glob cannot shadow it: expecting the glob's value reports the explicit line as the winner.
+    item = check({RP: 2}, root=str(tmp_path))['results'][RP]
+    assert item['status'] == 'shadowed' and item['persisted_in'] == '/etc/sysctl.d/10-explicit.conf'
+
+
+def test_later_glob_wins_over_an_earlier_glob(tmp_path):
+    write(tmp_path, 'usr/lib/sysctl.d/10-a.conf', 'net.ipv4.conf.*.rp_filter = 1\n')
+    write(tmp_path, 'usr/lib/sysctl.d/20-b.conf', 'net/ipv4/conf/eth*/rp_filter = 0\n')
+    writes = persisted_writes([RP], str(tmp_path))[RP]
+    assert [w[2] for w in writes] == ['1', '0']
+
+
+@pytest.mark.parametrize('pattern, key, match', [
+    ('net.ipv4.conf.*.rp_filter', 'net.ipv4.conf.eth0.rp_filter', True),
+    ('net.ipv4.conf.*.rp_filter', 'net.ipv4.conf.eth0/100.rp_filter', True),   # VLAN eth0.100 is one component
+    ('net.ipv4.conf.eth0*.rp_filter', 'net.ipv4.conf.eth0/100.rp_filter', True),
+    ('net.ipv4.conf.*.rp_filter', 'net.ipv4.conf.all.forwarding', False),
+    ('net.ipv4.*', 'net.ipv4.conf.all.forwarding', False),                     # * does not cross a separator
+    ('net/ipv4/conf/eth0.100/rp_filter', 'net.ipv4.conf.eth0/100.rp_filter', None),  # no glob characters
+])
+def test_glob_matching(pattern, key, match):
+    globs, _excluded = parse_sysctl_globs('%s = 1\n' % pattern)
+    if match is None:
+        assert globs == []
+        return
+    assert glob_matches(globs[0][1], key) is match
+
+
+def test_glob_with_dot_dot_is_ignored():
+    assert parse_sysctl_globs('net.ipv4.conf.*/../../x = 1\nkernel/../*/x = 1\n')[0] == []
+
+
+def test_debian_99_sysctl_link_sorts_by_its_name(tmp_path):
+    # Debian 12: /etc/sysctl.d/99-sysctl.conf -> ../sysctl.conf. It applies where "99-sysctl.conf" sorts, once:
+    # a zz-*.conf file applies after it.
+    write(tmp_path, 'etc/sysctl.conf', 'net.ipv4.ip_forward = 0\n')
+    os.makedirs(str(tmp_path / 'etc/sysctl.d'), exist_ok=True)
+    os.symlink('../sysctl.conf', str(tmp_path / 'etc/sysctl.d/99-sysctl.conf'))
+    write(tmp_path, 'etc/sysctl.d/zz-k8s.conf', 'net.ipv4.ip_forward = 1\n')
+    write(tmp_path, 'etc/sysctl.d/10-early.conf', 'net.ipv4.ip_forward = 0\n')
+    names = [os.path.relpath(p, str(tmp_path)) for p in boot_files(str(tmp_path))]
+    assert names == ['etc/sysctl.d/10-early.conf', 'etc/sysctl.d/99-sysctl.conf', 'etc/sysctl.d/zz-k8s.conf']
+    assert unlinked_sysctl_conf(str(tmp_path)) is None
+    runtime(tmp_path, 'net.ipv4.ip_forward', '1')
+    item = check({'net.ipv4.ip_forward': 1}, root=str(tmp_path))['results']['net.ipv4.ip_forward']
+    assert item['status'] == 'ok' and item['persisted_in'] == '/etc/sysctl.d/zz-k8s.conf'
+    # A file that sorts before 99-sysctl.conf is overridden by /etc/sysctl.conf through the link.
+    os.rename(str(tmp_path / 'etc/sysctl.d/zz-k8s.conf'), str(tmp_path / 'etc/sysctl.d/90-k8s.conf'))
+    item = check({'net.ipv4.ip_forward': 1}, root=str(tmp_path))['results']['net.ipv4.ip_forward']
+    assert item['status'] == 'shadowed' and item['persisted_in'] == '/etc/sysctl.d/99-sysctl.conf'
+    assert validate_sysctl_file('/etc/sysctl.conf', 'a.b=1\n', root=str(tmp_path)) == []
+
+
+def test_sysctl_conf_without_link_warns_as_sysctl_path(tmp_path):
+    write(tmp_path, 'etc/sysctl.conf', '')
+    warnings = validate_sysctl_file('/etc/sysctl.conf', 'a.b=1\n', root=str(tmp_path))
+    assert warnings and 'not read at boot by systemd-sysctl' in warnings[0]
+
+
+def test_write_only_key_is_present_not_missing():
+    # The real kernel: net.ipv4.route.flush is mode 0200, EACCES even for root. Read only, never written.
+    if not os.path.exists('/proc/sys/net/ipv4/route/flush'):
+        pytest.skip('no /proc/sys/net/ipv4/route/flush here')
+    assert read_runtime('net.ipv4.route.flush') == (None, 'write-only')
+    result = check({'net.ipv4.route.flush': 1}, check_persisted=False)
+    item = result['results']['net.ipv4.route.flush']
+    assert item['status'] == 'write_only'
+    assert result['ok'] is True and result['mismatches'] == []
+    assert any('write-only' in hint for hint in result['hints'])
+
+
+def test_vlan_key_reads_the_dotted_interface(tmp_path):
+    write(tmp_path, 'proc/sys/net/ipv4/conf/eth0.100/rp_filter', '1\n')
+    assert read_runtime('net.ipv4.conf.eth0/100.rp_filter', str(tmp_path)) == ('1', None)
+    assert canonical_key('net/ipv4/conf/eth0.100/rp_filter') == 'net.ipv4.conf.eth0/100.rp_filter'

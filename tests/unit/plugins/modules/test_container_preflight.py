@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 """Module-level tests for plugins/modules/container_preflight.py (reads this machine, changes nothing)."""
 
+import pytest
 
 from ansible_collections.fleetops.docker_host.plugins.modules import container_preflight
 
@@ -37,3 +38,17 @@ def test_commands_are_looked_up(capsys):
                                  'commands': ['sh', 'fleetops-no-such-command']})
     assert result['commands']['sh'].endswith('/sh')
     assert result['commands']['fleetops-no-such-command'] is None
+
+
+@pytest.mark.parametrize('args, fragment', [
+    ({'modules': ['']}, "module name '' in modules is not a kernel module name"),
+    ({'modules': ['-F']}, "module name '-F'"),
+    ({'require': ['cgroup']}, 'the cgroup namespace is "cgroupns"'),
+    ({'commands': ['/usr/bin/x']}, 'is not a command name'),
+])
+def test_malformed_names_fail_before_modinfo_runs(capsys, monkeypatch, args, fragment):
+    ran = []
+    monkeypatch.setattr(container_preflight, 'modinfo_found', lambda module, names, release: ran.append(names) or {})
+    result = run_module(capsys, args)
+    assert result['failed'] and fragment in result['msg'], result['msg']
+    assert ran == []

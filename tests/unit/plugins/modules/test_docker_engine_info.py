@@ -2,6 +2,9 @@
 """Module-level tests for plugins/modules/docker_engine_info.py: commands answered by a fake, files in tmp_path."""
 
 
+import hashlib
+import os
+
 import pytest
 from ansible.module_utils.basic import AnsibleModule
 
@@ -139,3 +142,16 @@ def test_unit_file_unreadable_falls_back_to_systemctl(host, tmp_path, capsys):
     result = run_module(capsys, {'dropin_dir': str(tmp_path)})
     assert result['exec_start'] == ['/x', '-H', 'fd://']
     assert result['exec_start_without_fd'] == '/x'
+
+
+def test_masked_dropins_report_digest_and_mode_never_content(tmp_path):
+    look_dropins = docker_engine_info.look_dropins
+    env = tmp_path / 'http-proxy.env'
+    env.write_text('HTTP_PROXY=http://ops:S3cret@proxy:3128\n')
+    os.chmod(str(env), 0o600)
+    dropins = look_dropins(str(tmp_path), ['http-proxy.conf'], ['http-proxy.env', 'absent.env'])
+    assert dropins['http-proxy.env'] == {
+        'path': str(env), 'exists': True, 'content': None, 'mode': '0600',
+        'sha256': hashlib.sha256(b'HTTP_PROXY=http://ops:S3cret@proxy:3128\n').hexdigest()}
+    assert dropins['absent.env']['exists'] is False and dropins['absent.env']['sha256'] is None
+    assert dropins['http-proxy.conf']['exists'] is False
