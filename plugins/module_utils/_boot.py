@@ -338,15 +338,18 @@ def entry_to_save(items, kernel):
     return chosen['path'] if chosen else ''
 
 
-def grub_state(cfg_text, env_text, bls=None):
+def grub_state(cfg_text, env_text, bls=None, bls_only=False):
     """What GRUB boots by default and next. `bls`: {file name: text} of /boot/loader/entries (EL8+), used
-    when grub.cfg runs `blscfg`.
+    when grub.cfg runs `blscfg`. `bls_only`: no grub.cfg could be read (EL8 on UEFI keeps it on the ESP), the menu is
+    the BLS entries, and GRUB is taken to honour next_entry as every EL grub.cfg does.
 
     Returns {'cfg_default', 'saved_entry', 'next_entry', 'honors_next_entry', 'blscfg', 'submenus': [{id, title}],
     'entries': [{path, id, title, kernel, linux, recovery, in_submenu}], 'default': {selector, path, kernel, title},
     'next': {...}}. 'default' is what boots without a one-time next_entry; 'next' what the next boot selects.
     """
     cfg = parse_grub_cfg(cfg_text)
+    if bls_only:
+        cfg.update(blscfg=True, honors_next_entry=True, default='${saved_entry}')
     env = parse_grubenv(env_text)
     items = list(cfg['items'])
     if cfg['blscfg'] and bls:
@@ -393,27 +396,46 @@ def boot_summary(grub, grubby_default):
     return {'manager': None, 'default_kernel': '', 'next_kernel': '', 'default_image': ''}
 
 
+def _entry_for(boot, grub, kernel):
+    """What makes `kernel` the default: grubby's /boot/vmlinuz-<kernel>, or a grub-set-default selector."""
+    if not kernel:
+        return ''
+    if boot['manager'] == 'grubby':
+        return '/boot/' + VMLINUZ + kernel
+    if grub is not None:
+        return entry_to_save(grub['_items'], kernel)
+    return ''
+
+
 def decide(running, wanted, boot, grub, installed):
-    """What the role must do for `wanted`: {'wanted', 'image_present', 'default_ok', 'boot_entry' (what to set
-    as default: a grub-set-default selector or grubby's /boot/vmlinuz-<version>), 'clear_next_entry' (a
-    one-time next_entry would boot another kernel), 'reboot_needed'}."""
+    """What the role must do for `wanted`.
+
+    {'wanted', 'image_present', 'default_ok', 'boot_entry' (what to set as default once `wanted` proved itself: a
+    grub-set-default selector or grubby's /boot/vmlinuz-<version>), 'clear_next_entry' (a one-time next_entry would
+    boot another kernel), 'reboot_needed', and for the one-shot boot: 'fallback' (the running kernel, which
+    booted: the default while `wanted` is on trial), 'fallback_entry' (what makes it the default), 'fallback_ok'
+    (the default entry boots it), 'once_entry' (the GRUB selector grub-reboot / grub2-reboot takes for `wanted`:
+    a menu entry id or path, a BLS entry id on EL8+), 'once_armed' (the next boot, and only it, boots `wanted`)}.
+    """
     if not wanted:
         return {'wanted': '', 'image_present': False, 'default_ok': False, 'boot_entry': '',
-                'clear_next_entry': False, 'reboot_needed': False}
+                'clear_next_entry': False, 'reboot_needed': False, 'fallback': running,
+                'fallback_entry': _entry_for(boot, grub, running), 'fallback_ok': boot['default_kernel'] == running,
+                'once_entry': '', 'once_armed': False}
     clear_next = bool(grub and grub['next_entry'] and grub['honors_next_entry'] and boot['next_kernel'] != wanted)
-    if boot['manager'] == 'grubby':
-        entry = '/boot/' + VMLINUZ + wanted
-    elif grub is not None:
-        entry = entry_to_save(grub['_items'], wanted)
-    else:
-        entry = ''
+    once_armed = bool(grub and grub['next_entry'] and grub['honors_next_entry'] and boot['next_kernel'] == wanted)
     return {
         'wanted': wanted,
         'image_present': wanted in installed,
         'default_ok': boot['default_kernel'] == wanted and not clear_next,
-        'boot_entry': entry,
+        'boot_entry': _entry_for(boot, grub, wanted),
         'clear_next_entry': clear_next,
         'reboot_needed': running != wanted,
+        'fallback': running,
+        'fallback_entry': _entry_for(boot, grub, running),
+        'fallback_ok': boot['default_kernel'] == running,
+        'once_entry': entry_to_save(grub['_items'], wanted) if grub is not None else '',
+        'once_armed': once_armed,
     }
 
 
