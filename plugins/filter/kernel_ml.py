@@ -325,6 +325,42 @@ def kernel_ml_outcome(plan, host='this host', kernel_now='', reboot_error='', ch
             'remove_failed': False, 'problem': '', 'message': message}
 
 
+def _last_panic(args):
+    """The value of the last panic= on a kernel command line (the kernel takes the last), '' without one."""
+    values = [word[len('panic='):] for word in (args or '').split() if word.startswith('panic=')]
+    return values[-1] if values else ''
+
+
+def kernel_ml_armed(look, plan, host='this host', panic=10):
+    """Why the boot loader is not ready for the trial boot, from the look taken after the trial commands: the next
+    boot must start the wanted kernel, the default entry the running one, and the one-shot entry's command line
+    must end with panic=N (the kernel takes the last panic=). [] when ready; the role reboots only then."""
+    try:
+        decision = look['decision']
+        boot = look['boot']
+    except (KeyError, TypeError) as exc:
+        raise AnsibleFilterError('kernel_ml_armed expects a fleetops.docker_host.kernel_boot_info result (missing %s)' % exc) from exc
+    wanted, fallback = plan.get('wanted', ''), plan.get('fallback', '')
+    problems = []
+    if not decision.get('once_armed'):
+        problems.append('%s: the next boot starts %s, not %s (GRUB next_entry %r); check the grubenv (%s) and that '
+                        'grub.cfg honours next_entry.' % (host, boot.get('next_kernel') or 'an unknown kernel', wanted,
+                                                          ((boot.get('grub') or {}).get('next_entry')),
+                                                          (boot.get('grub') or {}).get('env_path') or 'grubenv'))
+    if not decision.get('fallback_ok'):
+        problems.append('%s: the default entry boots %s, not the running kernel %s that a failed trial must fall back '
+                        'to; check GRUB_DEFAULT in /etc/default/grub and /etc/default/grub.d (GRUB_DEFAULT=saved).'
+                        % (host, boot.get('default_kernel') or 'an unknown kernel', fallback))
+    args = decision.get('once_args')
+    unknown = args is None or ('$kernelopts' in args and not _last_panic(args))
+    if int(panic or 0) > 0 and not unknown and _last_panic(args) != str(int(panic)):
+        problems.append('%s: the one-shot entry of %s boots with "%s", whose last panic= is %s, not panic=%d, so a panic '
+                        'would not reboot as asked; a later file in /etc/default/grub.d may set GRUB_CMDLINE_LINUX_DEFAULT '
+                        'again (the role writes zz-kernel-ml.cfg).' % (host, wanted, args, _last_panic(args) or 'missing',
+                                                                       int(panic)))
+    return problems
+
+
 def _apt_regex(text):
     return re.sub(r'([.+*?^$()\[\]{}|\\])', r'\\\1', text)
 
@@ -355,5 +391,6 @@ class FilterModule:
             'kernel_ml_host_problems': kernel_ml_host_problems,
             'kernel_ml_plan': kernel_ml_plan,
             'kernel_ml_outcome': kernel_ml_outcome,
+            'kernel_ml_armed': kernel_ml_armed,
             'kernel_ml_keep': kernel_ml_keep,
         }

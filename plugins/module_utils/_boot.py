@@ -205,7 +205,7 @@ def _menu_item(words, kind):
     if kind == 'submenu':
         item['children'] = []
     else:
-        item.update(linux='', kernel='', recovery='recovery' in (item_id or '') or '(recovery mode)' in title)
+        item.update(linux='', kernel='', args='', recovery='recovery' in (item_id or '') or '(recovery mode)' in title)
     return item
 
 
@@ -245,6 +245,7 @@ def parse_grub_cfg(text):
             if entries and not entries[-1]['linux']:
                 entries[-1]['linux'] = words[1]
                 entries[-1]['kernel'] = kernel_of_image(words[1])
+                entries[-1]['args'] = ' '.join(words[2:])
         elif head == 'set' and len(words) > 1 and words[1].startswith('default='):
             value = words[1][len('default='):]
             if value in ('${next_entry}', '$next_entry'):
@@ -266,7 +267,8 @@ def parse_bls_entry(name, text):
     entry_id = name[:-len('.conf')] if name.endswith('.conf') else name
     linux = fields.get('linux', '')
     return {'kind': 'menuentry', 'title': fields.get('title', entry_id), 'id': entry_id, 'linux': linux,
-            'kernel': kernel_of_image(linux) or fields.get('version', ''), 'recovery': 'rescue' in entry_id}
+            'kernel': kernel_of_image(linux) or fields.get('version', ''), 'args': fields.get('options', ''),
+            'recovery': 'rescue' in entry_id}
 
 
 def bls_items(entries):
@@ -371,7 +373,7 @@ def grub_state(cfg_text, env_text, bls=None, bls_only=False):
         'cfg_default': cfg_default, 'saved_entry': saved, 'next_entry': next_entry,
         'honors_next_entry': cfg['honors_next_entry'], 'blscfg': cfg['blscfg'],
         'submenus': [{'id': item['id'], 'title': item['title']} for item in items if item['kind'] == 'submenu'],
-        'entries': [dict((k, row[k]) for k in ('path', 'id', 'title', 'kernel', 'linux', 'recovery', 'in_submenu'))
+        'entries': [dict((k, row[k]) for k in ('path', 'id', 'title', 'kernel', 'linux', 'args', 'recovery', 'in_submenu'))
                     for row in flatten(items)],
         'default': default, 'next': following, '_items': items,
     }
@@ -407,6 +409,17 @@ def _entry_for(boot, grub, kernel):
     return ''
 
 
+def _args_of(grub, selector):
+    """The kernel command line of the menu entry `selector` names (grub.cfg's linux line, a BLS entry's options),
+    None when unknown."""
+    if grub is None or not selector:
+        return None
+    for row in flatten(grub['_items']):
+        if row['path'] == selector:
+            return row.get('args', '')
+    return None
+
+
 def decide(running, wanted, boot, grub, installed):
     """What the role must do for `wanted`.
 
@@ -415,14 +428,16 @@ def decide(running, wanted, boot, grub, installed):
     boot another kernel), 'reboot_needed', and for the one-shot boot: 'fallback' (the running kernel, which
     booted: the default while `wanted` is on trial), 'fallback_entry' (what makes it the default), 'fallback_ok'
     (the default entry boots it), 'once_entry' (the GRUB selector grub-reboot / grub2-reboot takes for `wanted`:
-    a menu entry id or path, a BLS entry id on EL8+), 'once_armed' (the next boot, and only it, boots `wanted`)}.
+    a menu entry id or path, a BLS entry id on EL8+), 'once_args' (that entry's kernel command line, None when
+    unknown), 'once_armed' (the next boot, and only it, boots `wanted`)}.
     """
     if not wanted:
         return {'wanted': '', 'image_present': False, 'default_ok': False, 'boot_entry': '',
                 'clear_next_entry': False, 'reboot_needed': False, 'fallback': running,
                 'fallback_entry': _entry_for(boot, grub, running), 'fallback_ok': boot['default_kernel'] == running,
-                'once_entry': '', 'once_armed': False}
+                'once_entry': '', 'once_args': None, 'once_armed': False}
     clear_next = bool(grub and grub['next_entry'] and grub['honors_next_entry'] and boot['next_kernel'] != wanted)
+    once_entry = entry_to_save(grub['_items'], wanted) if grub is not None else ''
     once_armed = bool(grub and grub['next_entry'] and grub['honors_next_entry'] and boot['next_kernel'] == wanted)
     return {
         'wanted': wanted,
@@ -434,7 +449,8 @@ def decide(running, wanted, boot, grub, installed):
         'fallback': running,
         'fallback_entry': _entry_for(boot, grub, running),
         'fallback_ok': boot['default_kernel'] == running,
-        'once_entry': entry_to_save(grub['_items'], wanted) if grub is not None else '',
+        'once_entry': once_entry,
+        'once_args': _args_of(grub, once_entry),
         'once_armed': once_armed,
     }
 

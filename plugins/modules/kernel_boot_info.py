@@ -247,6 +247,10 @@ decision:
           EL8+, the BLS entry id; V('') when no entry boots it.
       type: str
       sample: gnulinux-advanced-0f3c>gnulinux-6.12.9+bpo-amd64-advanced-0f3c
+    once_args:
+      description: The kernel command line of RV(decision.once_entry) (grub.cfg's C(linux) line, a BLS entry's C(options)), null when unknown.
+      type: str
+      sample: root=UUID=0f3c ro quiet panic=10
     once_armed:
       description: Whether GRUB's one-time C(next_entry) boots the wanted kernel on the next boot.
       type: bool

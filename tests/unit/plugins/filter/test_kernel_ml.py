@@ -9,6 +9,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.fleetops.docker_host.plugins.filter.kernel_ml import (
     FilterModule,
+    kernel_ml_armed,
     kernel_ml_host_problems,
     kernel_ml_keep,
     kernel_ml_outcome,
@@ -20,6 +21,7 @@ from ansible_collections.fleetops.docker_host.tests.unit.plugins.module_utils.te
     EL9_CFG,
     MACHINE,
     SUBMENU,
+    UUID,
     advanced,
     bls,
     debian_grub_cfg,
@@ -33,7 +35,7 @@ GOOD = {'kernel_ml_reboot_timeout': 900, 'kernel_ml_repo_url': '', 'kernel_ml_el
 
 def test_filters_are_registered():
     assert set(FilterModule().filters()) == {'kernel_ml_problems', 'kernel_ml_host_problems', 'kernel_ml_plan',
-                                             'kernel_ml_outcome', 'kernel_ml_keep'}
+                                             'kernel_ml_outcome', 'kernel_ml_keep', 'kernel_ml_armed'}
 
 
 def test_good_input_has_no_problems():
@@ -95,7 +97,6 @@ def test_host_problems(facts, words):
         assert problems == []
     else:
         assert len(problems) == 1 and problems[0].startswith('web1: ') and words in problems[0]
-
 
 
 # ---------------------------------------------------------------------------------------------- the plan
@@ -369,3 +370,40 @@ def test_keep_after_the_commit_is_the_same_list():
     before = kernel_ml_keep(debian(), 2)
     after = kernel_ml_keep(debian(running=NEW, saved_entry=ENTRY_NEW), 2)
     assert before == after
+
+
+# ---------------------------------------------------------------------------------------------- armed for the trial
+
+def test_armed_after_the_trial_commands():
+    look = debian(saved_entry=ENTRY_OLD, next_entry=ENTRY_NEW)
+    assert look['decision']['once_args'] == 'root=UUID=%s ro console=ttyS0' % UUID
+    assert kernel_ml_armed(look, plan(debian()), host='web1', panic=0) == []
+
+
+def test_not_armed_names_every_reason():
+    problems = kernel_ml_armed(debian(), plan(debian()), host='web1', panic=7)
+    assert len(problems) == 3
+    assert problems[0].startswith('web1: the next boot starts %s, not %s' % (NEW, NEW))
+    assert 'the default entry boots %s, not the running kernel %s' % (NEW, OLD) in problems[1]
+    assert 'whose last panic= is missing, not panic=7' in problems[2]
+
+
+@pytest.mark.parametrize('args, ok', [
+    ('root=/dev/vda1 ro panic=7', True),
+    ('root=/dev/vda1 ro panic=10 panic=7', True),   # the kernel takes the last one
+    ('root=/dev/vda1 ro panic=7 panic=10', False),  # a drop-in read after the role's set it again
+    ('root=/dev/vda1 ro', False),
+    ('$kernelopts', True),                          # EL8: unknown until GRUB expands it
+    (None, True),
+])
+def test_armed_panic_on_the_trial_command_line(args, ok):
+    look = debian(saved_entry=ENTRY_OLD, next_entry=ENTRY_NEW)
+    look['decision']['once_args'] = args
+    assert (kernel_ml_armed(look, plan(debian()), panic=7) == []) is ok
+
+
+def test_armed_reads_bls_options_on_el():
+    look = el9(grubby_default=EL_OLD, saved_entry='%s-%s' % (MACHINE, EL_OLD), next_entry='%s-%s' % (MACHINE, EL_NEW))
+    assert look['decision']['once_args'] == 'root=/dev/mapper/rl-root ro'
+    problems = kernel_ml_armed(look, plan(el9()), panic=10)
+    assert len(problems) == 1 and 'not panic=10' in problems[0]

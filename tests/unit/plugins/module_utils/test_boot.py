@@ -302,7 +302,8 @@ def test_decide_fresh_install_default_zero():
                         # The one-shot boot: the default now boots the new kernel (first entry), so the running
                         # kernel's own entry must be saved again before the trial.
                         'fallback': OLD, 'fallback_entry': SUBMENU + '>' + advanced(OLD), 'fallback_ok': False,
-                        'once_entry': SUBMENU + '>' + advanced(NEW), 'once_armed': False}
+                        'once_entry': SUBMENU + '>' + advanced(NEW), 'once_armed': False,
+                        'once_args': 'root=UUID=%s ro console=ttyS0' % UUID}
 
 
 def test_decide_one_shot_armed_with_the_running_kernel_saved():
