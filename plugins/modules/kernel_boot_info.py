@@ -187,8 +187,8 @@ boot:
         blscfg: false
         submenus: [{"id": "gnulinux-advanced-0f3c", "title": "Advanced options for Debian GNU/Linux"}]
         entries: [{"path": "gnulinux-simple-0f3c", "id": "gnulinux-simple-0f3c", "title": "Debian GNU/Linux",
-                   "kernel": "6.12.9+bpo-amd64", "linux": "/boot/vmlinuz-6.12.9+bpo-amd64", "recovery": false,
-                   "in_submenu": false}]
+                   "kernel": "6.12.9+bpo-amd64", "linux": "/boot/vmlinuz-6.12.9+bpo-amd64",
+                   "args": "root=UUID=0f3c ro quiet panic=10", "recovery": false, "in_submenu": false}]
         default: {"selector": "0", "path": "gnulinux-simple-0f3c", "title": "Debian GNU/Linux",
                   "kernel": "6.12.9+bpo-amd64", "image": "/boot/vmlinuz-6.12.9+bpo-amd64"}
         next: {"selector": "0", "path": "gnulinux-simple-0f3c", "title": "Debian GNU/Linux",
