@@ -55,15 +55,15 @@ ensure_compat_venv() {
   make_venv "$ROOT/.venv-216" "$(find_python311)" "$ROOT/requirements-216.txt"
 }
 
-# Every apt call waits for the dpkg lock (another build or scenario of the suite, or unattended-upgrades on a
-# fresh machine may hold it) instead of failing at once.
-APT_LOCK_WAIT=(-o DPkg::Lock::Timeout="${FLEETOPS_APT_LOCK_TIMEOUT:-600}")
+# Every apt call waits for the locks (another build or scenario of the suite, or unattended-upgrades on a
+# fresh machine may hold them) instead of failing at once: apt_get (scripts/apt.sh).
+# shellcheck source=/dev/null
+source "$ROOT/scripts/apt.sh"
 apt_install() {
-  export DEBIAN_FRONTEND=noninteractive
   if [ -z "${_FLEETOPS_APT_UPDATED:-}" ]; then
-    apt-get "${APT_LOCK_WAIT[@]}" update -qq; _FLEETOPS_APT_UPDATED=1
+    apt_get update -qq; _FLEETOPS_APT_UPDATED=1
   fi
-  apt-get "${APT_LOCK_WAIT[@]}" install -y -qq --no-install-recommends "$@" >/dev/null
+  apt_get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
 ensure_host_packages() {

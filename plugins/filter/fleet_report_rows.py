@@ -47,8 +47,10 @@ RETURN = r'''
 _value:
   description:
     - One dict per host with the keys C(host), C(status) (C(ok), C(failed), C(failed or unreachable)), C(os),
-      C(kernel_before), C(kernel_after), C(docker), C(daemon_keys), C(daemon_action), C(sysctl), C(hello), C(k8s),
-      C(k8s_unmet) (the unmet prerequisites as C({check, msg, fix})) and C(failures) (a list of C({stage, msg})).
+      C(kernel_before), C(kernel_tried) (the kernel C(kernel_ml) booted once on trial, C(-) without one),
+      C(kernel_after) (C(not back) when the host did not come back from the trial boot), C(docker), C(daemon_keys),
+      C(daemon_action), C(sysctl), C(hello), C(k8s), C(k8s_unmet) (the unmet prerequisites as C({check, msg, fix}))
+      and C(failures) (a list of C({stage, msg})).
   type: list
   elements: dict
 '''
@@ -141,7 +143,9 @@ def report_row(host, hostvars_of_host, k8s_duplicates=None):
         'status': status,
         'os': os_name,
         'kernel_before': _text(kernel.get('kernel_before')) or _text(release_before) or '?',
-        'kernel_after': _text(kernel.get('kernel_after')) or _text(facts.get('kernel')) or '?',
+        'kernel_tried': _text(kernel.get('kernel_tried')) or '-',
+        'kernel_after': (_text(kernel.get('kernel_after')) or ('not back' if kernel.get('status') == 'not_back' else '')
+                         or _text(facts.get('kernel')) or '?'),
         'docker': engine or '-',
         'daemon_keys': (', '.join(daemon.get('changed_keys') or []) or 'none') if daemon_ran else '-',
         'daemon_action': action if action in ('reload', 'restart') else '-',

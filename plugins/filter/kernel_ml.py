@@ -14,6 +14,38 @@ _URL = re.compile(r'^(https?|ftp|file)://')
 _UBUNTU_LTS = re.compile(r'^\d*[02468]\.04$')
 
 
+def _check_problems(host, checks):
+    """Sentences for kernel_ml_checks entries that are not {unit: NAME} or {command: [ARGV...]} (plus an optional name)."""
+    if checks is None:
+        return []
+    if not isinstance(checks, list):
+        return ['%s: kernel_ml_checks is %r; write a list such as [{unit: docker.service}, {command: [docker, info]}].'
+                % (host, checks)]
+    problems = []
+    for index, check in enumerate(checks):
+        keys = set(check) if isinstance(check, dict) else set()
+        kinds = keys & {'unit', 'command'}
+        good = isinstance(check, dict) and len(kinds) == 1 and not keys - {'unit', 'command', 'name'}
+        if good and 'unit' in kinds:
+            good = isinstance(check['unit'], str) and bool(check['unit'].strip())
+        if good and 'command' in kinds:
+            command = check['command']
+            good = isinstance(command, list) and bool(command) and all(isinstance(w, (str, int)) for w in command)
+        if not good:
+            problems.append('%s: kernel_ml_checks[%d] is %r; write {unit: NAME} (the unit must be active) or '
+                            '{command: [ARGV, ...]} (an argv list that must exit 0), with an optional name.'
+                            % (host, index, check))
+    return problems
+
+
+def _count(settings, name, minimum):
+    try:
+        value = settings.get(name, minimum)
+        return isinstance(value, (int, str)) and not isinstance(value, bool) and int(value) >= minimum
+    except (TypeError, ValueError):
+        return False
+
+
 def kernel_ml_problems(settings, host='this host'):
     """One sentence per input the argument spec cannot check: naming host, variable, value and the fix."""
     if not isinstance(settings, dict):
@@ -38,6 +70,14 @@ def kernel_ml_problems(settings, host='this host'):
     if not _URL.match(backports_uri):
         problems.append('%s: kernel_ml_backports_uri is %r; write the URL of a Debian archive, e.g. '
                         'http://deb.debian.org/debian.' % (host, backports_uri))
+    if not _count(settings, 'kernel_ml_panic_timeout', 0):
+        problems.append('%s: kernel_ml_panic_timeout is %r; write the seconds a panicking trial kernel waits before it '
+                        'reboots into the previous default (e.g. 10), or 0 to leave panic= off the command line.'
+                        % (host, settings.get('kernel_ml_panic_timeout')))
+    if not _count(settings, 'kernel_ml_keep', 1):
+        problems.append('%s: kernel_ml_keep is %r; write how many older kernels stay installed, at least 1 (the '
+                        'fallback a failed trial boot returns to).' % (host, settings.get('kernel_ml_keep')))
+    problems.extend(_check_problems(host, settings.get('kernel_ml_checks')))
     return problems
 
 
@@ -81,17 +121,135 @@ def kernel_ml_host_problems(facts, host='this host', el_releases=None, debian_ar
     return ['%s: kernel_ml supports the EL family (7-10) and Debian/Ubuntu; remove the host from the kernel_ml hosts.' % where]
 
 
-def kernel_ml_plan(look, host='this host', package='', install_changed=False, check_mode=False, reboot=True, container=False):  # noqa: PLR0917 - a filter's keyword arguments
+def _cmd(commands, key, default):
+    return (commands or {}).get(key) or default
+
+
+def _grub_loader_commands(look, decision, panic):
+    """(trial, commit) argv lists for the boot loader: keep the running kernel the default, boot the wanted one
+    once, and after the proof make it the default. grubby (EL) names kernels by path; GRUB's own tools
+    (both families) name entries by selector; grub2-reboot on EL takes the BLS entry id."""
+    boot = look['boot']
+    commands = boot.get('commands') or {}
+    wanted = decision['wanted']
+    trial, commit = [], []
+    if boot.get('manager') == 'grubby':
+        grubby = _cmd(commands, 'grubby', 'grubby')
+        if not decision['fallback_ok']:
+            # Installing an EL kernel makes it the default (UPDATEDEFAULT=yes): put the kernel that booted back.
+            trial.append([grubby, '--set-default', decision['fallback_entry']])
+        if panic:
+            trial.append([grubby, '--update-kernel', '/boot/vmlinuz-' + wanted, '--args', 'panic=%d' % panic])
+        trial.append([_cmd(commands, 'reboot_once', 'grub2-reboot'), decision['once_entry']])
+        commit.append([grubby, '--set-default', decision['boot_entry']])
+    else:
+        set_default = _cmd(commands, 'set_default', 'grub-set-default')
+        if not decision['fallback_ok']:
+            # update-grub lists the newest kernel first: with GRUB_DEFAULT=saved and no saved entry it would boot it.
+            trial.append([set_default, decision['fallback_entry']])
+        trial.append([_cmd(commands, 'reboot_once', 'grub-reboot'), decision['once_entry']])
+        commit.append([set_default, decision['boot_entry']])
+    if decision['clear_next_entry']:
+        env_path = ((boot.get('grub') or {}).get('env_path')) or '/boot/grub/grubenv'
+        commit.append([_cmd(commands, 'editenv', 'grub-editenv'), env_path, 'unset', 'next_entry'])
+    return trial, commit
+
+
+def _plan_problem(host, look, *, package, decision, action, wanted, check_mode):
+    if check_mode:
+        return ''
+    boot = look['boot']
+    if not wanted:
+        chain = ' -> '.join(look.get('package', {}).get('chain', [])) or package or '?'
+        return ('%s: the kernel package %s is not installed after the install step, or leads to no kernel image '
+                '(followed: %s), so there is no kernel version to boot; see the install task\'s output above.'
+                % (host, package or '?', chain))
+    if not decision['image_present']:
+        return ('%s: %s leads to kernel %s but /boot/vmlinuz-%s is missing; reinstall the package (apt install '
+                '--reinstall / dnf reinstall).' % (host, package or 'the package', wanted, wanted))
+    sets_default = action in ('trial', 'arm', 'commit') or (action == 'image' and bool(boot.get('manager'))
+                                                             and not decision['default_ok'])
+    if sets_default and not decision['boot_entry']:
+        return ('%s: no boot menu entry boots %s (%s default: %s); run update-grub (grub2-mkconfig) and check '
+                'GRUB_DEFAULT in /etc/default/grub and /etc/default/grub.d.'
+                % (host, wanted, boot.get('manager') or 'boot loader', boot.get('default_image') or 'unknown'))
+    if action in ('trial', 'arm') and not decision['once_entry']:
+        return ('%s: GRUB\'s menu has no entry for %s that grub-reboot (grub2-reboot) could boot once, so it cannot be '
+                'tried without making it the default; run update-grub (grub2-mkconfig -o /boot/grub2/grub.cfg) and '
+                'check /boot/loader/entries.' % (host, wanted))
+    if action in ('trial', 'arm') and not decision['fallback_ok'] and not decision['fallback_entry']:
+        return ('%s: no boot menu entry boots the running kernel %s, so a failed boot of %s would have nothing to fall '
+                'back to; run update-grub (grub2-mkconfig) and check that /boot/vmlinuz-%s is listed.'
+                % (host, decision['fallback'], wanted, decision['fallback']))
+    return ''
+
+
+def _plan_message(host, look, *, decision, action, wanted, package, check_mode, panic, checks, trial):
+    running = look['kernel']['running']
+    would = 'would ' if check_mode else ''
+    proof = 'uname -r' + (' and %d check%s' % (checks, '' if checks == 1 else 's') if checks else '')
+    if action == 'install':
+        return ('%s runs %s; would install %s and boot the kernel it brings once (known only after the install); '
+                '%s stays the default until that kernel proves itself.' % (host, running, package or 'the kernel', running))
+    if not wanted:
+        return '%s runs %s; would install %s and boot it once.' % (host, running, package or 'the kernel')
+    if action == 'none':
+        return '%s runs and defaults to %s: nothing to do.' % (host, wanted)
+    if action == 'image':
+        message = ('%s: kernel %s %s installed in this container (an image build: kernel_ml_in_container); the container '
+                   'runs its host\'s kernel %s and never reboots. ' % (host, wanted, 'would be' if check_mode else 'is', running))
+        if not look['boot'].get('manager'):
+            return message + ('No boot loader tool here (neither grubby nor GRUB\'s files): the default boot entry is '
+                              'left to the machine the image boots on.')
+        if decision['default_ok']:
+            return message + 'The default boot entry already boots it: %s.' % decision['boot_entry']
+        return message + '%s the default boot entry: %s.' % ('Would make it' if check_mode else 'Makes it', decision['boot_entry'])
+    if action == 'commit':
+        return ('%s runs %s, the default entry boots %s: %smake %s the default once %s pass%s.'
+                % (host, wanted, look['boot'].get('default_kernel') or 'another kernel', would, decision['boot_entry'],
+                   proof, 'es' if not checks else ''))
+    once = ' '.join(trial[-1]) if trial else '?'
+    tail = ('%s stays the default entry%s; %s becomes the default only after the host came back on it and %s '
+            'passed%s.' % (running, '' if decision['fallback_ok'] else ' (set again first: %s)' % decision['fallback_entry'],
+                           wanted, proof, '; panic=%d on the trial command line reboots a panicking kernel into %s'
+                           % (panic, running) if panic else ''))
+    if action == 'trial':
+        return '%s runs %s; %sboot %s once (%s) and reboot. %s' % (host, running, would, wanted, once, tail[0].upper() + tail[1:])
+    if action == 'pending':
+        return ('%s: %s boots once at the next reboot (armed: %s), %s stays the default (kernel_ml_reboot is false); '
+                'rerun the role after the reboot to make it the default.' % (host, wanted, once, running))
+    return ('%s: %s%s boot %s once at the next reboot (%s); %s stays the default until a run after that reboot finds the '
+            'host on %s (kernel_ml_reboot is false).' % (host, would, 'arm' if check_mode else 'armed:', wanted, once, running, wanted))
+
+
+def _failed_packages(package, wanted):
+    """The packages of kernel `wanted` that kernel_ml_remove_failed removes: apt, the versioned image package the
+    metapackage led to (apt removes the metapackage with it); rpm, NAME-VERSION-RELEASE.ARCH with its -core and
+    -modules subpackages (EL8+ kernel-ml/kernel-lt)."""
+    if not wanted:
+        return []
+    name = package.get('name') or ''
+    if package.get('manager') == 'apt':
+        chain = package.get('chain') or []
+        return [chain[-1]] if len(chain) > 1 and chain[-1].startswith('linux-image-') else []
+    if package.get('manager') == 'rpm' and name:
+        return ['%s-%s' % (name, wanted), '%s-core-%s' % (name, wanted), '%s-modules-%s' % (name, wanted)]
+    return []
+
+
+def kernel_ml_plan(look, host='this host', package='', install_changed=False, check_mode=False, reboot=True,  # noqa: PLR0917 - a filter's keyword arguments
+                   panic=10, checks=0, container=False):
     """The role's plan from a kernel_boot_info result (after the install step).
 
-    container: the role installs into a container (kernel_ml_in_container, an image build). A container never
-    reboots (it runs its host's kernel), and where it has no boot loader tool (neither grubby nor GRUB's files)
-    the default entry is not set: that is left to the machine the image boots on, and the message says so.
-
-    Returns {wanted, set_default, clear_next_entry, boot_entry, reboot, reboot_needed, reboot_pending, problem, message}:
-    wanted is '' in check mode when the install would change the package (its kernel is known only after it);
-    reboot is whether the role reboots now; reboot_pending whether the host still has to reboot into wanted after
-    the role; problem a sentence when the host cannot go on (not in check mode); message says what happens.
+    action: 'none' (the host runs and defaults to wanted), 'commit' (it runs wanted, the default is another kernel:
+    prove, then make it the default), 'trial' (boot wanted once with the running kernel as the default, reboot,
+    prove, commit), 'arm' (kernel_ml_reboot false: arm the one-shot boot only), 'pending' (armed already, waiting
+    for a reboot), 'install' (check mode, the kernel is known only after the install) or 'image' (container: an
+    image build with kernel_ml_in_container; it never reboots, there is no trial boot to prove, and the default
+    entry is set directly where the image has a boot loader tool, grubby or GRUB's files; else it is left to the
+    machine the image boots on).
+    Returns {wanted, fallback, action, grub_dropin, trial_commands, commit_commands, boot_entry, once_entry,
+    reboot, reboot_needed, reboot_pending, problem, message}.
     """
     try:
         decision = look['decision']
@@ -99,62 +257,161 @@ def kernel_ml_plan(look, host='this host', package='', install_changed=False, ch
         boot = look['boot']
     except (KeyError, TypeError) as exc:
         raise AnsibleFilterError('kernel_ml_plan expects a fleetops.docker_host.kernel_boot_info result (missing %s)' % exc) from exc
+    panic = int(panic or 0)
     unknown = bool(check_mode and install_changed)
     wanted = '' if unknown else decision['wanted']
-    no_boot_tool = bool(container) and not boot.get('manager')
-    set_default = bool(wanted) and decision['image_present'] and not decision['default_ok'] and not no_boot_tool
-    reboot_needed = bool(wanted) and decision['reboot_needed']
-    rebooting = reboot_needed and bool(reboot) and not check_mode and not container
-    problem = ''
-    if not check_mode and not wanted:
-        chain = ' -> '.join(look.get('package', {}).get('chain', [])) or package or '?'
-        problem = ('%s: the kernel package %s is not installed after the install step, or leads to no kernel image '
-                   '(followed: %s), so there is no kernel version to boot; see the install task\'s output above.'
-                   % (host, package or '?', chain))
-    elif not check_mode and not decision['image_present']:
-        problem = ('%s: %s leads to kernel %s but /boot/vmlinuz-%s is missing; reinstall the package (apt install '
-                   '--reinstall / dnf reinstall).' % (host, package or 'the package', wanted, wanted))
-    elif not check_mode and set_default and not decision['boot_entry']:
-        problem = ('%s: no boot menu entry boots %s (%s default: %s); run update-grub (grub2-mkconfig) and check '
-                   'GRUB_DEFAULT in /etc/default/grub and /etc/default/grub.d.'
-                   % (host, wanted, boot.get('manager') or 'boot loader', boot.get('default_image') or 'unknown'))
-    prefix = '%s runs %s; ' % (host, running)
-    if unknown:
-        message = prefix + 'would install %s and reboot into the kernel it brings (known only after the install).' % (package or 'the kernel')
-    elif not wanted:
-        message = prefix + 'would install %s and reboot into it.' % (package or 'the kernel')
-    elif not reboot_needed:
-        message = prefix + 'already runs the wanted kernel %s.' % wanted
-        if set_default:
-            message += ' Would make %s the default boot entry.' % decision['boot_entry']
+    if unknown or not wanted:
+        action = 'install' if unknown or check_mode else 'none'
     elif container:
-        message = ('%s: kernel %s %s installed in this container (an image build: kernel_ml_in_container); the container '
-                   'runs its host\'s kernel %s and never reboots. ' % (host, wanted, 'would be' if check_mode else 'is', running))
-        if no_boot_tool:
-            message += ('No boot loader tool here (neither grubby nor GRUB\'s files): the default boot entry is left to '
-                        'the machine the image boots on.')
-        else:
-            message += 'Default boot entry: %s.' % (decision['boot_entry'] if set_default else (boot.get('default_image') or '?'))
+        action = 'image'
+    elif running == wanted:
+        action = 'none' if decision['default_ok'] else 'commit'
+    elif reboot:
+        action = 'trial'
+    elif decision.get('once_armed') and decision.get('fallback_ok'):
+        action = 'pending'
     else:
-        entry = decision['boot_entry'] if set_default else (boot.get('default_image') or '?')
-        verb = 'would ' if check_mode else ''
-        if reboot:
-            message = prefix + '%sreboot into %s (boot entry: %s%s).' % (verb, wanted, entry, ', set first' if set_default else '')
-        else:
-            message = prefix + ('kernel %s %s the default boot entry; the host runs %s until it reboots (kernel_ml_reboot '
-                                'is false).' % (wanted, 'would be' if check_mode else 'is', running))
-            message = '%s: ' % host + message[len(prefix):]
+        action = 'arm'
+    trial, commit = ([], [])
+    if wanted and action != 'none':
+        trial, commit = _grub_loader_commands(look, decision, panic)
+    problem = _plan_problem(host, look, package=package, decision=decision, action=action, wanted=wanted,
+                            check_mode=check_mode)
+    rebooting = action == 'trial' and not check_mode
+    reboot_needed = bool(wanted) and running != wanted
+    image_default = action == 'image' and bool(boot.get('manager')) and not decision['default_ok']
+    if action == 'image':
+        commit = commit if image_default else []
     return {
+        'failed_packages': _failed_packages(look.get('package') or {}, wanted),
         'wanted': wanted,
-        'set_default': set_default,
-        'clear_next_entry': bool(wanted) and decision['clear_next_entry'],
+        'fallback': running,
+        'action': action,
+        'grub_dropin': action in ('trial', 'arm') and boot.get('manager') == 'grub-set-default',
+        'trial_commands': trial if action in ('trial', 'arm') else [],
+        'commit_commands': commit if action in ('trial', 'commit', 'image') else [],
         'boot_entry': decision['boot_entry'],
+        'once_entry': decision.get('once_entry', ''),
         'reboot_needed': reboot_needed,
         'reboot': rebooting,
         'reboot_pending': reboot_needed and not rebooting,
         'problem': problem,
-        'message': message,
+        'message': _plan_message(host, look, decision=decision, action=action, wanted=wanted, package=package,
+                                 check_mode=check_mode, panic=panic, checks=checks, trial=trial),
     }
+
+
+def _failed_checks(checks):
+    failed = []
+    for run in checks or []:
+        if not isinstance(run, dict) or run.get('skipped'):
+            continue
+        if run.get('rc', 1) != 0:
+            item = run.get('item') or {}
+            name = item.get('name') or ('unit %s active' % item['unit'] if 'unit' in item else ' '.join(str(w) for w in item.get('command', [])))
+            failed.append('%s (rc %s)' % (name, run.get('rc')))
+    return failed
+
+
+def kernel_ml_outcome(plan, host='this host', kernel_now='', reboot_error='', checks=None, timeout=0,  # noqa: PLR0917 - a filter's keyword arguments
+                      remove_failed=False, editenv='grub-editenv'):
+    """What the trial boot (or the proof of a kernel the host already runs) came to.
+
+    Returns {status, commit, kernel_tried, kernel_after, remove_failed, problem, message}: status 'committed' (the
+    host runs wanted and every check passed: make it the default), 'not_back' (no answer within the timeout),
+    'fell_back' (it came back on another kernel), 'checks_failed' (it runs wanted, a check failed). problem is ''
+    only for 'committed'; the default entry is left as it is in every other case.
+    """
+    wanted = plan.get('wanted', '')
+    fallback = plan.get('fallback', '')
+    tried = wanted if plan.get('action') == 'trial' else ''
+    where = ('Look at the host\'s console (serial, BMC or hypervisor) for that boot, and at `%s list`: next_entry '
+             'must be empty after a boot (GRUB clears it as it boots the one-shot entry %s).' % (editenv, plan.get('once_entry') or '?'))
+    kept = ('%s was removed (kernel_ml_remove_failed).' % wanted if remove_failed
+            else '%s stays installed, not the default (kernel_ml_remove_failed: false).' % wanted)
+    if reboot_error:
+        problem = ('%s: booted kernel %s once and the host did not come back within %s s (%s); it runs an unknown kernel. '
+                   'The default entry still boots %s: if %s hangs, reset the host and it boots %s. %s'
+                   % (host, wanted, timeout, reboot_error.strip(), fallback, wanted, fallback, where))
+        return {'status': 'not_back', 'commit': False, 'kernel_tried': tried, 'kernel_after': '', 'remove_failed': False,
+                'problem': problem, 'message': problem}
+    if kernel_now != wanted:
+        problem = ('%s: booted kernel %s once and the host came back on %s: %s did not boot (a panic, a root file system '
+                   'it could not mount) and the boot loader fell back to the default entry, which still boots %s. %s %s'
+                   % (host, wanted, kernel_now or 'an unknown kernel', wanted, fallback, kept, where))
+        return {'status': 'fell_back', 'commit': False, 'kernel_tried': tried, 'kernel_after': kernel_now,
+                'remove_failed': bool(remove_failed), 'problem': problem, 'message': problem}
+    failed = _failed_checks(checks)
+    if failed:
+        problem = ('%s: runs kernel %s, but its checks failed: %s. %s is not made the default: the default entry still '
+                   'boots %s, so a reboot returns the host to it; fix the failing service and run the role again.'
+                   % (host, wanted, '; '.join(failed), wanted, fallback or 'the previous kernel'))
+        return {'status': 'checks_failed', 'commit': False, 'kernel_tried': tried, 'kernel_after': kernel_now,
+                'remove_failed': False, 'problem': problem, 'message': problem}
+    passed = len([c for c in checks or [] if isinstance(c, dict) and not c.get('skipped')])
+    message = ('%s: came back on %s%s and passed uname -r%s: making it the default entry.'
+               % (host, wanted, ' after booting it once' if tried else '', ' and %d check%s' % (passed, '' if passed == 1 else 's') if passed else ''))
+    return {'status': 'committed', 'commit': True, 'kernel_tried': tried, 'kernel_after': kernel_now,
+            'remove_failed': False, 'problem': '', 'message': message}
+
+
+def _last_panic(args):
+    """The value of the last panic= on a kernel command line (the kernel takes the last), '' without one."""
+    values = [word[len('panic='):] for word in (args or '').split() if word.startswith('panic=')]
+    return values[-1] if values else ''
+
+
+def kernel_ml_armed(look, plan, host='this host', panic=10):
+    """Why the boot loader is not ready for the trial boot, from the look taken after the trial commands: the next
+    boot must start the wanted kernel, the default entry the running one, and the one-shot entry's command line
+    must end with panic=N (the kernel takes the last panic=). [] when ready; the role reboots only then."""
+    try:
+        decision = look['decision']
+        boot = look['boot']
+    except (KeyError, TypeError) as exc:
+        raise AnsibleFilterError('kernel_ml_armed expects a fleetops.docker_host.kernel_boot_info result (missing %s)' % exc) from exc
+    wanted, fallback = plan.get('wanted', ''), plan.get('fallback', '')
+    problems = []
+    if not decision.get('once_armed'):
+        problems.append('%s: the next boot starts %s, not %s (GRUB next_entry %r); check the grubenv (%s) and that '
+                        'grub.cfg honours next_entry.' % (host, boot.get('next_kernel') or 'an unknown kernel', wanted,
+                                                          ((boot.get('grub') or {}).get('next_entry')),
+                                                          (boot.get('grub') or {}).get('env_path') or 'grubenv'))
+    if not decision.get('fallback_ok'):
+        problems.append('%s: the default entry boots %s, not the running kernel %s that a failed trial must fall back '
+                        'to; check GRUB_DEFAULT in /etc/default/grub and /etc/default/grub.d (GRUB_DEFAULT=saved).'
+                        % (host, boot.get('default_kernel') or 'an unknown kernel', fallback))
+    args = decision.get('once_args')
+    unknown = args is None or ('$kernelopts' in args and not _last_panic(args))
+    if int(panic or 0) > 0 and not unknown and _last_panic(args) != str(int(panic)):
+        problems.append('%s: the one-shot entry of %s boots with "%s", whose last panic= is %s, not panic=%d, so a panic '
+                        'would not reboot as asked; a later file in /etc/default/grub.d may set GRUB_CMDLINE_LINUX_DEFAULT '
+                        'again (the role writes zz-kernel-ml.cfg).' % (host, wanted, args, _last_panic(args) or 'missing',
+                                                                       int(panic)))
+    return problems
+
+
+def _apt_regex(text):
+    return re.sub(r'([.+*?^$()\[\]{}|\\])', r'\\\1', text)
+
+
+def kernel_ml_keep(look, keep=2):
+    """The kernels kept installed besides the wanted one: {protect: [kernels], apt_never_autoremove: [regexes],
+    installonly_limit}. protect is the `keep` newest installed kernels other than the wanted one, and always the
+    running kernel (the fallback of a trial boot). installonly_limit (EL dnf/yum) counts the wanted kernel too."""
+    try:
+        installed = list(look['kernel']['installed'])
+        running = look['kernel']['running']
+        wanted = look['decision']['wanted']
+    except (KeyError, TypeError) as exc:
+        raise AnsibleFilterError('kernel_ml_keep expects a fleetops.docker_host.kernel_boot_info result (missing %s)' % exc) from exc
+    keep = int(keep)
+    others = [kernel for kernel in installed if kernel != wanted]
+    protect = others[-keep:] if keep > 0 else []
+    if running != wanted and running not in protect:
+        protect.insert(0, running)
+    regexes = ['^linux-(image|modules|modules-extra|headers)-%s$' % _apt_regex(kernel) for kernel in protect]
+    return {'protect': protect, 'apt_never_autoremove': regexes, 'installonly_limit': max(keep + 1, 2)}
 
 
 class FilterModule:
@@ -163,4 +420,7 @@ class FilterModule:
             'kernel_ml_problems': kernel_ml_problems,
             'kernel_ml_host_problems': kernel_ml_host_problems,
             'kernel_ml_plan': kernel_ml_plan,
+            'kernel_ml_outcome': kernel_ml_outcome,
+            'kernel_ml_armed': kernel_ml_armed,
+            'kernel_ml_keep': kernel_ml_keep,
         }

@@ -205,7 +205,7 @@ def _menu_item(words, kind):
     if kind == 'submenu':
         item['children'] = []
     else:
-        item.update(linux='', kernel='', recovery='recovery' in (item_id or '') or '(recovery mode)' in title)
+        item.update(linux='', kernel='', args='', recovery='recovery' in (item_id or '') or '(recovery mode)' in title)
     return item
 
 
@@ -245,6 +245,7 @@ def parse_grub_cfg(text):
             if entries and not entries[-1]['linux']:
                 entries[-1]['linux'] = words[1]
                 entries[-1]['kernel'] = kernel_of_image(words[1])
+                entries[-1]['args'] = ' '.join(words[2:])
         elif head == 'set' and len(words) > 1 and words[1].startswith('default='):
             value = words[1][len('default='):]
             if value in ('${next_entry}', '$next_entry'):
@@ -266,7 +267,8 @@ def parse_bls_entry(name, text):
     entry_id = name[:-len('.conf')] if name.endswith('.conf') else name
     linux = fields.get('linux', '')
     return {'kind': 'menuentry', 'title': fields.get('title', entry_id), 'id': entry_id, 'linux': linux,
-            'kernel': kernel_of_image(linux) or fields.get('version', ''), 'recovery': 'rescue' in entry_id}
+            'kernel': kernel_of_image(linux) or fields.get('version', ''), 'args': fields.get('options', ''),
+            'recovery': 'rescue' in entry_id}
 
 
 def bls_items(entries):
@@ -338,15 +340,18 @@ def entry_to_save(items, kernel):
     return chosen['path'] if chosen else ''
 
 
-def grub_state(cfg_text, env_text, bls=None):
+def grub_state(cfg_text, env_text, bls=None, bls_only=False):
     """What GRUB boots by default and next. `bls`: {file name: text} of /boot/loader/entries (EL8+), used
-    when grub.cfg runs `blscfg`.
+    when grub.cfg runs `blscfg`. `bls_only`: no grub.cfg could be read (EL8 on UEFI keeps it on the ESP), the menu is
+    the BLS entries, and GRUB is taken to honour next_entry as every EL grub.cfg does.
 
     Returns {'cfg_default', 'saved_entry', 'next_entry', 'honors_next_entry', 'blscfg', 'submenus': [{id, title}],
     'entries': [{path, id, title, kernel, linux, recovery, in_submenu}], 'default': {selector, path, kernel, title},
     'next': {...}}. 'default' is what boots without a one-time next_entry; 'next' what the next boot selects.
     """
     cfg = parse_grub_cfg(cfg_text)
+    if bls_only:
+        cfg.update(blscfg=True, honors_next_entry=True, default='${saved_entry}')
     env = parse_grubenv(env_text)
     items = list(cfg['items'])
     if cfg['blscfg'] and bls:
@@ -368,7 +373,7 @@ def grub_state(cfg_text, env_text, bls=None):
         'cfg_default': cfg_default, 'saved_entry': saved, 'next_entry': next_entry,
         'honors_next_entry': cfg['honors_next_entry'], 'blscfg': cfg['blscfg'],
         'submenus': [{'id': item['id'], 'title': item['title']} for item in items if item['kind'] == 'submenu'],
-        'entries': [dict((k, row[k]) for k in ('path', 'id', 'title', 'kernel', 'linux', 'recovery', 'in_submenu'))
+        'entries': [dict((k, row[k]) for k in ('path', 'id', 'title', 'kernel', 'linux', 'args', 'recovery', 'in_submenu'))
                     for row in flatten(items)],
         'default': default, 'next': following, '_items': items,
     }
@@ -393,27 +398,60 @@ def boot_summary(grub, grubby_default):
     return {'manager': None, 'default_kernel': '', 'next_kernel': '', 'default_image': ''}
 
 
+def _entry_for(boot, grub, kernel):
+    """What makes `kernel` the default: grubby's /boot/vmlinuz-<kernel>, or a grub-set-default selector."""
+    if not kernel:
+        return ''
+    if boot['manager'] == 'grubby':
+        return '/boot/' + VMLINUZ + kernel
+    if grub is not None:
+        return entry_to_save(grub['_items'], kernel)
+    return ''
+
+
+def _args_of(grub, selector):
+    """The kernel command line of the menu entry `selector` names (grub.cfg's linux line, a BLS entry's options),
+    None when unknown."""
+    if grub is None or not selector:
+        return None
+    for row in flatten(grub['_items']):
+        if row['path'] == selector:
+            return row.get('args', '')
+    return None
+
+
 def decide(running, wanted, boot, grub, installed):
-    """What the role must do for `wanted`: {'wanted', 'image_present', 'default_ok', 'boot_entry' (what to set
-    as default: a grub-set-default selector or grubby's /boot/vmlinuz-<version>), 'clear_next_entry' (a
-    one-time next_entry would boot another kernel), 'reboot_needed'}."""
+    """What the role must do for `wanted`.
+
+    {'wanted', 'image_present', 'default_ok', 'boot_entry' (what to set as default once `wanted` proved itself: a
+    grub-set-default selector or grubby's /boot/vmlinuz-<version>), 'clear_next_entry' (a one-time next_entry would
+    boot another kernel), 'reboot_needed', and for the one-shot boot: 'fallback' (the running kernel, which
+    booted: the default while `wanted` is on trial), 'fallback_entry' (what makes it the default), 'fallback_ok'
+    (the default entry boots it), 'once_entry' (the GRUB selector grub-reboot / grub2-reboot takes for `wanted`:
+    a menu entry id or path, a BLS entry id on EL8+), 'once_args' (that entry's kernel command line, None when
+    unknown), 'once_armed' (the next boot, and only it, boots `wanted`)}.
+    """
     if not wanted:
         return {'wanted': '', 'image_present': False, 'default_ok': False, 'boot_entry': '',
-                'clear_next_entry': False, 'reboot_needed': False}
+                'clear_next_entry': False, 'reboot_needed': False, 'fallback': running,
+                'fallback_entry': _entry_for(boot, grub, running), 'fallback_ok': boot['default_kernel'] == running,
+                'once_entry': '', 'once_args': None, 'once_armed': False}
     clear_next = bool(grub and grub['next_entry'] and grub['honors_next_entry'] and boot['next_kernel'] != wanted)
-    if boot['manager'] == 'grubby':
-        entry = '/boot/' + VMLINUZ + wanted
-    elif grub is not None:
-        entry = entry_to_save(grub['_items'], wanted)
-    else:
-        entry = ''
+    once_entry = entry_to_save(grub['_items'], wanted) if grub is not None else ''
+    once_armed = bool(grub and grub['next_entry'] and grub['honors_next_entry'] and boot['next_kernel'] == wanted)
     return {
         'wanted': wanted,
         'image_present': wanted in installed,
         'default_ok': boot['default_kernel'] == wanted and not clear_next,
-        'boot_entry': entry,
+        'boot_entry': _entry_for(boot, grub, wanted),
         'clear_next_entry': clear_next,
         'reboot_needed': running != wanted,
+        'fallback': running,
+        'fallback_entry': _entry_for(boot, grub, running),
+        'fallback_ok': boot['default_kernel'] == running,
+        'once_entry': once_entry,
+        'once_args': _args_of(grub, once_entry),
+        'once_armed': once_armed,
     }
 
 

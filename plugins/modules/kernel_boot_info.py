@@ -149,10 +149,11 @@ boot:
       sample: grub-set-default
     commands:
       description:
-        - Paths of C(grubby), C(grub-set-default) (or C(grub2-set-default)), C(grub-editenv) (or C(grub2-editenv))
-          and C(update-grub), null when absent.
+        - Paths of C(grubby), C(grub-set-default) (or C(grub2-set-default)), C(grub-editenv) (or C(grub2-editenv)),
+          C(update-grub) and C(grub-reboot) (or C(grub2-reboot), key C(reboot_once)), null when absent.
       type: dict
-      sample: {"grubby": null, "set_default": "/usr/sbin/grub-set-default", "editenv": "/usr/bin/grub-editenv", "update_grub": "/usr/sbin/update-grub"}
+      sample: {"grubby": null, "set_default": "/usr/sbin/grub-set-default", "editenv": "/usr/bin/grub-editenv",
+               "update_grub": "/usr/sbin/update-grub", "reboot_once": "/usr/sbin/grub-reboot"}
     default_kernel:
       description: The kernel release the default entry boots (without a one-time C(next_entry)), V('') when unknown.
       type: str
@@ -171,7 +172,9 @@ boot:
       sample: /boot/vmlinuz-6.17.9-1.el9.elrepo.x86_64
     grub:
       description:
-        - GRUB's files, null without C(grub.cfg). C(cfg_default) is grub.cfg's C(set default) value other than
+        - GRUB's files, null without C(grub.cfg) and without BLS entries (where C(/boot/loader/entries) exists but no
+          C(grub.cfg) is readable, as on EL8 with UEFI, the menu is the BLS entries, C(cfg_path) is null and
+          C(env_path) C(/boot/grub2/grubenv)). C(cfg_default) is grub.cfg's C(set default) value other than
           C(${next_entry}); C(saved_entry) and C(next_entry) come from C(grubenv); C(honors_next_entry) whether
           grub.cfg uses C(next_entry); C(blscfg) whether it loads BLS entries.
         - C(entries) lists every menu entry with C(path) (the selector grub-set-default takes,
@@ -189,8 +192,8 @@ boot:
         blscfg: false
         submenus: [{"id": "gnulinux-advanced-0f3c", "title": "Advanced options for Debian GNU/Linux"}]
         entries: [{"path": "gnulinux-simple-0f3c", "id": "gnulinux-simple-0f3c", "title": "Debian GNU/Linux",
-                   "kernel": "6.12.9+bpo-amd64", "linux": "/boot/vmlinuz-6.12.9+bpo-amd64", "recovery": false,
-                   "in_submenu": false}]
+                   "kernel": "6.12.9+bpo-amd64", "linux": "/boot/vmlinuz-6.12.9+bpo-amd64",
+                   "args": "root=UUID=0f3c ro quiet panic=10", "recovery": false, "in_submenu": false}]
         default: {"selector": "0", "path": "gnulinux-simple-0f3c", "title": "Debian GNU/Linux",
                   "kernel": "6.12.9+bpo-amd64", "image": "/boot/vmlinuz-6.12.9+bpo-amd64"}
         next: {"selector": "0", "path": "gnulinux-simple-0f3c", "title": "Debian GNU/Linux",
@@ -231,6 +234,32 @@ decision:
       description: Whether the running kernel is not the wanted one.
       type: bool
       sample: true
+    fallback:
+      description: The running kernel, the one that stays the default while the wanted kernel boots once on trial.
+      type: str
+      sample: 6.1.0-18-amd64
+    fallback_entry:
+      description: What makes RV(decision.fallback) the default (a C(grub-set-default) selector or grubby's C(/boot/vmlinuz-<release>)).
+      type: str
+      sample: gnulinux-advanced-0f3c>gnulinux-6.1.0-18-amd64-advanced-0f3c
+    fallback_ok:
+      description: Whether the default entry already boots RV(decision.fallback).
+      type: bool
+      sample: false
+    once_entry:
+      description:
+        - The selector C(grub-reboot) (C(grub2-reboot)) takes to boot the wanted kernel once, a menu entry path or, on
+          EL8+, the BLS entry id; V('') when no entry boots it.
+      type: str
+      sample: gnulinux-advanced-0f3c>gnulinux-6.12.9+bpo-amd64-advanced-0f3c
+    once_args:
+      description: The kernel command line of RV(decision.once_entry) (grub.cfg's C(linux) line, a BLS entry's C(options)), null when unknown.
+      type: str
+      sample: root=UUID=0f3c ro quiet panic=10
+    once_armed:
+      description: Whether GRUB's one-time C(next_entry) boots the wanted kernel on the next boot.
+      type: bool
+      sample: false
 '''
 
 import glob
@@ -301,6 +330,7 @@ def look_boot(module):
         'set_default': _bin(module, 'grub-set-default', 'grub2-set-default'),
         'editenv': _bin(module, 'grub-editenv', 'grub2-editenv'),
         'update_grub': _bin(module, 'update-grub'),
+        'reboot_once': _bin(module, 'grub-reboot', 'grub2-reboot'),
     }
     grub = None
     for directory in GRUB_DIRS:
@@ -313,6 +343,13 @@ def look_boot(module):
         grub = grub_state(cfg, _read(env_path) or '', bls)
         grub['cfg_path'], grub['env_path'] = cfg_path, env_path
         break
+    bls_files = glob.glob('/boot/loader/entries/*.conf')
+    if grub is None and bls_files:
+        # EL8 on UEFI: grub.cfg lives on the ESP, the menu is the BLS entries, grubenv stays under /boot/grub2.
+        env_path = '/boot/grub2/grubenv'
+        bls = dict((os.path.basename(p), _read(p) or '') for p in bls_files)
+        grub = grub_state('', _read(env_path) or '', bls, bls_only=True)
+        grub['cfg_path'], grub['env_path'] = None, env_path
     grubby_default = None
     if commands['grubby']:
         rc, out, err = module.run_command([commands['grubby'], '--default-kernel'], environ_update=C_ENV)

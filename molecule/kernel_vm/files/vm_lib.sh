@@ -9,6 +9,9 @@ KVM_KEY="$KVM_CACHE/id_ed25519"
 KVM_DISK_SIZE="${KERNEL_VM_DISK_SIZE:-3G}"
 KVM_MIRROR="${KERNEL_VM_MIRROR:-http://deb.debian.org/debian}"
 
+# shellcheck source=/dev/null
+source "$KVM_ROOT/scripts/apt.sh"
+
 log() { printf '[kernel_vm] %s\n' "$*" >&2; }
 die() { printf '[kernel_vm] ERROR: %s\n' "$*" >&2; exit 1; }
 
@@ -36,9 +39,8 @@ ensure_host_tools() {
   [ -d /usr/lib/grub/i386-pc ] || missing+=(grub-pc-bin)
   [ "${#missing[@]}" -eq 0 ] && return 0
   log "installing host tools: ${missing[*]}"
-  # The image build and the scenario's create step may both get here at once: wait for the dpkg lock.
-  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update -qq
+  # The image build and the scenario's create step may both get here at once: apt_get waits for the locks.
+  apt_get update -qq
   # shellcheck disable=SC2046
-  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends \
-    $(printf '%s\n' "${missing[@]}" | sort -u) >/dev/null
+  apt_get install -y -qq --no-install-recommends $(printf '%s\n' "${missing[@]}" | sort -u) >/dev/null
 }

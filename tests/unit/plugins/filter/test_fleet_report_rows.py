@@ -20,7 +20,7 @@ CONVERGED = {
 
 def test_a_converged_host():
     (row,) = fleet_report_rows({'h1': CONVERGED}, ['h1'])
-    assert row == {'host': 'h1', 'status': 'ok', 'os': 'Debian 12.8', 'kernel_before': '6.1.0-28-amd64',
+    assert row == {'host': 'h1', 'status': 'ok', 'os': 'Debian 12.8', 'kernel_before': '6.1.0-28-amd64', 'kernel_tried': '-',
                    'kernel_after': '6.1.0-28-amd64', 'docker': '20.10.24', 'daemon_keys': 'insecure-registries',
                    'daemon_action': 'reload', 'sysctl': 'ok', 'hello': 'hello', 'k8s': '-', 'k8s_unmet': [],
                    'failures': []}
@@ -30,6 +30,22 @@ def test_kernel_result_wins_over_preflight_and_facts():
     host = dict(CONVERGED, kernel_ml_result={'kernel_before': '6.1.0-28-amd64', 'kernel_after': '6.12.9+bpo-amd64'})
     (row,) = fleet_report_rows({'h1': host}, ['h1'])
     assert (row['kernel_before'], row['kernel_after']) == ('6.1.0-28-amd64', '6.12.9+bpo-amd64')
+
+
+def test_a_kernel_that_fell_back_shows_before_tried_and_after():
+    host = dict(CONVERGED, kernel_ml_result={'kernel_before': '6.1.0-28-amd64', 'kernel_tried': '6.12.9+bpo-amd64',
+                                             'kernel_after': '6.1.0-28-amd64', 'status': 'fell_back'},
+                fleetops_failures=[{'stage': 'kernel', 'msg': 'h1: booted kernel 6.12.9+bpo-amd64 once and ...'}])
+    (row,) = fleet_report_rows({'h1': host}, ['h1'])
+    assert (row['kernel_before'], row['kernel_tried'], row['kernel_after'], row['status']) == \
+        ('6.1.0-28-amd64', '6.12.9+bpo-amd64', '6.1.0-28-amd64', 'failed')
+
+
+def test_a_host_that_did_not_come_back_is_not_reported_on_its_old_kernel():
+    host = dict(CONVERGED, kernel_ml_result={'kernel_before': '6.1.0-28-amd64', 'kernel_tried': '6.12.9+bpo-amd64',
+                                             'kernel_after': '', 'status': 'not_back'})
+    (row,) = fleet_report_rows({'h1': host}, ['h1'])
+    assert (row['kernel_tried'], row['kernel_after']) == ('6.12.9+bpo-amd64', 'not back')
 
 
 def test_a_host_that_failed_before_the_daemon_stage():

@@ -3,6 +3,7 @@
 
 import copy
 import os
+import re
 
 import pytest
 import yaml
@@ -10,17 +11,33 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.fleetops.docker_host.plugins.filter.kernel_ml import (
     FilterModule,
+    kernel_ml_armed,
     kernel_ml_host_problems,
+    kernel_ml_keep,
+    kernel_ml_outcome,
     kernel_ml_plan,
     kernel_ml_problems,
 )
+from ansible_collections.fleetops.docker_host.plugins.module_utils._boot import boot_summary, decide, grub_state
+from ansible_collections.fleetops.docker_host.tests.unit.plugins.module_utils.test_boot import (
+    EL9_CFG,
+    MACHINE,
+    SUBMENU,
+    UUID,
+    advanced,
+    bls,
+    debian_grub_cfg,
+    grubenv,
+)
 
 GOOD = {'kernel_ml_reboot_timeout': 900, 'kernel_ml_repo_url': '', 'kernel_ml_elrepo_url': 'https://www.elrepo.org',
-        'kernel_ml_backports_uri': 'http://deb.debian.org/debian'}
+        'kernel_ml_backports_uri': 'http://deb.debian.org/debian', 'kernel_ml_panic_timeout': 10, 'kernel_ml_keep': 2,
+        'kernel_ml_checks': [{'unit': 'docker.service'}, {'name': 'engine answers', 'command': ['docker', 'info']}]}
 
 
 def test_filters_are_registered():
-    assert set(FilterModule().filters()) == {'kernel_ml_problems', 'kernel_ml_host_problems', 'kernel_ml_plan'}
+    assert set(FilterModule().filters()) == {'kernel_ml_problems', 'kernel_ml_host_problems', 'kernel_ml_plan',
+                                             'kernel_ml_outcome', 'kernel_ml_keep', 'kernel_ml_armed'}
 
 
 def test_good_input_has_no_problems():
@@ -33,6 +50,15 @@ def test_good_input_has_no_problems():
     ('kernel_ml_repo_url', 'mirror.example.com/elrepo', "kernel_ml_repo_url is 'mirror.example.com/elrepo'"),
     ('kernel_ml_elrepo_url', 'http://www.elrepo.org', 'fetched over https only'),
     ('kernel_ml_backports_uri', 'deb.debian.org', "kernel_ml_backports_uri is 'deb.debian.org'"),
+    ('kernel_ml_panic_timeout', -1, 'kernel_ml_panic_timeout is -1'),
+    ('kernel_ml_panic_timeout', 'soon', "kernel_ml_panic_timeout is 'soon'"),
+    ('kernel_ml_keep', 0, 'kernel_ml_keep is 0; write how many older kernels stay installed, at least 1'),
+    ('kernel_ml_checks', 'docker', "kernel_ml_checks is 'docker'; write a list"),
+    ('kernel_ml_checks', [{'unit': 'a', 'command': ['b']}], 'kernel_ml_checks[0] is'),
+    ('kernel_ml_checks', [{'service': 'docker'}], "kernel_ml_checks[0] is {'service': 'docker'}"),
+    ('kernel_ml_checks', [{'command': 'docker info'}], 'an argv list that must exit 0'),
+    ('kernel_ml_checks', [{'command': []}], 'kernel_ml_checks[0]'),
+    ('kernel_ml_checks', [{'unit': ' '}], 'kernel_ml_checks[0]'),
 ])
 def test_each_problem_names_host_variable_and_value(name, value, words):
     settings = dict(GOOD, **{name: value})
@@ -75,96 +101,192 @@ def test_host_problems(facts, words):
         assert len(problems) == 1 and problems[0].startswith('web1: ') and words in problems[0]
 
 
+# ---------------------------------------------------------------------------------------------- the plan
+# Looks built the way kernel_boot_info builds them, from grub.cfg/grubenv/BLS text (test_boot.py's samples).
+
 OLD, NEW = '6.1.0-50-amd64', '6.12.48+deb12-amd64'
-ENTRY = 'gnulinux-advanced-x>gnulinux-%s-advanced-x' % NEW
+ENTRY_OLD, ENTRY_NEW = SUBMENU + '>' + advanced(OLD), SUBMENU + '>' + advanced(NEW)
+GRUB_CMDS = {'grubby': None, 'set_default': '/usr/sbin/grub-set-default', 'editenv': '/usr/bin/grub-editenv',
+             'update_grub': '/usr/sbin/update-grub', 'reboot_once': '/usr/sbin/grub-reboot'}
+EL_OLD, EL_NEW = '5.14.0-503.14.1.el9_5.x86_64', '6.17.9-1.el9.elrepo.x86_64'
+EL_CMDS = {'grubby': '/usr/sbin/grubby', 'set_default': '/usr/sbin/grub2-set-default', 'editenv': '/usr/bin/grub2-editenv',
+           'update_grub': None, 'reboot_once': '/usr/sbin/grub2-reboot'}
 
 
-def look(running=OLD, wanted=NEW, *, default_ok=True, image_present=True, clear_next=False):
-    return {
-        'kernel': {'running': running, 'installed': [OLD, NEW]},
-        'package': {'name': 'linux-image-amd64', 'chain': ['linux-image-amd64', 'linux-image-' + NEW], 'kernel': wanted},
-        'boot': {'manager': 'grub-set-default', 'default_image': '/boot/vmlinuz-' + (NEW if default_ok else OLD)},
-        'decision': {'wanted': wanted, 'image_present': image_present and bool(wanted), 'default_ok': default_ok and bool(wanted),
-                     'boot_entry': ENTRY if wanted else '', 'clear_next_entry': clear_next,
-                     'reboot_needed': bool(wanted) and running != wanted},
-    }
+def _look(running, wanted, grub, *, grubby_default, installed, commands, package):
+    boot = boot_summary(grub, grubby_default)
+    boot.update(commands=commands, grub=grub)
+    return {'kernel': {'running': running, 'installed': list(installed)}, 'package': package, 'boot': boot,
+            'decision': decide(running, wanted, boot, grub, list(installed))}
+
+
+def debian(running=OLD, wanted=NEW, default='${saved_entry}', installed=(OLD, NEW), **env):
+    grub = grub_state(debian_grub_cfg(default=default), grubenv(**env))
+    grub['env_path'] = '/boot/grub/grubenv'
+    package = {'name': 'linux-image-amd64', 'manager': 'apt', 'installed': True, 'kernel': wanted,
+               'chain': ['linux-image-amd64'] + (['linux-image-' + wanted] if wanted else [])}
+    return _look(running, wanted, grub, grubby_default=None, installed=installed, commands=GRUB_CMDS, package=package)
+
+
+def el9(running=EL_OLD, wanted=EL_NEW, grubby_default=EL_NEW, **env):
+    entries = {'%s-%s.conf' % (MACHINE, k): bls(k) for k in (EL_OLD, EL_NEW)}
+    grub = grub_state(EL9_CFG, grubenv(**env), entries)
+    grub['env_path'] = '/boot/grub2/grubenv'
+    package = {'name': 'kernel-ml', 'manager': 'rpm', 'installed': True, 'kernel': wanted, 'chain': ['kernel-ml']}
+    return _look(running, wanted, grub, grubby_default='/boot/vmlinuz-' + grubby_default, installed=(EL_OLD, EL_NEW),
+                 commands=EL_CMDS, package=package)
 
 
 def plan(result, **kwargs):
     kwargs.setdefault('host', 'web1')
-    kwargs.setdefault('package', 'linux-image-amd64')
+    kwargs.setdefault('package', result['package']['name'])
     return kernel_ml_plan(result, **kwargs)
 
 
-def test_fresh_install_reboots():
-    result = plan(look(), install_changed=True)
-    assert result['wanted'] == NEW and result['reboot'] and not result['reboot_pending'] and not result['set_default']
-    assert result['problem'] == ''
-    assert result['message'] == 'web1 runs %s; reboot into %s (boot entry: /boot/vmlinuz-%s).' % (OLD, NEW, NEW)
+def test_debian_fresh_install_boots_the_new_kernel_once():
+    # After the install (GRUB_DEFAULT=saved written, no saved entry yet): the first entry, the new kernel, is the
+    # default: save the running kernel's entry first, then the one-shot entry.
+    result = plan(debian(), panic=7, checks=2)
+    assert result['action'] == 'trial' and result['reboot'] and result['grub_dropin'] and result['problem'] == ''
+    assert result['trial_commands'] == [['/usr/sbin/grub-set-default', ENTRY_OLD], ['/usr/sbin/grub-reboot', ENTRY_NEW]]
+    assert result['commit_commands'] == [['/usr/sbin/grub-set-default', ENTRY_NEW]]
+    assert (result['wanted'], result['fallback'], result['once_entry']) == (NEW, OLD, ENTRY_NEW)
+    assert result['message'].startswith('web1 runs %s; boot %s once (/usr/sbin/grub-reboot %s) and reboot.' % (OLD, NEW, ENTRY_NEW))
+    assert 'becomes the default only after the host came back on it and uname -r and 2 checks passed' in result['message']
+    assert 'panic=7 on the trial command line' in result['message']
 
 
-def test_second_run_does_nothing():
-    result = plan(look(running=NEW))
-    assert not result['reboot'] and not result['reboot_needed'] and not result['set_default'] and not result['reboot_pending']
-    assert 'already runs the wanted kernel' in result['message']
+def test_debian_default_zero_host_gets_the_same_trial():
+    # A host that still has Debian's GRUB_DEFAULT=0: the menu's first entry is the new kernel.
+    result = plan(debian(default='0'))
+    assert result['trial_commands'][0] == ['/usr/sbin/grub-set-default', ENTRY_OLD]
 
 
-def test_default_must_be_set():
-    result = plan(look(default_ok=False))
-    assert result['set_default'] and result['boot_entry'] == ENTRY and result['reboot']
+def test_debian_rerun_after_a_fallback_only_arms_the_one_shot():
+    result = plan(debian(saved_entry=ENTRY_OLD))
+    assert result['action'] == 'trial'
+    assert result['trial_commands'] == [['/usr/sbin/grub-reboot', ENTRY_NEW]]
 
 
-def test_no_reboot_leaves_it_pending():
-    result = plan(look(), reboot=False)
-    assert not result['reboot'] and result['reboot_pending']
-    assert result['message'].startswith('web1: kernel %s is the default boot entry' % NEW)
+def test_second_run_changes_nothing():
+    result = plan(debian(running=NEW, saved_entry=ENTRY_NEW))
+    assert result['action'] == 'none' and not result['reboot'] and not result['reboot_pending'] and not result['grub_dropin']
+    assert result['trial_commands'] == [] and result['commit_commands'] == []
+    assert result['message'] == 'web1 runs and defaults to %s: nothing to do.' % NEW
+
+
+def test_host_on_the_new_kernel_with_the_old_default_is_proven_then_committed():
+    result = plan(debian(running=NEW, saved_entry=ENTRY_OLD), checks=1)
+    assert result['action'] == 'commit' and not result['reboot'] and not result['grub_dropin']
+    assert result['trial_commands'] == [] and result['commit_commands'] == [['/usr/sbin/grub-set-default', ENTRY_NEW]]
+    assert 'make %s the default once uname -r and 1 check pass' % ENTRY_NEW in result['message']
+
+
+def test_commit_drops_a_one_shot_for_another_kernel():
+    result = plan(debian(running=NEW, saved_entry=ENTRY_OLD, next_entry=ENTRY_OLD))
+    assert result['commit_commands'][-1] == ['/usr/bin/grub-editenv', '/boot/grub/grubenv', 'unset', 'next_entry']
+
+
+def test_no_reboot_arms_the_one_shot_and_leaves_it_pending():
+    result = plan(debian(), reboot=False)
+    assert result['action'] == 'arm' and not result['reboot'] and result['reboot_pending']
+    assert result['trial_commands'][-1] == ['/usr/sbin/grub-reboot', ENTRY_NEW] and result['commit_commands'] == []
+    armed = plan(debian(saved_entry=ENTRY_OLD, next_entry=ENTRY_NEW), reboot=False)
+    assert armed['action'] == 'pending' and armed['trial_commands'] == [] and armed['reboot_pending']
+    assert 'rerun the role after the reboot' in armed['message']
+
+
+def test_check_mode_says_what_would_boot_and_become_the_default():
+    result = plan(debian(), check_mode=True)
+    assert result['action'] == 'trial' and not result['reboot'] and result['reboot_pending'] and result['problem'] == ''
+    assert result['message'].startswith('web1 runs %s; would boot %s once' % (OLD, NEW))
+    assert '%s stays the default entry' % OLD in result['message'] and '%s becomes the default only after' % NEW in result['message']
 
 
 def test_check_mode_with_install_pending_does_not_know_the_kernel():
-    result = plan(look(wanted=OLD, running=OLD), install_changed=True, check_mode=True)
-    assert result['wanted'] == '' and not result['reboot'] and not result['set_default'] and result['problem'] == ''
-    assert 'would install linux-image-amd64 and reboot into the kernel it brings' in result['message']
-
-
-def test_check_mode_with_the_package_installed_would_reboot():
-    result = plan(look(), check_mode=True)
-    assert result['wanted'] == NEW and not result['reboot'] and result['reboot_pending']
-    assert result['message'] == 'web1 runs %s; would reboot into %s (boot entry: /boot/vmlinuz-%s).' % (OLD, NEW, NEW)
-
-
-def test_check_mode_would_set_the_entry():
-    result = plan(look(default_ok=False), check_mode=True)
-    assert result['set_default'] and 'would reboot into %s (boot entry: %s, set first)' % (NEW, ENTRY) in result['message']
+    result = plan(debian(wanted=OLD, running=OLD), install_changed=True, check_mode=True)
+    assert result['wanted'] == '' and result['action'] == 'install' and not result['reboot'] and result['problem'] == ''
+    assert 'would install linux-image-amd64 and boot the kernel it brings once' in result['message']
 
 
 def test_package_not_installed_is_a_problem():
-    result = plan(look(wanted=''))
+    result = plan(debian(wanted=''))
     assert result['problem'].startswith('web1: the kernel package linux-image-amd64 is not installed')
-    assert not result['reboot']
+    assert not result['reboot'] and result['action'] == 'none'
 
 
 def test_package_not_installed_in_check_mode_is_not():
-    result = plan(look(wanted=''), check_mode=True)
-    assert result['problem'] == '' and 'would install linux-image-amd64 and reboot into it' in result['message']
+    result = plan(debian(wanted=''), check_mode=True)
+    assert result['problem'] == '' and result['action'] == 'install'
+    assert 'would install linux-image-amd64 and boot the kernel it brings once' in result['message']
 
 
 def test_missing_image_is_a_problem():
-    result = plan(look(image_present=False))
-    assert '/boot/vmlinuz-%s is missing' % NEW in result['problem']
+    assert '/boot/vmlinuz-%s is missing' % NEW in plan(debian(installed=(OLD,)))['problem']
 
 
-def test_no_entry_for_the_kernel_is_a_problem():
-    result = look(default_ok=False)
-    result['decision']['boot_entry'] = ''
+def test_no_entry_for_the_new_kernel_is_a_problem():
+    result = debian()
+    result['decision'].update(boot_entry='', once_entry='')
     assert 'no boot menu entry boots %s' % NEW in plan(result)['problem']
 
 
-def test_next_entry_is_passed_on():
-    assert plan(look(default_ok=False, clear_next=True))['clear_next_entry'] is True
+def test_no_one_shot_entry_is_a_problem():
+    result = debian()
+    result['decision']['once_entry'] = ''
+    assert 'cannot be tried without making it the default' in plan(result)['problem']
+
+
+def test_no_entry_for_the_running_kernel_is_a_problem():
+    result = debian()
+    result['decision'].update(fallback_entry='', fallback_ok=False)
+    assert 'nothing to fall back to' in plan(result)['problem']
+
+
+# EL: the same one-shot logic through grubby and grub2-reboot (it cannot boot here).
+
+def test_el_install_made_the_new_kernel_the_default_so_the_trial_puts_the_old_one_back():
+    result = plan(el9(), panic=10)
+    assert result['action'] == 'trial' and not result['grub_dropin']
+    assert result['trial_commands'] == [
+        ['/usr/sbin/grubby', '--set-default', '/boot/vmlinuz-' + EL_OLD],
+        ['/usr/sbin/grubby', '--update-kernel', '/boot/vmlinuz-' + EL_NEW, '--args', 'panic=10'],
+        ['/usr/sbin/grub2-reboot', '%s-%s' % (MACHINE, EL_NEW)],
+    ]
+    assert result['commit_commands'] == [['/usr/sbin/grubby', '--set-default', '/boot/vmlinuz-' + EL_NEW]]
+    assert result['failed_packages'] == ['kernel-ml-' + EL_NEW, 'kernel-ml-core-' + EL_NEW, 'kernel-ml-modules-' + EL_NEW]
+
+
+def test_el_without_panic_and_with_the_old_default_kept():
+    result = plan(el9(grubby_default=EL_OLD), panic=0)
+    assert result['trial_commands'] == [['/usr/sbin/grub2-reboot', '%s-%s' % (MACHINE, EL_NEW)]]
+
+
+def test_el_armed_state_is_what_the_trial_checks_before_the_reboot():
+    look = el9(grubby_default=EL_OLD, saved_entry='%s-%s' % (MACHINE, EL_OLD), next_entry='%s-%s' % (MACHINE, EL_NEW))
+    assert look['decision']['once_armed'] and look['decision']['fallback_ok']
+
+
+def test_el_second_run_changes_nothing():
+    result = plan(el9(running=EL_NEW, grubby_default=EL_NEW))
+    assert result['action'] == 'none' and result['trial_commands'] == [] and result['commit_commands'] == []
+
+
+def test_el7_without_bls_uses_the_menu_entry():
+    cfg = ("set default=\"${saved_entry}\"\nif [ \"${next_entry}\" ] ; then\n set default=\"${next_entry}\"\nfi\n"
+           "menuentry 'CentOS Linux (%s) 7 (Core)' --class centos $menuentry_id_option 'gnulinux-%s-advanced-x' {\n"
+           " linux16 /vmlinuz-%s root=/dev/sda1 ro\n}\n"
+           "menuentry 'CentOS Linux (%s) 7 (Core)' --class centos $menuentry_id_option 'gnulinux-%s-advanced-x' {\n"
+           " linux16 /vmlinuz-%s root=/dev/sda1 ro\n}\n") % ((EL_NEW,) * 3 + (EL_OLD,) * 3)
+    grub = grub_state(cfg, grubenv())
+    look = _look(EL_OLD, EL_NEW, grub, grubby_default='/boot/vmlinuz-' + EL_NEW, installed=(EL_OLD, EL_NEW),
+                 commands=EL_CMDS, package={'name': 'kernel-ml', 'manager': 'rpm', 'chain': ['kernel-ml']})
+    result = plan(look)
+    assert result['trial_commands'][-1] == ['/usr/sbin/grub2-reboot', 'gnulinux-%s-advanced-x' % EL_NEW]
 
 
 def test_plan_does_not_change_the_look():
-    result = look()
+    result = debian()
     before = copy.deepcopy(result)
     plan(result)
     assert result == before
@@ -212,30 +334,146 @@ def test_a_row_without_flavors_accepts_any_flavor():
     assert kernel_ml_host_problems(facts, 'web1', el_releases={'9': {}}, flavor='lt') == []
 
 
-# kernel_ml_in_container: an image built in a container gets the kernel, never a reboot.
-def _container_look(manager):
-    result = look(running='6.1.0-41-amd64', wanted='6.12.9-1.el9.elrepo.x86_64', default_ok=False)
-    result['boot']['manager'] = manager
-    if manager is None:
-        result['boot']['default_image'] = ''
-        result['decision']['boot_entry'] = ''
-    else:
-        result['decision']['boot_entry'] = '/boot/vmlinuz-6.12.9-1.el9.elrepo.x86_64'
-    return result
+# kernel_ml_in_container: an image built in a container gets the kernel, never a reboot or a trial boot.
+def _no_boot_tool(look):
+    look['boot']['manager'] = None
+    look['boot']['default_image'] = ''
+    look['decision']['boot_entry'] = ''
+    return look
 
 
-@pytest.mark.parametrize('manager, set_default, words', [
-    (None, False, 'No boot loader tool here'),
-    ('grubby', True, 'Default boot entry: /boot/vmlinuz-6.12.9-1.el9.elrepo.x86_64'),
+@pytest.mark.parametrize('grubby_default, commit', [
+    (EL_OLD, [['/usr/sbin/grubby', '--set-default', '/boot/vmlinuz-' + EL_NEW]]),  # the image's default is set
+    (EL_NEW, []),  # installing the kernel made it the default already
 ])
-def test_container_install_never_reboots(manager, set_default, words):
-    result = plan(_container_look(manager), package='kernel-ml', container=True, reboot=True)
-    assert result['wanted'] == '6.12.9-1.el9.elrepo.x86_64'
+def test_container_image_sets_the_default_directly_and_never_reboots(grubby_default, commit):
+    result = plan(el9(running='6.1.0-41-amd64', grubby_default=grubby_default), container=True, reboot=True)
+    assert result['action'] == 'image' and result['wanted'] == EL_NEW and result['problem'] == ''
     assert result['reboot'] is False and result['reboot_needed'] and result['reboot_pending']
-    assert result['set_default'] is set_default and result['problem'] == ''
-    assert 'never reboots' in result['message'] and words in result['message'], result['message']
+    assert result['trial_commands'] == [] and result['commit_commands'] == commit
+    assert 'never reboots' in result['message'] and EL_NEW in result['message'], result['message']
+
+
+def test_container_image_without_a_boot_loader_tool_leaves_the_default_to_the_machine():
+    result = plan(_no_boot_tool(el9(running='6.1.0-41-amd64', grubby_default=EL_OLD)), container=True)
+    assert result['action'] == 'image' and result['problem'] == '' and result['commit_commands'] == []
+    assert 'No boot loader tool here' in result['message'], result['message']
 
 
 def test_a_host_without_a_boot_loader_is_still_a_problem():
-    result = plan(_container_look(None), package='kernel-ml', container=False)
-    assert result['set_default'] and 'no boot menu entry boots' in result['problem']
+    result = plan(_no_boot_tool(el9(running=EL_OLD, grubby_default=EL_OLD)), container=False)
+    assert result['action'] == 'trial' and 'no boot menu entry boots' in result['problem']
+
+
+# ---------------------------------------------------------------------------------------------- the outcome
+
+def trial():
+    return plan(debian())
+
+
+def test_outcome_committed_after_the_proof():
+    checks = [{'item': {'unit': 'ssh.service'}, 'rc': 0}, {'item': {'command': ['true']}, 'rc': 0}]
+    result = kernel_ml_outcome(trial(), host='web1', kernel_now=NEW, checks=checks)
+    assert result['status'] == 'committed' and result['commit'] and result['problem'] == ''
+    assert (result['kernel_tried'], result['kernel_after']) == (NEW, NEW)
+    assert 'passed uname -r and 2 checks' in result['message']
+
+
+def test_outcome_fell_back_names_tried_running_and_where_to_look():
+    result = kernel_ml_outcome(trial(), host='web1', kernel_now=OLD, timeout=600)
+    assert result['status'] == 'fell_back' and not result['commit'] and not result['remove_failed']
+    assert result['problem'].startswith('web1: booted kernel %s once and the host came back on %s' % (NEW, OLD))
+    assert 'which still boots %s' % OLD in result['problem'] and 'console' in result['problem']
+    assert 'grub-editenv list' in result['problem'] and ENTRY_NEW in result['problem']
+    assert 'stays installed, not the default' in result['problem']
+    assert (result['kernel_tried'], result['kernel_after']) == (NEW, OLD)
+
+
+def test_outcome_fell_back_with_removal():
+    result = kernel_ml_outcome(trial(), host='web1', kernel_now=OLD, remove_failed=True)
+    assert result['remove_failed'] and '%s was removed' % NEW in result['problem']
+
+
+def test_outcome_not_back():
+    result = kernel_ml_outcome(trial(), host='web1', reboot_error='Timed out waiting for last boot time check',
+                               timeout=600, editenv='grub2-editenv')
+    assert result['status'] == 'not_back' and not result['commit'] and not result['remove_failed']
+    assert 'did not come back within 600 s (Timed out waiting for last boot time check)' in result['problem']
+    assert 'The default entry still boots %s' % OLD in result['problem'] and 'grub2-editenv list' in result['problem']
+    assert result['kernel_after'] == ''
+
+
+def test_outcome_checks_failed_is_not_committed():
+    checks = [{'item': {'unit': 'docker.service'}, 'rc': 3}, {'item': {'name': 'engine', 'command': ['docker', 'info']}, 'rc': 1},
+              {'item': {'unit': 'ssh.service'}, 'rc': 0}]
+    result = kernel_ml_outcome(trial(), host='web1', kernel_now=NEW, checks=checks)
+    assert result['status'] == 'checks_failed' and not result['commit']
+    assert 'its checks failed: unit docker.service active (rc 3); engine (rc 1)' in result['problem']
+    assert 'the default entry still boots %s' % OLD in result['problem']
+
+
+def test_outcome_of_a_commit_without_trial():
+    result = kernel_ml_outcome(plan(debian(running=NEW, saved_entry=ENTRY_OLD)), kernel_now=NEW,
+                               checks=[{'skipped': True, 'item': {'unit': 'x'}}])
+    assert result['commit'] and result['kernel_tried'] == '' and 'passed uname -r:' in result['message']
+
+
+# ---------------------------------------------------------------------------------------------- kept kernels
+
+def test_keep_protects_the_running_kernel_and_the_newest_older_ones():
+    look = debian(installed=('5.10.0-30-amd64', OLD, '6.1.0-51-amd64', NEW))
+    result = kernel_ml_keep(look, 1)
+    assert result['protect'] == [OLD, '6.1.0-51-amd64'] and result['installonly_limit'] == 2
+    assert kernel_ml_keep(look, 2)['protect'] == [OLD, '6.1.0-51-amd64']
+    assert kernel_ml_keep(look, 3)['protect'] == ['5.10.0-30-amd64', OLD, '6.1.0-51-amd64']
+    assert kernel_ml_keep(look, 3)['installonly_limit'] == 4
+
+
+def test_keep_regexes_match_only_that_kernel():
+    (regex,) = kernel_ml_keep(debian(installed=(OLD, NEW)), 2)['apt_never_autoremove']
+    assert re.match(regex, 'linux-image-' + OLD) and re.match(regex, 'linux-headers-' + OLD)
+    assert not re.match(regex, 'linux-image-6x1x0-50-amd64') and not re.match(regex, 'linux-image-' + OLD + '-dbg')
+
+
+def test_keep_after_the_commit_is_the_same_list():
+    # The run after the commit (the host runs the new kernel) protects the same older kernel: no change.
+    before = kernel_ml_keep(debian(), 2)
+    after = kernel_ml_keep(debian(running=NEW, saved_entry=ENTRY_NEW), 2)
+    assert before == after
+
+
+# ---------------------------------------------------------------------------------------------- armed for the trial
+
+def test_armed_after_the_trial_commands():
+    look = debian(saved_entry=ENTRY_OLD, next_entry=ENTRY_NEW)
+    assert look['decision']['once_args'] == 'root=UUID=%s ro console=ttyS0' % UUID
+    assert kernel_ml_armed(look, plan(debian()), host='web1', panic=0) == []
+
+
+def test_not_armed_names_every_reason():
+    problems = kernel_ml_armed(debian(), plan(debian()), host='web1', panic=7)
+    assert len(problems) == 3
+    assert problems[0].startswith('web1: the next boot starts %s, not %s' % (NEW, NEW))
+    assert 'the default entry boots %s, not the running kernel %s' % (NEW, OLD) in problems[1]
+    assert 'whose last panic= is missing, not panic=7' in problems[2]
+
+
+@pytest.mark.parametrize('args, ok', [
+    ('root=/dev/vda1 ro panic=7', True),
+    ('root=/dev/vda1 ro panic=10 panic=7', True),   # the kernel takes the last one
+    ('root=/dev/vda1 ro panic=7 panic=10', False),  # a drop-in read after the role's set it again
+    ('root=/dev/vda1 ro', False),
+    ('$kernelopts', True),                          # EL8: unknown until GRUB expands it
+    (None, True),
+])
+def test_armed_panic_on_the_trial_command_line(args, ok):
+    look = debian(saved_entry=ENTRY_OLD, next_entry=ENTRY_NEW)
+    look['decision']['once_args'] = args
+    assert (kernel_ml_armed(look, plan(debian()), panic=7) == []) is ok
+
+
+def test_armed_reads_bls_options_on_el():
+    look = el9(grubby_default=EL_OLD, saved_entry='%s-%s' % (MACHINE, EL_OLD), next_entry='%s-%s' % (MACHINE, EL_NEW))
+    assert look['decision']['once_args'] == 'root=/dev/mapper/rl-root ro'
+    problems = kernel_ml_armed(look, plan(el9()), panic=10)
+    assert len(problems) == 1 and 'not panic=10' in problems[0]

@@ -298,7 +298,34 @@ def test_decide_fresh_install_default_zero():
     # Debian 12 after installing the backports kernel: update-grub put it first, GRUB_DEFAULT=0.
     decision = _decide(debian_grub_cfg(), grubenv(), OLD, NEW)
     assert decision == {'wanted': NEW, 'image_present': True, 'default_ok': True,
-                        'boot_entry': SUBMENU + '>' + advanced(NEW), 'clear_next_entry': False, 'reboot_needed': True}
+                        'boot_entry': SUBMENU + '>' + advanced(NEW), 'clear_next_entry': False, 'reboot_needed': True,
+                        # The one-shot boot: the default now boots the new kernel (first entry), so the running
+                        # kernel's own entry must be saved again before the trial.
+                        'fallback': OLD, 'fallback_entry': SUBMENU + '>' + advanced(OLD), 'fallback_ok': False,
+                        'once_entry': SUBMENU + '>' + advanced(NEW), 'once_armed': False,
+                        'once_args': 'root=UUID=%s ro console=ttyS0' % UUID}
+
+
+def test_decide_one_shot_armed_with_the_running_kernel_saved():
+    # What grub-set-default <old> and grub-reboot <new> leave: the state kernel_ml reboots from.
+    decision = _decide(debian_grub_cfg(default='${saved_entry}'),
+                       grubenv(saved_entry=SUBMENU + '>' + advanced(OLD), next_entry=SUBMENU + '>' + advanced(NEW)), OLD, NEW)
+    assert decision['once_armed'] is True and decision['fallback_ok'] is True
+    assert decision['clear_next_entry'] is False and decision['default_ok'] is False
+
+
+def test_decide_after_a_fallback_the_one_shot_is_spent():
+    # GRUB cleared next_entry as it booted the new kernel, which panicked: the saved entry booted the old one.
+    decision = _decide(debian_grub_cfg(default='${saved_entry}'), grubenv(saved_entry=SUBMENU + '>' + advanced(OLD)), OLD, NEW)
+    assert decision['once_armed'] is False and decision['fallback_ok'] is True and decision['reboot_needed'] is True
+
+
+def test_decide_one_shot_for_another_kernel_is_not_armed():
+    other = '6.15.0-custom'
+    decision = _decide(debian_grub_cfg(default='${saved_entry}', kernels=(other, NEW, OLD)),
+                       grubenv(saved_entry=SUBMENU + '>' + advanced(OLD), next_entry=SUBMENU + '>' + advanced(other)),
+                       OLD, NEW, installed=(OLD, NEW, other))
+    assert decision['once_armed'] is False and decision['clear_next_entry'] is True
 
 
 def test_decide_second_run_changes_nothing():
@@ -351,6 +378,50 @@ def test_decide_grubby(grubby_default, ok):
     assert decision['default_ok'] is ok
     assert decision['boot_entry'] == '/boot/vmlinuz-' + EL_NEW
     assert decision['reboot_needed'] is True
+
+
+def test_decide_grubby_one_shot_uses_the_bls_id():
+    # EL9: installing kernel-ml made it grubby's default; the one-shot takes the BLS entry id, the fallback the path.
+    entries = {'%s-%s.conf' % (MACHINE, EL_OLD): bls(EL_OLD), '%s-%s.conf' % (MACHINE, EL_NEW): bls(EL_NEW)}
+    grub = grub_state(BLS_CFG, grubenv(saved_entry='%s-%s' % (MACHINE, EL_NEW)), entries)
+    decision = decide(EL_OLD, EL_NEW, boot_summary(grub, '/boot/vmlinuz-' + EL_NEW), grub, [EL_OLD, EL_NEW])
+    assert decision['once_entry'] == '%s-%s' % (MACHINE, EL_NEW)
+    assert decision['fallback_entry'] == '/boot/vmlinuz-' + EL_OLD and decision['fallback_ok'] is False
+    assert decision['boot_entry'] == '/boot/vmlinuz-' + EL_NEW and decision['once_armed'] is False
+
+
+# EL9's grub.cfg (00_header) honours a one-time next_entry before the saved one, as Debian's does.
+EL9_CFG = '''set pager=1
+if [ -f ${config_directory}/grubenv ]; then
+  load_env -f ${config_directory}/grubenv
+elif [ -s $prefix/grubenv ]; then
+  load_env
+fi
+if [ "${next_entry}" ] ; then
+   set default="${next_entry}"
+   set next_entry=
+   save_env next_entry
+   set boot_once=true
+else
+   set default="${saved_entry}"
+fi
+''' + BLS_CFG
+
+
+def test_decide_grubby_armed():
+    entries = {'%s-%s.conf' % (MACHINE, EL_OLD): bls(EL_OLD), '%s-%s.conf' % (MACHINE, EL_NEW): bls(EL_NEW)}
+    grub = grub_state(EL9_CFG, grubenv(saved_entry='%s-%s' % (MACHINE, EL_OLD), next_entry='%s-%s' % (MACHINE, EL_NEW)),
+                      entries)
+    decision = decide(EL_OLD, EL_NEW, boot_summary(grub, '/boot/vmlinuz-' + EL_OLD), grub, [EL_OLD, EL_NEW])
+    assert decision['once_armed'] is True and decision['fallback_ok'] is True
+
+
+def test_bls_only_without_grub_cfg():
+    # EL8 on UEFI: grub.cfg is on the ESP; the BLS entries are the menu and next_entry is honoured.
+    entries = {'%s-%s.conf' % (MACHINE, EL_OLD): bls(EL_OLD), '%s-%s.conf' % (MACHINE, EL_NEW): bls(EL_NEW)}
+    grub = grub_state('', grubenv(next_entry='%s-%s' % (MACHINE, EL_NEW)), entries, bls_only=True)
+    assert grub['honors_next_entry'] is True and grub['next']['kernel'] == EL_NEW
+    assert [entry['kernel'] for entry in grub['entries']] == [EL_NEW, EL_OLD]
 
 
 def test_boot_summary_without_loader():
