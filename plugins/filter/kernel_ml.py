@@ -167,8 +167,8 @@ def _plan_problem(host, look, *, package, decision, action, wanted, check_mode):
     if not decision['image_present']:
         return ('%s: %s leads to kernel %s but /boot/vmlinuz-%s is missing; reinstall the package (apt install '
                 '--reinstall / dnf reinstall).' % (host, package or 'the package', wanted, wanted))
-    sets_default = action in ('trial', 'arm', 'commit') or (action == 'image' and bool(boot.get('manager'))
-                                                             and not decision['default_ok'])
+    image_default = action == 'image' and bool(boot.get('manager')) and not decision['default_ok']
+    sets_default = action in ('trial', 'arm', 'commit') or image_default
     if sets_default and not decision['boot_entry']:
         return ('%s: no boot menu entry boots %s (%s default: %s); run update-grub (grub2-mkconfig) and check '
                 'GRUB_DEFAULT in /etc/default/grub and /etc/default/grub.d.'
