@@ -101,18 +101,17 @@ previous_content:
 '''
 
 import os
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.text.converters import to_bytes, to_native, to_text
+from ansible.module_utils.common.text.converters import to_native, to_text
 
+from ansible_collections.fleetops.docker_host.plugins.module_utils._files import write_atomic
 from ansible_collections.fleetops.docker_host.plugins.module_utils._containerd import ContainerdConfigError, merge
 
 
 def run(module):
     params = module.params
     path = params['path']
-    directory = os.path.dirname(path) or '.'
     before = None
     if os.path.exists(path):
         with open(path, 'rb') as handle:
@@ -132,16 +131,7 @@ def run(module):
             result['changed'] = module.set_fs_attributes_if_different(file_args, False, expand=False)
         return result
     if changed:
-        if not os.path.isdir(directory):
-            os.makedirs(directory, 0o755)
-        fd, tmp = tempfile.mkstemp(prefix='.config.toml.', dir=directory)
-        try:
-            with os.fdopen(fd, 'wb') as handle:
-                handle.write(to_bytes(after))
-            module.atomic_move(tmp, path, unsafe_writes=False)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        write_atomic(module, path, after)
     result['changed'] = module.set_fs_attributes_if_different(file_args, changed)
     return result
 

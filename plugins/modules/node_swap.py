@@ -87,11 +87,11 @@ notes:
 '''
 
 import os
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.text.converters import to_bytes, to_native, to_text
+from ansible.module_utils.common.text.converters import to_native, to_text
 
+from ansible_collections.fleetops.docker_host.plugins.module_utils._files import write_atomic
 from ansible_collections.fleetops.docker_host.plugins.module_utils._k8s_node import (
     comment_fstab_swap,
     parse_proc_swaps,
@@ -170,14 +170,7 @@ def run(module):
         return result
 
     if commented:
-        fd, tmp = tempfile.mkstemp(prefix='.fstab.', dir=os.path.dirname(fstab) or '.')
-        try:
-            with os.fdopen(fd, 'wb') as handle:
-                handle.write(to_bytes(new_fstab))
-            module.atomic_move(tmp, fstab, unsafe_writes=False)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        write_atomic(module, fstab, new_fstab)
     for _name, link in targets:
         directory = os.path.dirname(link)
         if not os.path.isdir(directory):

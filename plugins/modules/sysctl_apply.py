@@ -175,11 +175,11 @@ check:
 '''
 
 import os
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.text.converters import to_bytes, to_native, to_text
+from ansible.module_utils.common.text.converters import to_native, to_text
 
+from ansible_collections.fleetops.docker_host.plugins.module_utils._files import write_atomic
 from ansible_collections.fleetops.docker_host.plugins.module_utils._sysctl import (
     SysctlError,
     check,
@@ -199,23 +199,6 @@ def file_changes(path, content):
     except OSError:
         before = None
     return before != content, before
-
-
-def write_file(module, path, content):
-    """Replace PATH with CONTENT in one rename."""
-    directory = os.path.dirname(path)
-    if not os.path.isdir(directory):
-        os.makedirs(directory)
-        os.chmod(directory, 0o755)
-    fd, tmp = tempfile.mkstemp(prefix='.%s.' % os.path.basename(path), dir=directory)
-    try:
-        with os.fdopen(fd, 'wb') as handle:
-            handle.write(to_bytes(content, errors='surrogate_or_strict'))
-        os.chmod(tmp, 0o644)
-        module.atomic_move(tmp, path, unsafe_writes=False)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def write_keys(results, root='/'):
@@ -253,7 +236,7 @@ def run(module, root='/', modprobe=None, sysctl_system=None):
                               after_header=path, before=before or '', after=content))
         if changed:
             if not check_mode:
-                write_file(module, path, content)
+                write_atomic(module, path, content, mode=0o644)
             result['files'].append(path)
             sysctl_file_changed = sysctl_file_changed or path == params['sysctl_path']
         if not check_mode or not changed:
