@@ -2,9 +2,12 @@
 import json
 import os
 import re
-import subprocess
+import sys
 
 import testinfra.utils.ansible_runner
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "resources", "tests"))
+from fleet_checks import assert_check_mode_changes_nothing, recap, report_rows, report_text, run_playbook  # noqa: E402
 
 HOSTS = testinfra.utils.ansible_runner.AnsibleRunner(os.environ["MOLECULE_INVENTORY_FILE"]).get_hosts("all")
 # testinfra's docker backend (docker exec) for the per-host checks: the same containers, far faster
@@ -57,46 +60,24 @@ def test_k8s_sysctls_live_and_persisted(host):
 
 
 def test_fleet_report_lists_every_host_ok():
-    report = open(os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "fleet-report.md")).read()
+    text = report_text()
+    rows = report_rows(text)
     for name in HOSTS:
-        row = next(line for line in report.splitlines() if line.startswith("| %s |" % name))
-        cells = [c.strip() for c in row.strip("|").split("|")]
-        assert cells[1] == "ok", row
-        assert cells[-1] == "hello", row
-        assert cells[-2] == "ok", row  # sysctl status
+        assert (rows[name]["Status"], rows[name]["Sysctl"], rows[name]["Hello"]) == ("ok", "ok", "hello"), text
     assert os.path.exists(os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "fleet-report.html"))
 
 
 def test_check_mode_on_converged_fleet_changes_nothing():
     """`site.yml --check --diff` on the converged fleet: every host reports changed=0."""
-    playbook = os.path.join(os.path.dirname(os.path.dirname(__file__)), "converge.yml")
-    run = subprocess.run(
-        ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], "--check", "--diff", playbook],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False,
-        env=dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0"),
-    )
-    assert run.returncode == 0, run.stdout[-3000:]
-    recap = re.findall(r"^(\S+)\s+: ok=\d+\s+changed=(\d+)", run.stdout, re.M)
-    assert {row[0] for row in recap} >= set(HOSTS), run.stdout[-3000:]
-    assert all(row[1] == "0" for row in recap), run.stdout[-3000:]
+    assert_check_mode_changes_nothing(os.path.join(os.path.dirname(os.path.dirname(__file__)), "converge.yml"), HOSTS)
 
 
 def _site_with(extra_vars, report):
     """site.yml (the scenario's converge playbook) with extra vars and its own report path."""
     playbook = os.path.join(os.path.dirname(os.path.dirname(__file__)), "converge.yml")
-    extra = dict(extra_vars, fleetops_report_path=report)
-    run = subprocess.run(
-        ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], playbook, "-e", json.dumps(extra)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False,
-        env=dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0"),
-    )
-    rows = {}
-    if os.path.exists(report + ".md"):
-        for line in open(report + ".md").read().splitlines():
-            cells = [c.strip() for c in line.strip("|").split("|")]
-            if line.startswith("| ") and cells[0] in HOSTS:
-                rows[cells[0]] = cells
-    return run, rows, open(report + ".md").read() if os.path.exists(report + ".md") else ""
+    run = run_playbook(playbook, **dict(extra_vars, fleetops_report_path=report))
+    text = report_text(report)
+    return run, report_rows(text), text
 
 
 def test_a_failed_stage_is_reported_and_fails_only_that_host():
@@ -109,18 +90,18 @@ def test_a_failed_stage_is_reported_and_fails_only_that_host():
         {"k8s_sysctl_settings": "{{ {'bad key': 1} if inventory_hostname == '%s' else %s }}" % (bad, json.dumps(good))},
         report)
     assert run.returncode != 0, run.stdout[-3000:]
-    recap = dict(re.findall(r"^(\S+)\s+: ok=\d+\s+changed=\d+\s+unreachable=\d+\s+failed=(\d+)", run.stdout, re.M))
-    assert recap[bad] == "1" and all(recap[h] == "0" for h in HOSTS if h != bad), run.stdout[-3000:]
-    assert rows[bad][1] == "failed", text
+    counts = recap(run.stdout)
+    assert counts[bad]["failed"] == 1 and all(counts[h]["failed"] == 0 for h in HOSTS if h != bad), run.stdout[-3000:]
+    assert rows[bad]["Status"] == "failed", text
     assert "**%s** (sysctl)" % bad in text and "bad key" in text, text
-    assert all(rows[h][1] == "ok" and rows[h][-1] == "hello" for h in HOSTS if h != bad), text
+    assert all(rows[h]["Status"] == "ok" and rows[h]["Hello"] == "hello" for h in HOSTS if h != bad), text
 
 
 def test_the_report_is_written_when_every_host_fails():
     report = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "fleet-report-all-failed")
     run, rows, text = _site_with({"docker_package_source": "files"}, report)
     assert run.returncode != 0, run.stdout[-3000:]
-    assert set(rows) == set(HOSTS) and all(r[1] == "failed" for r in rows.values()), text
+    assert set(rows) == set(HOSTS) and all(r["Status"] == "failed" for r in rows.values()), text
     assert text.count("(docker): ") == len(HOSTS) and "docker_package_files" in text, text
     # The run says where the report is, after the report, even though every host then fails.
     last_play = run.stdout.split("PLAY [Fleet report - say where", 1)
@@ -129,10 +110,7 @@ def test_the_report_is_written_when_every_host_fails():
 
 def test_fleet_report_k8s_column_for_the_k8s_nodes_only():
     """fleet-2 is in k8s_nodes: the k8s stage ran there and the K8s column says ready; the others show '-'."""
-    report = open(os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "fleet-report.md")).read()
-    lines = report.splitlines()
-    header = [c.strip() for c in next(line for line in lines if line.startswith("| Host |")).strip("|").split("|")]
+    text = report_text()
+    rows = report_rows(text)
     for name in HOSTS:
-        row = next(line for line in lines if line.startswith("| %s |" % name))
-        cell = [c.strip() for c in row.strip("|").split("|")][header.index("K8s")]
-        assert cell == ("k8s ready" if name == "fleet-2" else "-"), report
+        assert rows[name]["K8s"] == ("k8s ready" if name == "fleet-2" else "-"), text
