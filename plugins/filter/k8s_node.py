@@ -22,6 +22,7 @@ import re
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
+from ansible_collections.fleetops.docker_host.plugins.module_utils._hostport import split_host_port
 from ansible_collections.fleetops.docker_host.plugins.module_utils._k8s_node import (
     HOSTS_TOML_MARK,
     REGISTRY_MARKER,
@@ -31,7 +32,6 @@ from ansible_collections.fleetops.docker_host.plugins.module_utils._k8s_node imp
 )
 
 CGROUP_DRIVERS = ('systemd', 'cgroupfs')
-HOST_LABEL = re.compile(r'^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$')
 REGISTRY_KEYS = ('host', 'ca', 'insecure', 'mirrors')
 DOCKER_HUB = 'docker.io'
 DOCKER_HUB_SERVER = 'https://registry-1.docker.io'
@@ -44,7 +44,7 @@ def _json(value):
 
 def registry_host_kind(text):
     """'host' (name or address, with an optional port), 'cidr' (a network, Docker's insecure-registries only) or None."""
-    if not isinstance(text, str) or not text or text != text.strip() or '://' in text or '/' in text.split('/', 1)[0]:
+    if not isinstance(text, str) or '://' in text:
         return None
     if '/' in text:
         try:
@@ -52,28 +52,9 @@ def registry_host_kind(text):
         except ValueError:
             return None
         return 'cidr'
-    name, port = text, None
-    match = re.match(r'^\[([0-9A-Fa-f:.]+)\](?::(\d+))?$', text)
-    if match:
-        name, port = match.group(1), match.group(2)
-        try:
-            ipaddress.IPv6Address(name)
-        except ValueError:
-            return None
-    else:
-        if text.count(':') == 1:
-            name, port = text.split(':')
-        elif ':' in text:
-            return None
-        try:
-            ipaddress.IPv4Address(name)
-        except ValueError:
-            labels = name.split('.')
-            if len(name) > 253 or not all(HOST_LABEL.match(label) for label in labels) or labels[-1].isdigit():
-                return None
-    if port is not None and not (port.isdigit() and 0 < int(port) < 65536):
-        return None
-    return 'host'
+    # A bare IPv6 address has no port and no directory name containerd would look up: write [address].
+    parsed = split_host_port(text)
+    return 'host' if parsed and parsed[2] != 'ipv6-bare' else None
 
 
 def _mirror_ok(url):
