@@ -298,9 +298,10 @@ def cri_call(module, params, crictl, cri):
         except ProtobufError as exc:
             return failed('crictl', str(exc))
     if grpc_available():
+        # grpc's own errors are not one class: whatever the call raises becomes the verdict's reason.
         try:
             return grpc_call(params['socket'])
-        except Exception as exc:  # pylint: disable=broad-except - grpc's own errors are not one class
+        except Exception as exc:  # pylint: disable=broad-except
             return failed('python-grpc', 'the call did not complete: %s' % to_text(exc))
     return no_client()
 
