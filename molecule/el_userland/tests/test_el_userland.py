@@ -37,8 +37,10 @@ def test_docker_packages_installed_from_the_repository_at_the_pin(host):
     assert installed["docker-ce"] == "3:%s-1.el9" % VERSION
     assert installed["docker-ce-cli"] == "1:%s-1.el9" % VERSION
     assert set(installed) == {"docker-ce", "docker-ce-cli", "containerd.io", "docker-buildx-plugin", "docker-compose-plugin"}
-    # Installed by dnf from the signed repository (rpm verifies the files it installed).
-    assert host.run("rpm -V docker-ce docker-ce-cli containerd.io").rc == 0
+    # Installed by dnf from the signed repository (rpm verifies the files it installed). containerd.io's
+    # config.toml is a %config file the k8s stage merged into: rpm -V names it changed, as on a real host.
+    assert host.run("rpm -V --noconfig docker-ce docker-ce-cli containerd.io").rc == 0
+    assert host.run("rpm -V containerd.io").stdout.split()[-1] == "/etc/containerd/config.toml"
 
 
 def test_engine_versions_are_locked(host):
@@ -118,6 +120,5 @@ def test_k8s_column_in_the_report():
     for name in HOSTS:
         row = next(line for line in lines if line.startswith("| %s |" % name))
         cell = [c.strip() for c in row.strip("|").split("|")][header.index("K8s")]
-        # In a container swap is the machine's and the product UUID unreadable: ready, or the reasons.
-        assert cell == "k8s ready" or cell.startswith("not ready: "), row
-        assert "commands" not in cell and "cri (" not in cell, row
+        # conntrack and socat installed, the CRI plugin loaded, SystemdCgroup set: nothing kubeadm checks is unmet.
+        assert cell == "k8s ready", row
