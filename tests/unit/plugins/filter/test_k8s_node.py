@@ -188,6 +188,17 @@ def test_result_from_a_run_that_changed_things():
     assert result['cri'] == 'ok' and result['cgroup_driver'] == 'systemd'
     assert result['registry_files_changed'] is False and result['in_container'] is True
     assert result['registry_removed'] == []
+    assert result['cri_call'] == dict.fromkeys(('client', 'proof', 'runtime_name', 'runtime_version',
+                                                'runtime_api_version', 'runtime_ready', 'error'))
+
+
+def test_result_carries_the_cri_call():
+    look = {'cri_call': {'client': 'python-grpc', 'proof': 'python-grpc', 'runtime_name': 'containerd',
+                         'runtime_version': '1.6.20~ds1', 'runtime_api_version': 'v1', 'runtime_ready': True,
+                         'error': None, 'conditions': {'RuntimeReady': True}}}
+    call = k8s_node_result(look)['cri_call']
+    assert call['client'] == 'python-grpc' and call['runtime_name'] == 'containerd' and call['runtime_ready'] is True
+    assert 'conditions' not in call
 
 
 def test_result_names_what_was_removed():
