@@ -22,10 +22,16 @@ import re
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-from ansible_collections.fleetops.docker_host.plugins.module_utils._k8s_node import verdict_text
+from ansible_collections.fleetops.docker_host.plugins.module_utils._hostport import split_host_port
+from ansible_collections.fleetops.docker_host.plugins.module_utils._k8s_node import (
+    HOSTS_TOML_MARK,
+    REGISTRY_MARKER,
+    REGISTRY_MARKER_TEXT,
+    REGISTRY_OWNED_FILES,
+    verdict_text,
+)
 
 CGROUP_DRIVERS = ('systemd', 'cgroupfs')
-HOST_LABEL = re.compile(r'^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$')
 REGISTRY_KEYS = ('host', 'ca', 'insecure', 'mirrors')
 DOCKER_HUB = 'docker.io'
 DOCKER_HUB_SERVER = 'https://registry-1.docker.io'
@@ -38,7 +44,7 @@ def _json(value):
 
 def registry_host_kind(text):
     """'host' (name or address, with an optional port), 'cidr' (a network, Docker's insecure-registries only) or None."""
-    if not isinstance(text, str) or not text or text != text.strip() or '://' in text or '/' in text.split('/', 1)[0]:
+    if not isinstance(text, str) or '://' in text:
         return None
     if '/' in text:
         try:
@@ -46,28 +52,9 @@ def registry_host_kind(text):
         except ValueError:
             return None
         return 'cidr'
-    name, port = text, None
-    match = re.match(r'^\[([0-9A-Fa-f:.]+)\](?::(\d+))?$', text)
-    if match:
-        name, port = match.group(1), match.group(2)
-        try:
-            ipaddress.IPv6Address(name)
-        except ValueError:
-            return None
-    else:
-        if text.count(':') == 1:
-            name, port = text.split(':')
-        elif ':' in text:
-            return None
-        try:
-            ipaddress.IPv4Address(name)
-        except ValueError:
-            labels = name.split('.')
-            if len(name) > 253 or not all(HOST_LABEL.match(label) for label in labels) or labels[-1].isdigit():
-                return None
-    if port is not None and not (port.isdigit() and 0 < int(port) < 65536):
-        return None
-    return 'host'
+    # A bare IPv6 address has no port and no directory name containerd would look up: write [address].
+    parsed = split_host_port(text)
+    return 'host' if parsed and parsed[2] != 'ipv6-bare' else None
 
 
 def _mirror_ok(url):
@@ -128,8 +115,7 @@ def _hosts_toml(host, entry, ca_path):
         server = DOCKER_HUB_SERVER
     else:
         server = ('http://' if insecure and not entry.get('ca') else 'https://') + host
-    lines = ['# Written by fleetops.docker_host.k8s_node from k8s_node_registries; changes here are overwritten.',
-             'server = %s' % _json(server), '']
+    lines = [HOSTS_TOML_MARK, 'server = %s' % _json(server), '']
     for mirror in entry.get('mirrors') or []:
         lines += ['[host.%s]' % _json(mirror.rstrip('/')), '  capabilities = ["pull", "resolve"]']
         if mirror.startswith('http://') or insecure:
@@ -144,7 +130,8 @@ def _hosts_toml(host, entry, ca_path):
 
 
 def registry_files(registries, config_path, docker_certs_dir):
-    """The directories and files of the registry trust: ({path}, {path, content}) lists, sorted."""
+    """The directories and files of the registry trust: ({path}, {path, content}) lists, sorted. Each directory
+    gets the marker file that lets a later run remove it when its entry is gone."""
     dirs, files = set(), []
     for entry in registries:
         host = entry['host']
@@ -162,11 +149,42 @@ def registry_files(registries, config_path, docker_certs_dir):
         if ca or entry.get('insecure') or entry.get('mirrors'):
             dirs.add(directory)
             files.append({'path': posixpath.join(directory, 'hosts.toml'), 'content': _hosts_toml(host, entry, ca_path)})
+    files += [{'path': posixpath.join(path, REGISTRY_MARKER), 'content': REGISTRY_MARKER_TEXT} for path in dirs]
     return [{'path': path} for path in sorted(dirs)], sorted(files, key=lambda item: item['path'])
 
 
+def registry_removals(managed, dirs, files, bases):
+    """What to remove of the directories the role wrote (MANAGED, k8s_node_info's registry_dirs) that the plan
+    (DIRS, FILES) no longer holds: ([{path}], notes). A directory whose entry is gone goes whole; one that also
+    holds files the role did not write loses only the role's files (and its marker: it is the operator's now). In a
+    directory that stays, a file of the role's that the plan no longer writes (ca.crt after its CA was dropped)
+    goes. Only direct children of BASES (the two certs.d directories) are touched."""
+    planned_dirs = set(item['path'] for item in dirs)
+    planned_files = set(item['path'] for item in files)
+    bases = set(base.rstrip('/') for base in bases)
+    remove, notes = [], []
+    for entry in managed or []:
+        path = (entry or {}).get('path') or ''
+        names = (entry or {}).get('files') or []
+        if posixpath.dirname(path) not in bases or posixpath.basename(path) in ('', '.', '..'):
+            continue
+        owned = [name for name in names if name in REGISTRY_OWNED_FILES]
+        if path in planned_dirs:
+            remove += [posixpath.join(path, name) for name in owned if posixpath.join(path, name) not in planned_files]
+            continue
+        foreign = [name for name in names if name not in REGISTRY_OWNED_FILES]
+        if not foreign:
+            remove.append(path)
+            continue
+        remove += [posixpath.join(path, name) for name in owned]
+        notes.append('k8s_node_registries: %s is no longer listed; the role removed its own files there and left '
+                     'the directory, which holds files it did not write (%s)' % (path, ', '.join(foreign)))
+    return [{'path': path} for path in sorted(remove)], notes
+
+
 def k8s_node_plan(registries, *, cgroup_driver='systemd', sandbox_image='', config_path='/etc/containerd/certs.d',
-                  docker_certs_dir='/etc/docker/certs.d', config_file='/etc/containerd/config.toml', swap_off=True):
+                  docker_certs_dir='/etc/docker/certs.d', config_file='/etc/containerd/config.toml', swap_off=True,
+                  managed=None):
     """Input problems and the registry trust files; see k8s_node_plan.yml."""
     problems = []
     if cgroup_driver not in CGROUP_DRIVERS:
@@ -182,15 +200,19 @@ def k8s_node_plan(registries, *, cgroup_driver='systemd', sandbox_image='', conf
     if not isinstance(swap_off, bool):
         problems.append('k8s_node_swap_off must be true or false, got %s.' % _json(swap_off))
     problems += registry_problems(registries)
-    dirs, files = ([], [])
+    if not isinstance(managed, (list, type(None))):
+        problems.append('managed must be the registry_dirs list of fleetops.docker_host.k8s_node_info, got %s.'
+                        % _json(managed))
+    dirs, files, remove, notes = [], [], [], []
     if not problems:
         dirs, files = registry_files(registries, config_path, docker_certs_dir)
+        remove, notes = registry_removals(managed, dirs, files, (config_path, docker_certs_dir))
     notes = ['k8s_node_registries: %s is a network; containerd has no network form, so only Docker trusts it '
              '(list its registry hosts for containerd)' % entry['host']
              for entry in (registries if isinstance(registries, list) and not problems else [])
-             if registry_host_kind(entry.get('host')) == 'cidr']
+             if registry_host_kind(entry.get('host')) == 'cidr'] + notes
     return {'problems': [' '.join(problem.split()) for problem in problems], 'registry_dirs': dirs,
-            'registry_files': files, 'notes': notes}
+            'registry_files': files, 'registry_remove': remove, 'notes': notes}
 
 
 def k8s_node_docker_settings(registries):
@@ -224,13 +246,20 @@ def _skipped(registered):
     return not isinstance(registered, Mapping) or registered.get('skipped') or 'changed' not in registered
 
 
-def k8s_node_result(look, *, containerd=None, swap=None, restart=None, docker=None, files=None, packages=None):
+def _changed_paths(registered):
+    return sorted(item['item']['path'] for item in registered.get('results') or []
+                  if isinstance(item, Mapping) and item.get('changed') and isinstance(item.get('item'), Mapping))
+
+
+def k8s_node_result(look, *, containerd=None, swap=None, restart=None, docker=None, files=None, packages=None,
+                    removed=None):
     """The role's one result; see k8s_node_result.yml."""
     look = look or {}
     containerd = {} if _skipped(containerd) else containerd
     swap = {} if _skipped(swap) else swap
     restart = {} if _skipped(restart) else restart
     files = {} if _skipped(files) else files
+    removed = {} if _skipped(removed) else removed
     packages = {} if _skipped(packages) else packages
     docker = docker if isinstance(docker, Mapping) and not docker.get('skipped') else {}
     hello = docker.get('hello') or {}
@@ -244,19 +273,22 @@ def k8s_node_result(look, *, containerd=None, swap=None, restart=None, docker=No
         'containerd_edits': containerd.get('edits') or [],
         'containerd_restarted': bool(restart.get('changed')),
         'cri': box.get('cri'),
+        'cri_call': dict((key, (look.get('cri_call') or {}).get(key)) for key in (
+            'client', 'proof', 'runtime_name', 'runtime_version', 'runtime_api_version', 'runtime_ready', 'error')),
         'cgroup_driver': box.get('effective_cgroup_driver') or (box.get('config') or {}).get('cgroup_driver'),
         'swap_fstab_commented': swap.get('fstab_commented') or [],
         'swap_masked': swap.get('masked') or [],
         'swapoff': bool(swap.get('swapoff')),
         'swap_notes': swap.get('notes') or [],
-        'registry_files_changed': bool(files.get('changed')),
+        'registry_files_changed': bool(files.get('changed') or removed.get('changed')),
+        'registry_removed': _changed_paths(removed),
         'packages_installed': bool(packages.get('changed')),
         'docker_active': bool(look.get('docker_active')),
         'docker_hello': {'rc': hello.get('rc'), 'stdout': hello.get('stdout')} if hello else {},
         'machine_id': look.get('machine_id', ''),
         'product_uuid': look.get('product_uuid', ''),
         'in_container': bool(look.get('in_container')),
-        'changed': any(bool(item.get('changed')) for item in (containerd, swap, restart, files, packages)),
+        'changed': any(bool(item.get('changed')) for item in (containerd, swap, restart, files, removed, packages)),
     }
 
 

@@ -20,6 +20,8 @@ try:  # Python 3
 except ImportError:  # pragma: no cover - Python 2 is not supported, kept for import sanity
     from urlparse import urlsplit  # type: ignore
 
+from ansible_collections.fleetops.docker_host.plugins.module_utils._hostport import split_host_port
+
 
 class DaemonJsonError(Exception):
     """Bad input: the message is meant for the operator, as is."""
@@ -636,41 +638,9 @@ def check_insecure_registry(entry):
             return None
         except ValueError:
             return '%s is neither a CIDR (e.g. "10.0.0.0/8") nor host[:port]' % name
-    if _valid_host_port(entry):
+    if split_host_port(entry):
         return None
     return '%s is not valid: expected a CIDR (e.g. "10.0.0.0/8") or host[:port] (e.g. "registry.local:5000")' % name
-
-
-def _valid_host_port(entry):
-    host, port = entry, None
-    if entry.startswith('['):  # [IPv6]:port
-        end = entry.find(']')
-        if end < 0:
-            return False
-        host, rest = entry[1:end], entry[end + 1:]
-        if rest:
-            if not rest.startswith(':'):
-                return False
-            port = rest[1:]
-        try:
-            ipaddress.IPv6Address(host)
-        except ValueError:
-            return False
-    else:
-        if entry.count(':') == 1:
-            host, port = entry.split(':')
-        elif entry.count(':') > 1:  # bare IPv6 address
-            try:
-                ipaddress.IPv6Address(entry)
-                return True
-            except ValueError:
-                return False
-        if not _HOSTNAME_RE.match(host):
-            return False
-    if port is not None:
-        if not port.isdigit() or not 0 < int(port) <= 65535:
-            return False
-    return True
 
 
 def check_registry_mirror(entry):

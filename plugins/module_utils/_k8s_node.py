@@ -22,6 +22,23 @@ REQUIRED_SYSCTLS = (
 )
 REQUIRED_MODULES = ('overlay', 'br_netfilter')
 REQUIRED_COMMANDS = ('conntrack', 'socat')
+# The registry directories the role writes (<certs dir>/<host>/) carry this file: the role removes a directory when
+# its entry leaves k8s_node_registries, and only a directory so marked. An operator who deletes the file keeps the
+# directory as their own. Docker reads only *.crt, *.cert and *.key there, containerd only hosts.toml.
+REGISTRY_MARKER = 'fleetops-k8s-node.managed'
+REGISTRY_MARKER_TEXT = ('This directory was written by fleetops.docker_host.k8s_node from k8s_node_registries;\n'
+                        'the role removes it when its entry leaves that list. Delete this file to keep the\n'
+                        'directory as your own (the role then never removes it).\n')
+# The first line of every hosts.toml the role writes; it marks the directory too (written before the marker file).
+HOSTS_TOML_MARK = '# Written by fleetops.docker_host.k8s_node from k8s_node_registries; changes here are overwritten.'
+# What the role writes in a registry directory; anything else there is an operator's.
+REGISTRY_OWNED_FILES = ('ca.crt', 'hosts.toml', REGISTRY_MARKER)
+
+
+def registry_dir_managed(files, hosts_toml_head=''):
+    """Whether a registry directory holding FILES (names) is the role's: its marker file, or a hosts.toml whose
+    first line (HOSTS_TOML_HEAD) is the role's."""
+    return REGISTRY_MARKER in (files or ()) or (hosts_toml_head or '').rstrip('\r\n') == HOSTS_TOML_MARK
 
 
 def fstab_swap_lines(text):
@@ -136,11 +153,21 @@ def readiness(facts, allow_swap=False, cgroup_driver='systemd'):
              'remove "cri" from disabled_plugins in %s and restart containerd (the k8s_node role does both)'
              % containerd.get('config_file', '/etc/containerd/config.toml'))
     call = facts.get('cri_call') or {}
-    if call.get('client') and call.get('rc') not in (0, None):
-        need('cri', '`%s` failed (rc %s): %s' % (' '.join(call.get('cmd') or []), call.get('rc'), call.get('stderr', '').strip()),
-             'read `journalctl -u containerd` for the reason')
-    elif not call.get('client'):
-        notes.append('no CRI client (crictl) on the host: the CRI proof is `ctr plugins ls`')
+    if containerd.get('cri') == 'ok':
+        if call.get('error'):
+            need('cri', 'the CRI call with %s failed: %s' % (call.get('client'), call['error']),
+                 'read `journalctl -u containerd` for the reason')
+        elif call.get('client') and call.get('runtime_ready') is not True:
+            need('cri', 'the CRI (%s) says the runtime is not ready: RuntimeReady is %s%s'
+                 % (call.get('client'), 'false' if call.get('runtime_ready') is False else 'missing',
+                    ' (%s)' % call['not_ready_reason'] if call.get('not_ready_reason') else ''),
+                 'read `journalctl -u containerd` for the reason')
+        elif not call.get('client'):
+            notes.append('no CRI client on the host (crictl, or Python\'s grpc module: python3-grpcio): the CRI proof '
+                         'is `ctr plugins ls`')
+        elif (call.get('conditions') or {}).get('NetworkReady') is False:
+            notes.append('the CRI reports NetworkReady false: no CNI network plugin yet (expected before the '
+                         'cluster\'s network add-on is installed)')
 
     effective = containerd.get('effective_cgroup_driver') or config.get('cgroup_driver')
     if containerd.get('installed') and effective != cgroup_driver:

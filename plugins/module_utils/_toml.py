@@ -24,6 +24,9 @@ _NUMBER_CHARS = re.compile(r'[0-9A-Za-z_+\-.:]+')
 _INT = re.compile(r'^[+-]?(0|[1-9](_?[0-9])*)$')
 _FLOAT = re.compile(r'^[+-]?(0|[1-9](_?[0-9])*)((\.[0-9](_?[0-9])*)([eE][+-]?[0-9](_?[0-9])*)?|[eE][+-]?[0-9](_?[0-9])*)$')
 _DATE = re.compile(r'^\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})?)?$|^\d{2}:\d{2}:\d{2}(\.\d+)?$')
+# Integers with a prefix: hexadecimal, octal, binary (underscores only between digits).
+_RADIX_INTS = tuple((re.compile(r'^0%s%s(_?%s)*$' % (prefix, digit, digit)), base)
+                    for prefix, digit, base in (('x', '[0-9A-Fa-f]', 16), ('o', '[0-7]', 8), ('b', '[01]', 2)))
 _ESCAPES = {'b': '\b', 't': '\t', 'n': '\n', 'f': '\f', 'r': '\r', '"': '"', '\\': '\\'}
 
 
@@ -90,29 +93,48 @@ class _Parser(object):
             else:
                 break
 
+    def found(self):
+        """What stands at the position, for an error message."""
+        return self.peek() or 'end of file'
+
+    def skip_newline(self):
+        """Step over one line break (LF or CRLF) at the position; whether there was one."""
+        for newline in ('\r\n', '\n'):
+            if self.s.startswith(newline, self.i):
+                self.i += len(newline)
+                return True
+        return False
+
     def end_of_line(self):
         """After a statement: only blanks and a comment may follow on the line."""
         self.skip_ws()
         self.skip_comment()
-        if self.peek(2) == '\r\n':
-            self.i += 2
-        elif self.peek() == '\n':
-            self.i += 1
-        elif self.i < self.n:
+        if not self.skip_newline() and self.i < self.n:
             raise self.error('unexpected %r after the value; one key = value (or [table]) per line' % self.peek())
 
     # -- keys ----------------------------------------------------------------------------------------------
+    def quoted(self):
+        """The basic or literal string at the position (a key part or a value)."""
+        return self.basic_string() if self.peek() == '"' else self.literal_string()
+
     def key_part(self):
-        char = self.peek()
-        if char == '"':
-            return self.basic_string()
-        if char == "'":
-            return self.literal_string()
+        if self.peek() in ('"', "'"):
+            return self.quoted()
         match = BARE_KEY.match(self.s, self.i)
         if not match:
-            raise self.error('expected a key, found %r' % (self.peek() or 'end of file'))
+            raise self.error('expected a key, found %r' % self.found())
         self.i = match.end()
         return match.group(0)
+
+    def key_and_equals(self):
+        """A key path and the `=` after it (blanks around it skipped)."""
+        key = self.key_path()
+        self.skip_ws()
+        if self.peek() != '=':
+            raise self.error('expected "=" after the key %s' % '.'.join(key))
+        self.i += 1
+        self.skip_ws()
+        return key
 
     def key_path(self):
         parts = [self.key_part()]
@@ -168,10 +190,7 @@ class _Parser(object):
     def multiline_string(self, quote):
         start = self.i
         self.i += 3
-        if self.peek(2) == '\r\n':
-            self.i += 2
-        elif self.peek() == '\n':
-            self.i += 1
+        self.skip_newline()  # a line break right after the opening quotes is not part of the string
         out = []
         while True:
             if self.i >= self.n:
@@ -198,14 +217,8 @@ class _Parser(object):
     # -- values --------------------------------------------------------------------------------------------
     def value(self, path, inline_values):
         char = self.peek()
-        if self.s.startswith('"""', self.i):
-            return self.multiline_string('"')
-        if self.s.startswith("'''", self.i):
-            return self.multiline_string("'")
-        if char == '"':
-            return self.basic_string()
-        if char == "'":
-            return self.literal_string()
+        if char in ('"', "'"):
+            return self.multiline_string(char) if self.s.startswith(char * 3, self.i) else self.quoted()
         if char == '[':
             return self.array(path, inline_values)
         if char == '{':
@@ -216,7 +229,7 @@ class _Parser(object):
                 return result
         match = _NUMBER_CHARS.match(self.s, self.i)
         if not match:
-            raise self.error('expected a value, found %r' % (char or 'end of file'))
+            raise self.error('expected a value, found %r' % self.found())
         word = match.group(0)
         # A date-time with a space between date and time.
         if re.match(r'^\d{4}-\d{2}-\d{2}$', word):
@@ -231,12 +244,9 @@ class _Parser(object):
         try:
             if _INT.match(word):
                 return int(text)
-            if re.match(r'^0x[0-9A-Fa-f](_?[0-9A-Fa-f])*$', word):
-                return int(text[2:], 16)
-            if re.match(r'^0o[0-7](_?[0-7])*$', word):
-                return int(text[2:], 8)
-            if re.match(r'^0b[01](_?[01])*$', word):
-                return int(text[2:], 2)
+            for pattern, base in _RADIX_INTS:
+                if pattern.match(word):
+                    return int(text[2:], base)
             if _FLOAT.match(word):
                 return float(text)
         except ValueError:
@@ -260,7 +270,7 @@ class _Parser(object):
             if self.peek() == ',':
                 self.i += 1
             elif self.peek() != ']':
-                raise self.error('expected "," or "]" in the array, found %r' % (self.peek() or 'end of file'))
+                raise self.error('expected "," or "]" in the array, found %r' % self.found())
 
     def inline_table(self, path, inline_values):
         self.i += 1
@@ -271,12 +281,7 @@ class _Parser(object):
             return table
         while True:
             self.skip_ws_newlines_comments()
-            key = self.key_path()
-            self.skip_ws()
-            if self.peek() != '=':
-                raise self.error('expected "=" after the key %s' % '.'.join(key))
-            self.i += 1
-            self.skip_ws()
+            key = self.key_and_equals()
             start = self.i
             item = self.value(path + key, inline_values)
             _store(table, key, item, self.error)
@@ -288,7 +293,7 @@ class _Parser(object):
                 self.i += 1
                 return table
             else:
-                raise self.error('expected "," or "}" in the inline table, found %r' % (self.peek() or 'end of file'))
+                raise self.error('expected "," or "}" in the inline table, found %r' % self.found())
 
     # -- statements ----------------------------------------------------------------------------------------
     def parse(self):
@@ -319,12 +324,7 @@ class _Parser(object):
                     info['body_end'] = self.i
                     info['header_start'] = line_start
                 continue
-            key = self.key_path()
-            self.skip_ws()
-            if self.peek() != '=':
-                raise self.error('expected "=" after the key %s' % '.'.join(key))
-            self.i += 1
-            self.skip_ws()
+            key = self.key_and_equals()
             start = self.i
             inline_values = {}
             full = current_path + key
@@ -347,11 +347,15 @@ class _Parser(object):
                     info['last_value_start'] = line_start
         return doc
 
+    def headerless(self, path, kind):
+        """Record PATH as a table without its own [header]: implicit, dotted, inline or an array of tables."""
+        self.doc.tables[path] = {'kind': kind, 'header': False}
+
     def in_array_table(self, path):
         return any(self.doc.tables.get(path[:depth], {}).get('kind') == 'array' for depth in range(1, len(path) + 1))
 
     def mark_inline(self, path, table):
-        self.doc.tables[path] = {'kind': 'inline', 'header': False}
+        self.headerless(path, 'inline')
         for key, item in table.items():
             if isinstance(item, dict):
                 self.mark_inline(path + (key,), item)
@@ -365,7 +369,7 @@ class _Parser(object):
             info = self.doc.tables.get(path)
             if existing is None:
                 node[part] = {}
-                self.doc.tables[path] = {'kind': 'dotted', 'header': False}
+                self.headerless(path, 'dotted')
             elif not isinstance(existing, dict) or (info and info['kind'] in ('header', 'inline', 'array')):
                 raise self.error('the key %s is already defined; a dotted key cannot extend it' % '.'.join(path))
             node = node[part]
@@ -377,7 +381,7 @@ class _Parser(object):
             prefix = path[:depth]
             if part not in node:
                 node[part] = {}
-                self.doc.tables[prefix] = {'kind': 'implicit', 'header': False}
+                self.headerless(prefix, 'implicit')
             node = node[part]
             if isinstance(node, list):
                 node = node[-1]
@@ -388,7 +392,7 @@ class _Parser(object):
         if is_array:
             if last not in node:
                 node[last] = []
-                self.doc.tables[path] = {'kind': 'array', 'header': False}
+                self.headerless(path, 'array')
             elif not isinstance(node[last], list) or (info or {}).get('kind') != 'array':
                 raise self.error('%s is already defined as something other than an array of tables' % '.'.join(path), position)
             table = {}

@@ -16,7 +16,7 @@ description:
   - One read-only look at what C(kubeadm init/join) and the kubelet need, without kubeadm, and a verdict that
     names each unmet prerequisite with its fix (RV(readiness)).
   - containerd - installed, running, the CRI plugin's status in C(ctr plugins ls) (the CRI socket answers
-    only when it is C(ok)), a CRI call with C(crictl info) where crictl is installed, the settings of
+    only when it is C(ok)), a CRI call (RV(cri_call)) with crictl or Python's grpc module where one is there, the settings of
     O(config_file) that matter for the kubelet, and the cgroup driver containerd actually uses (C(containerd config dump)).
   - Swap (C(/proc/swaps), the swap lines of O(fstab), active swap units), the forwarding and bridge sysctls, the
     kernel modules C(overlay) and C(br_netfilter), C(conntrack) and C(socat), the ports O(ports), whether the
@@ -50,6 +50,13 @@ options:
     type: str
     choices: [systemd, cgroupfs]
     default: systemd
+  certs_dirs:
+    description:
+      - The registry directories' parents (containerd's C(config_path) and Docker's C(certs.d)); their
+        C(<host>/) directories that the k8s_node role wrote are listed in RV(registry_dirs).
+    type: list
+    elements: path
+    default: [/etc/containerd/certs.d, /etc/docker/certs.d]
 extends_documentation_fragment:
   - fleetops.docker_host.common
   - fleetops.docker_host.read_only
@@ -83,9 +90,19 @@ containerd:
            config_file: /etc/containerd/config.toml, config_exists: true, config_error: null,
            effective_cgroup_driver: systemd, config: {version: 2, cri_disabled: false, systemd_cgroup: true}}
 cri_call:
-  description: C(client) (crictl's path or V(null)), C(cmd), C(rc), C(stderr) of C(crictl info).
+  description:
+    - The CRI call (RuntimeService C(Version) and C(Status), API C(runtime.v1), else C(runtime.v1alpha2)), made
+      when the CRI plugin is loaded - with C(crictl) where it is on the path, else with Python's C(grpc) module
+      where it imports (Debian's C(python3-grpcio); Debian packages no crictl), else not made.
+    - C(client) (V(crictl), V(python-grpc) or V(null)), C(proof) (the client, or V(ctr plugins ls) when there
+      is none, V(null) when the CRI plugin is not loaded), C(api), C(runtime_name), C(runtime_version),
+      C(runtime_api_version), C(conditions) (condition type -> status, e.g. C(RuntimeReady), C(NetworkReady)),
+      C(runtime_ready), C(not_ready_reason) and C(error) (why the call failed, else V(null)).
   returned: always
   type: dict
+  sample: {client: python-grpc, proof: python-grpc, api: runtime.v1, runtime_name: containerd,
+           runtime_version: 1.6.20~ds1, runtime_api_version: v1, conditions: {RuntimeReady: true, NetworkReady: false},
+           runtime_ready: true, not_ready_reason: '', error: null}
 docker_active:
   description: Whether docker.service is active.
   returned: always
@@ -127,6 +144,15 @@ in_container:
   description: Whether this host is a container (the collection's one detection).
   returned: always
   type: bool
+registry_dirs:
+  description:
+    - The C(<host>/) directories under O(certs_dirs) that the k8s_node role wrote, each C({path, files}) (the file
+      names in it). A directory is the role's when it holds the marker file C(fleetops-k8s-node.managed), or a
+      C(hosts.toml) whose first line is the role's comment; others are an operator's and never listed.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{path: /etc/containerd/certs.d/registry.example:5000, files: [fleetops-k8s-node.managed, hosts.toml]}]
 init:
   description: The name of PID 1 (C(systemd) on the collection's hosts).
   returned: always
@@ -153,6 +179,16 @@ from ansible_collections.fleetops.docker_host.plugins.module_utils._containerd i
     parse_plugins,
     summary,
 )
+from ansible_collections.fleetops.docker_host.plugins.module_utils._cri import (
+    ProtobufError,
+    answer,
+    failed,
+    grpc_available,
+    grpc_call,
+    no_client,
+    parse_crictl_info,
+    parse_crictl_version,
+)
 from ansible_collections.fleetops.docker_host.plugins.module_utils._k8s_node import (
     REQUIRED_COMMANDS,
     REQUIRED_MODULES,
@@ -162,6 +198,7 @@ from ansible_collections.fleetops.docker_host.plugins.module_utils._k8s_node imp
     parse_proc_swaps,
     parse_unit_list,
     readiness,
+    registry_dir_managed,
 )
 from ansible_collections.fleetops.docker_host.plugins.module_utils._preflight import container_info, module_state
 from ansible_collections.fleetops.docker_host.plugins.module_utils._toml import TomlError, loads
@@ -221,17 +258,61 @@ def containerd_look(module, params):
     return look
 
 
+def managed_registry_dirs(bases):
+    """The <host>/ directories under BASES that the k8s_node role wrote: [{path, files}]."""
+    found = []
+    for base in bases:
+        try:
+            names = sorted(os.listdir(base))
+        except OSError:
+            continue
+        for name in names:
+            path = os.path.join(base, name)
+            if os.path.islink(path) or not os.path.isdir(path):
+                continue
+            try:
+                files = sorted(os.listdir(path))
+            except OSError:
+                continue
+            head = read(os.path.join(path, 'hosts.toml')).split('\n', 1)[0] if 'hosts.toml' in files else ''
+            if registry_dir_managed(files, head):
+                found.append(dict(path=path, files=files))
+    return found
+
+
+def cri_call(module, params, crictl, cri):
+    """The CRI call: crictl where installed, else Python's grpc module where importable, else none (the proof is
+    then `ctr plugins ls`). Asked only when the CRI plugin is loaded."""
+    if cri != 'ok':
+        return no_client(proof=None)
+    if crictl:
+        endpoint = [crictl, '--runtime-endpoint', 'unix://' + params['socket'], '--timeout', '5s']
+        rc, out, err = run_cmd(module, endpoint + ['version'])
+        if rc != 0:
+            return failed('crictl', '`crictl version` failed (rc %d): %s' % (rc, err.strip() or out.strip()))
+        rc, info, err = run_cmd(module, endpoint + ['info'])
+        if rc != 0:
+            return failed('crictl', '`crictl info` failed (rc %d): %s' % (rc, err.strip() or info.strip()))
+        try:
+            return answer('crictl', parse_crictl_version(out), parse_crictl_info(info))
+        except ProtobufError as exc:
+            return failed('crictl', str(exc))
+    if grpc_available():
+        # grpc's own errors are not one class: whatever the call raises becomes the verdict's reason.
+        try:
+            return grpc_call(params['socket'])
+        except Exception as exc:  # pylint: disable=broad-except
+            return failed('python-grpc', 'the call did not complete: %s' % to_text(exc))
+    return no_client()
+
+
 def run(module):
     params = module.params
     result = dict(changed=False)
     result['containerd'] = containerd_look(module, params)
     commands = dict((name, module.get_bin_path(name, opt_dirs=SBIN)) for name in REQUIRED_COMMANDS + ('crictl',))
     result['commands'] = commands
-    call = dict(client=commands['crictl'], cmd=[], rc=None, stderr='')
-    if commands['crictl'] and result['containerd']['cri'] == 'ok':
-        call['cmd'] = [commands['crictl'], '--runtime-endpoint', 'unix://' + params['socket'], 'info']
-        rc, out, err = run_cmd(module, call['cmd'])
-        call.update(rc=rc, stderr=err[-2000:])
+    call = cri_call(module, params, commands['crictl'], result['containerd']['cri'])
     result['cri_call'] = call
     result['docker_active'] = is_active(module, 'docker.service')
 
@@ -272,6 +353,7 @@ def run(module):
         detected = out.strip() or None
     result['in_container'] = container_info(detect_virt_container=detected)['is_container']
     result['init'] = read('/proc/1/comm').strip()
+    result['registry_dirs'] = managed_registry_dirs(params['certs_dirs'])
     result['readiness'] = readiness(result, allow_swap=params['allow_swap'], cgroup_driver=params['cgroup_driver'])
     return result
 
@@ -285,6 +367,7 @@ def main():
             ports=dict(type='list', elements='int', default=[6443, 10250]),
             allow_swap=dict(type='bool', default=False),
             cgroup_driver=dict(type='str', default='systemd', choices=['systemd', 'cgroupfs']),
+            certs_dirs=dict(type='list', elements='path', default=['/etc/containerd/certs.d', '/etc/docker/certs.d']),
         ),
         supports_check_mode=True,
     )

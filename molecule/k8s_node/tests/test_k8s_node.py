@@ -47,6 +47,18 @@ def test_registry_trust_files(host):
     assert 'server = "http://registry.k8s-node.test:5000"' in insecure
     hub = host.file("/etc/containerd/certs.d/docker.io/hosts.toml").content_string
     assert '[host."https://mirror.k8s-node.test"]' in hub
+    assert host.file("/etc/containerd/certs.d/docker.io/fleetops-k8s-node.managed").exists
+
+
+def test_dropped_registry_entry_left_only_what_the_role_did_not_write(host):
+    # side_effect.yml dropped ca.k8s-node.test:5000 after an operator put a file into its containerd directory.
+    assert not host.file("/etc/docker/certs.d/ca.k8s-node.test:5000").exists
+    kept = "/etc/containerd/certs.d/ca.k8s-node.test:5000"
+    assert host.check_output("ls -A %s" % kept).split() == ["operator-note.txt"]
+    # The operator's own directories (no marker) were never touched.
+    assert host.file("/etc/containerd/certs.d/operator.k8s-node.test/hosts.toml").content_string == \
+        'server = "https://operator.k8s-node.test"\n'
+    assert host.file("/etc/docker/certs.d/operator.k8s-node.test/ca.crt").content_string == "operator's CA\n"
 
 
 def test_kubeadm_commands_installed(host):

@@ -4,6 +4,7 @@
 import pytest
 
 from ansible_collections.fleetops.docker_host.plugins.filter.k8s_node import (
+    HOSTS_TOML_MARK,
     k8s_node_docker_settings,
     k8s_node_packages,
     k8s_node_plan,
@@ -67,12 +68,18 @@ def test_registry_files_for_both_engines():
     ])
     files = {item['path']: item['content'] for item in plan['registry_files']}
     assert sorted(files) == [
+        '/etc/containerd/certs.d/docker.io/fleetops-k8s-node.managed',
         '/etc/containerd/certs.d/docker.io/hosts.toml',
+        '/etc/containerd/certs.d/plain.example:5000/fleetops-k8s-node.managed',
         '/etc/containerd/certs.d/plain.example:5000/hosts.toml',
         '/etc/containerd/certs.d/reg.example:5000/ca.crt',
+        '/etc/containerd/certs.d/reg.example:5000/fleetops-k8s-node.managed',
         '/etc/containerd/certs.d/reg.example:5000/hosts.toml',
         '/etc/docker/certs.d/reg.example:5000/ca.crt',
+        '/etc/docker/certs.d/reg.example:5000/fleetops-k8s-node.managed',
     ]
+    assert 'Delete this file to keep the' in files['/etc/docker/certs.d/reg.example:5000/fleetops-k8s-node.managed']
+    assert plan['registry_remove'] == []
     assert files['/etc/docker/certs.d/reg.example:5000/ca.crt'] == CA
     reg = files['/etc/containerd/certs.d/reg.example:5000/hosts.toml']
     assert 'server = "https://reg.example:5000"' in reg
@@ -88,6 +95,53 @@ def test_registry_files_for_both_engines():
     assert [d['path'] for d in plan['registry_dirs']] == [
         '/etc/containerd/certs.d/docker.io', '/etc/containerd/certs.d/plain.example:5000',
         '/etc/containerd/certs.d/reg.example:5000', '/etc/docker/certs.d/reg.example:5000']
+
+
+M = 'fleetops-k8s-node.managed'
+CD = '/etc/containerd/certs.d/'
+DK = '/etc/docker/certs.d/'
+
+
+@pytest.mark.parametrize('registries, managed, removed, note', [
+    # The entry is gone: both of its directories go, whole.
+    ([], [{'path': CD + 'old:5000', 'files': [M, 'ca.crt', 'hosts.toml']}, {'path': DK + 'old:5000', 'files': [M, 'ca.crt']}],
+     [CD + 'old:5000', DK + 'old:5000'], None),
+    # Still listed: nothing goes.
+    ([{'host': 'old:5000', 'ca': CA}], [{'path': CD + 'old:5000', 'files': [M, 'ca.crt', 'hosts.toml']},
+                                        {'path': DK + 'old:5000', 'files': [M, 'ca.crt']}], [], None),
+    # The CA was dropped (insecure now): Docker's directory goes, containerd's loses its ca.crt only.
+    ([{'host': 'old:5000', 'insecure': True}], [{'path': CD + 'old:5000', 'files': [M, 'ca.crt', 'hosts.toml']},
+                                                {'path': DK + 'old:5000', 'files': [M, 'ca.crt']}],
+     [CD + 'old:5000/ca.crt', DK + 'old:5000'], None),
+    # The operator put a client certificate in a directory of the role's: the role takes only its own files.
+    ([], [{'path': DK + 'old:5000', 'files': [M, 'ca.crt', 'client.cert', 'client.key']}],
+     [DK + 'old:5000/ca.crt', DK + 'old:5000/' + M], 'client.cert, client.key'),
+    # A directory marked only by the hosts.toml comment (written before the marker file) goes too.
+    ([], [{'path': CD + 'old:5000', 'files': ['hosts.toml']}], [CD + 'old:5000'], None),
+    # Not a child of the two certs.d directories: never touched, whatever the look said.
+    ([], [{'path': '/etc/old:5000', 'files': [M]}, {'path': CD + 'a/b', 'files': [M]}, {'path': CD, 'files': [M]},
+          {'path': '/etc/containerd/certs.d/..', 'files': [M]}], [], None),
+])
+def test_registry_removals(registries, managed, removed, note):
+    plan = k8s_node_plan(registries, managed=managed)
+    assert plan['problems'] == []
+    assert [item['path'] for item in plan['registry_remove']] == removed
+    if note:
+        assert any(note in text and 'left the directory' in text for text in plan['notes']), plan['notes']
+    else:
+        assert not any('left the directory' in text for text in plan['notes'])
+
+
+def test_no_removals_when_the_input_is_bad():
+    plan = k8s_node_plan([{'host': 'https://x'}], managed=[{'path': CD + 'old:5000', 'files': [M]}])
+    assert plan['problems'] and plan['registry_remove'] == []
+    assert 'managed must be' in k8s_node_plan([], managed='x')['problems'][0]
+
+
+def test_hosts_toml_starts_with_the_mark():
+    plan = k8s_node_plan([{'host': 'plain:5000', 'insecure': True}])
+    hosts = [f for f in plan['registry_files'] if f['path'].endswith('hosts.toml')][0]
+    assert hosts['content'].split('\n', 1)[0] == HOSTS_TOML_MARK
 
 
 def test_hosts_toml_is_toml():
@@ -133,6 +187,26 @@ def test_result_from_a_run_that_changed_things():
     assert result['docker_hello'] == {'rc': 0, 'stdout': 'hello'}
     assert result['cri'] == 'ok' and result['cgroup_driver'] == 'systemd'
     assert result['registry_files_changed'] is False and result['in_container'] is True
+    assert result['registry_removed'] == []
+    assert result['cri_call'] == dict.fromkeys(('client', 'proof', 'runtime_name', 'runtime_version',
+                                                'runtime_api_version', 'runtime_ready', 'error'))
+
+
+def test_result_carries_the_cri_call():
+    look = {'cri_call': {'client': 'python-grpc', 'proof': 'python-grpc', 'runtime_name': 'containerd',
+                         'runtime_version': '1.6.20~ds1', 'runtime_api_version': 'v1', 'runtime_ready': True,
+                         'error': None, 'conditions': {'RuntimeReady': True}}}
+    call = k8s_node_result(look)['cri_call']
+    assert call['client'] == 'python-grpc' and call['runtime_name'] == 'containerd' and call['runtime_ready'] is True
+    assert 'conditions' not in call
+
+
+def test_result_names_what_was_removed():
+    removed = {'changed': True, 'results': [{'changed': True, 'item': {'path': CD + 'old:5000'}},
+                                            {'changed': False, 'item': {'path': DK + 'gone:5000'}}]}
+    result = k8s_node_result({}, files={'skipped': True}, removed=removed)
+    assert result['registry_removed'] == [CD + 'old:5000']
+    assert result['registry_files_changed'] is True and result['changed'] is True
 
 
 def test_result_of_a_run_that_changed_nothing():

@@ -81,7 +81,8 @@ def test_listening_ports():
 READY = {
     'containerd': {'installed': True, 'active': True, 'cri': 'ok', 'socket': '/run/containerd/containerd.sock',
                    'effective_cgroup_driver': 'systemd', 'config': {'cgroup_driver': 'systemd'}},
-    'cri_call': {'client': '/usr/bin/crictl', 'cmd': ['crictl', 'info'], 'rc': 0, 'stderr': ''},
+    'cri_call': {'client': 'python-grpc', 'proof': 'python-grpc', 'runtime_name': 'containerd', 'runtime_ready': True,
+                 'conditions': {'RuntimeReady': True, 'NetworkReady': True}, 'not_ready_reason': '', 'error': None},
     'swap': {'active': [], 'fstab_lines': [], 'units_active': []},
     'sysctls': {'net.ipv4.ip_forward': '1', 'net.bridge.bridge-nf-call-iptables': '1'},
     'modules': {'overlay': 'loaded', 'br_netfilter': 'builtin'},
@@ -114,7 +115,9 @@ def test_a_ready_node():
     ({'containerd__cri': None}, 'cri', 'CRI plugin is not loaded'),
     ({'containerd__active': False}, 'cri', 'systemctl enable --now containerd'),
     ({'containerd__installed': False}, 'cri', 'install containerd'),
-    ({'cri_call__rc': 1, 'cri_call__stderr': 'connect: refused'}, 'cri', 'connect: refused'),
+    ({'cri_call__error': 'runtime.v1: StatusCode.UNAVAILABLE connect: refused'}, 'cri', 'connect: refused'),
+    ({'cri_call__runtime_ready': False, 'cri_call__not_ready_reason': 'NoShim'}, 'cri', 'RuntimeReady is false (NoShim)'),
+    ({'cri_call__runtime_ready': None}, 'cri', 'RuntimeReady is missing'),
     ({'containerd__effective_cgroup_driver': 'cgroupfs'}, 'cgroup_driver', 'SystemdCgroup = true'),
     ({'containerd__effective_cgroup_driver': None, 'containerd__config': {}}, 'cgroup_driver', 'SystemdCgroup unset'),
     ({'init': 'init'}, 'cgroup_driver', 'k8s_node_cgroup_driver: cgroupfs'),
@@ -152,9 +155,19 @@ def test_swap_allowed_is_a_note():
     assert 'NodeSwap' in verdict['notes'][0]
 
 
-def test_without_crictl_the_proof_is_ctr():
-    verdict = readiness(_with(cri_call={'client': None}))
-    assert verdict['ready'] is True and 'crictl' in verdict['notes'][0]
+def test_without_a_cri_client_the_proof_is_ctr():
+    verdict = readiness(_with(cri_call={'client': None, 'proof': 'ctr plugins ls', 'error': None}))
+    assert verdict['ready'] is True and 'crictl' in verdict['notes'][0] and 'ctr plugins ls' in verdict['notes'][0]
+
+
+def test_no_cni_yet_is_a_note_not_unmet():
+    verdict = readiness(_with(cri_call__conditions={'RuntimeReady': True, 'NetworkReady': False}))
+    assert verdict['ready'] is True and 'NetworkReady false' in verdict['notes'][0]
+
+
+def test_a_cri_plugin_not_loaded_is_one_unmet_item_not_two():
+    verdict = readiness(_with(containerd__cri='skip', cri_call={'client': None, 'proof': None, 'error': None}))
+    assert [item['check'] for item in verdict['unmet']] == ['cri'] and verdict['notes'] == []
 
 
 def test_cgroupfs_expected():

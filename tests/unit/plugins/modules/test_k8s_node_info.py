@@ -3,12 +3,14 @@
 
 import pytest
 
+from ansible_collections.fleetops.docker_host.plugins.module_utils._k8s_node import HOSTS_TOML_MARK
 from ansible_collections.fleetops.docker_host.plugins.modules import k8s_node_info
 
 from ansible_collections.fleetops.docker_host.tests.unit.plugins.modules.utils import module_runner, needs_module_testing
 
 pytestmark = [needs_module_testing]
 run_module = module_runner(k8s_node_info)
+BINS = ('containerd', 'ctr', 'systemctl', 'conntrack', 'socat')
 CTR_OK = 'TYPE ID PLATFORMS STATUS\nio.containerd.grpc.v1 cri linux/amd64 ok\n'
 DUMP = ('version = 2\n[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]\n'
         '  SystemdCgroup = true\n')
@@ -27,8 +29,10 @@ def fake_host(monkeypatch):
         return 1, '', 'not faked: %s' % key
 
     def get_bin_path(self, name, required=False, opt_dirs=None):
-        return '/fake/' + name if name in ('containerd', 'ctr', 'systemctl', 'conntrack', 'socat') else None
+        return '/fake/' + name if name in answers.get('_bins', BINS) else None
 
+    monkeypatch.setattr(k8s_node_info, 'grpc_available', lambda: answers.get('_grpc', False))
+    monkeypatch.setattr(k8s_node_info, 'grpc_call', lambda socket_path: answers['_grpc_call'])
     real_read = k8s_node_info.read
     monkeypatch.setattr(k8s_node_info, 'read', lambda path, default='': 'systemd\n' if path == '/proc/1/comm'
                         else real_read(path, default))
@@ -79,3 +83,67 @@ def test_a_config_it_cannot_read_is_reported(fake_host, tmp_path, capsys):
     result = run_module(capsys, {'config_file': str(config), 'fstab': str(tmp_path / 'fstab'), 'ports': []})
     assert result['containerd']['config'] is None
     assert 'line 1' in result['containerd']['config_error']
+
+
+def _ready(fake_host, tmp_path):
+    config = tmp_path / 'config.toml'
+    config.write_text(DUMP)
+    fake_host.update({
+        'containerd --version': (0, 'containerd x 1.6.20~ds1 y\n', ''),
+        'systemctl is-active': (0, 'active\n', ''),
+        'ctr --address': (0, CTR_OK, ''),
+        'containerd --config': (0, DUMP, ''),
+        'systemctl list-units': (0, '', ''),
+    })
+    return {'config_file': str(config), 'fstab': str(tmp_path / 'fstab'), 'ports': [],
+            'certs_dirs': [str(tmp_path / 'containerd'), str(tmp_path / 'docker')]}
+
+
+def test_cri_call_with_crictl(fake_host, tmp_path, capsys):
+    params = _ready(fake_host, tmp_path)
+    fake_host['_bins'] = BINS + ('crictl',)
+    fake_host['crictl --runtime-endpoint unix:///run/containerd/containerd.sock --timeout 5s version'] = (
+        0, 'Version:  0.1.0\nRuntimeName:  containerd\nRuntimeVersion:  1.6.20\nRuntimeApiVersion:  v1\n', '')
+    fake_host['crictl --runtime-endpoint unix:///run/containerd/containerd.sock --timeout 5s info'] = (
+        0, '{"status": {"conditions": [{"type": "RuntimeReady", "status": false, "reason": "NoRunc", "message": ""}]}}', '')
+    result = run_module(capsys, params)
+    call = result['cri_call']
+    assert call['client'] == 'crictl' and call['runtime_name'] == 'containerd' and call['runtime_ready'] is False
+    unmet = [item for item in result['readiness']['unmet'] if item['check'] == 'cri']
+    assert 'RuntimeReady is false (NoRunc)' in unmet[0]['msg']
+
+
+def test_cri_call_with_python_grpc_when_crictl_is_absent(fake_host, tmp_path, capsys):
+    params = _ready(fake_host, tmp_path)
+    fake_host['_grpc'] = True
+    fake_host['_grpc_call'] = {'client': 'python-grpc', 'proof': 'python-grpc', 'runtime_name': 'containerd',
+                               'runtime_ready': True, 'conditions': {'RuntimeReady': True}, 'error': None}
+    result = run_module(capsys, params)
+    assert result['cri_call']['client'] == 'python-grpc'
+    assert not [item for item in result['readiness']['unmet'] if item['check'] == 'cri']
+
+
+def test_without_a_client_the_proof_is_ctr(fake_host, tmp_path, capsys):
+    result = run_module(capsys, _ready(fake_host, tmp_path))
+    assert result['cri_call']['client'] is None and result['cri_call']['proof'] == 'ctr plugins ls'
+    assert any('ctr plugins ls' in note for note in result['readiness']['notes'])
+
+
+def test_registry_dirs_lists_only_the_roles(fake_host, tmp_path, capsys):
+    params = _ready(fake_host, tmp_path)
+    marked = tmp_path / 'docker' / 'reg:5000'
+    marked.mkdir(parents=True)
+    (marked / 'fleetops-k8s-node.managed').write_text('x')
+    (marked / 'ca.crt').write_text('x')
+    old = tmp_path / 'containerd' / 'old:5000'
+    old.mkdir(parents=True)
+    (old / 'hosts.toml').write_text(HOSTS_TOML_MARK + '\nserver = "http://old:5000"\n')
+    operator = tmp_path / 'containerd' / 'mine:5000'
+    operator.mkdir()
+    (operator / 'hosts.toml').write_text('# mine\nserver = "https://mine:5000"\n')
+    (tmp_path / 'containerd' / 'link:5000').symlink_to(marked)
+    result = run_module(capsys, params)
+    assert result['registry_dirs'] == [
+        {'path': str(old), 'files': ['hosts.toml']},
+        {'path': str(marked), 'files': ['ca.crt', 'fleetops-k8s-node.managed']},
+    ]
