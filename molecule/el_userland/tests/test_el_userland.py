@@ -3,8 +3,12 @@ Linux), read from the host itself with rpm, dnf and the engine, and from the fle
 import json
 import os
 import re
+import sys
 
 import testinfra.utils.ansible_runner
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "resources", "tests"))
+from fleet_checks import report_rows, report_text  # noqa: E402
 
 HOSTS = testinfra.utils.ansible_runner.AnsibleRunner(os.environ["MOLECULE_INVENTORY_FILE"]).get_hosts("all")
 testinfra_hosts = ["docker://" + name for name in HOSTS]
@@ -84,13 +88,11 @@ def test_engine_enabled_running_and_configured(host):
 
 
 def test_fleet_report_row():
-    report = open(os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "fleet-report.md")).read()
+    text = report_text()
+    rows = report_rows(text)
     for name in HOSTS:
-        row = next(line for line in report.splitlines() if line.startswith("| %s |" % name))
-        cells = [c.strip() for c in row.strip("|").split("|")]
-        assert cells[1] == "ok", row
-        assert re.search(r"\b%s\b" % re.escape(VERSION), row), row
-        assert cells[-1] == "hello", row
+        assert (rows[name]["Status"], rows[name]["Hello"]) == ("ok", "hello"), text
+        assert re.search(r"\b%s\b" % re.escape(VERSION), rows[name]["Docker"]), text
 
 
 def test_k8s_packages_installed_by_their_el_names(host):
@@ -114,11 +116,7 @@ def test_k8s_containerd_cri_loaded_with_systemd_cgroups(host):
 
 
 def test_k8s_column_in_the_report():
-    report = open(os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "fleet-report.md")).read()
-    lines = report.splitlines()
-    header = [c.strip() for c in next(line for line in lines if line.startswith("| Host |")).strip("|").split("|")]
-    for name in HOSTS:
-        row = next(line for line in lines if line.startswith("| %s |" % name))
-        cell = [c.strip() for c in row.strip("|").split("|")][header.index("K8s")]
-        # conntrack and socat installed, the CRI plugin loaded, SystemdCgroup set: nothing kubeadm checks is unmet.
-        assert cell == "k8s ready", row
+    # conntrack and socat installed, the CRI plugin loaded, SystemdCgroup set: nothing kubeadm checks is unmet.
+    text = report_text()
+    rows = report_rows(text)
+    assert all(rows[name]["K8s"] == "k8s ready" for name in HOSTS), text

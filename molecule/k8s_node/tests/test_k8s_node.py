@@ -1,8 +1,12 @@
 """What site.yml with k8s_node_enabled must leave on the host, read from the host itself."""
 import os
 import re
+import sys
 
 import testinfra.utils.ansible_runner
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "resources", "tests"))
+from fleet_checks import report_rows, report_text  # noqa: E402
 
 HOSTS = testinfra.utils.ansible_runner.AnsibleRunner(os.environ["MOLECULE_INVENTORY_FILE"]).get_hosts("all")
 testinfra_hosts = ["docker://" + name for name in HOSTS]
@@ -66,12 +70,5 @@ def test_kubeadm_commands_installed(host):
 
 
 def test_fleet_report_has_the_readiness_column():
-    report = open(os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "fleet-report.md")).read()
-    assert "| K8s |" in report
-    row = [line for line in report.splitlines() if line.startswith("| k8s-node-1 |")]
-    assert row, report
-    header = [c.strip() for c in report.splitlines()[report.splitlines().index(
-        next(line for line in report.splitlines() if line.startswith("| Host |")))].strip("|").split("|")]
-    cell = [c.strip() for c in row[0].strip("|").split("|")][header.index("K8s")]
-    assert cell == "k8s ready" or cell.startswith("not ready: "), row[0]
-    assert cell == "k8s ready", report
+    text = report_text()
+    assert report_rows(text)["k8s-node-1"]["K8s"] == "k8s ready", text
