@@ -85,7 +85,7 @@ def package_lock_holder(result):
     return {'locked': locked, 'lock': lock, 'holder': ''}
 
 
-def package_lock_message(result, host, variable, timeout, step, look=None):
+def package_lock_message(result, host, variable, timeout, step, look=None):  # noqa: PLR0917 - a filter's arguments
     """The message a failed package step fails with.
 
     result: the step's failed result (ansible_failed_result); look: package_lock_info's result taken in the

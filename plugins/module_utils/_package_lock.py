@@ -74,10 +74,10 @@ def holder_text(pid, command):
     return 'process %d (%s)' % (pid, command or 'unknown')
 
 
-def find_holders(manager, stat_key, proc_locks, read_file, alive, command_of, own_pid=None):
+def find_holders(manager, proc_locks, *, stat_key, read_file, alive, command_of, own_pid=None):
     """The locks of manager that are held now: a list of {lock, pid, command, holder}.
 
-    stat_key(path) -> (major, minor, inode) or None when the file does not exist; read_file(path) -> text or None;
+    proc_locks: the text of /proc/locks; stat_key(path) -> (major, minor, inode) or None when the file does not exist; read_file(path) -> text or None;
     alive(pid) -> bool; command_of(pid) -> the process name or ''.
     """
     lock_files, pid_files = lock_paths(manager)

@@ -116,7 +116,7 @@ def _read(path):
     try:
         with open(path) as handle:
             return handle.read(64)
-    except (IOError, OSError):
+    except OSError:
         return None
 
 
@@ -129,7 +129,8 @@ def _command(pid):
 
 
 def _holders(manager):
-    return find_holders(manager, _stat_key, _read('/proc/locks') or '', _read, _alive, _command, os.getpid())
+    return find_holders(manager, _read('/proc/locks') or '', stat_key=_stat_key, read_file=_read, alive=_alive,
+                        command_of=_command, own_pid=os.getpid())
 
 
 def main():

@@ -23,8 +23,8 @@ def test_parse_proc_locks():
 
 
 def test_apt_holders_named_by_pid_and_command():
-    holders = pl.find_holders('apt', STATS.get, PROC_LOCKS, lambda p: None, lambda pid: True,
-                              {246: 'unattended-upgr'}.get)
+    holders = pl.find_holders('apt', PROC_LOCKS, stat_key=STATS.get, read_file=lambda p: None, alive=lambda pid: True,
+                              command_of={246: 'unattended-upgr'}.get)
     assert holders == [
         {'lock': '/var/lib/dpkg/lock-frontend', 'pid': 246, 'command': 'unattended-upgr', 'holder': 'process 246 (unattended-upgr)'},
         {'lock': '/var/lib/dpkg/lock', 'pid': 246, 'command': 'unattended-upgr', 'holder': 'process 246 (unattended-upgr)'},
@@ -36,7 +36,8 @@ def test_apt_holders_named_by_pid_and_command():
 def test_dnf_pid_files_and_rpm_ofd_lock():
     files = {'/var/lib/dnf/rpmdb_lock.pid': '812', '/var/cache/dnf/metadata_lock.pid': '999',
              '/var/cache/dnf/download_lock.pid': ''}
-    holders = pl.find_holders('dnf', STATS.get, PROC_LOCKS, files.get, lambda pid: pid == 812, {812: 'dnf'}.get)
+    holders = pl.find_holders('dnf', PROC_LOCKS, stat_key=STATS.get, read_file=files.get, alive=lambda pid: pid == 812,
+                              command_of={812: 'dnf'}.get)
     assert [h['lock'] for h in holders] == ['/var/lib/rpm/.rpm.lock', '/var/lib/dnf/rpmdb_lock.pid']
     assert holders[0]['pid'] == -1 and 'open file description lock' in holders[0]['holder']
     assert holders[1]['holder'] == 'process 812 (dnf)'
@@ -51,8 +52,8 @@ def test_pid_file_holder(content, alive, own, expected):
 
 
 def test_yum_and_free_and_bad_manager():
-    assert pl.find_holders('yum', STATS.get, '', {'/var/run/yum.pid': '3233'}.get, lambda pid: True,
-                           {3233: 'packagekitd'}.get)[0]['holder'] == 'process 3233 (packagekitd)'
+    assert pl.find_holders('yum', '', stat_key=STATS.get, read_file={'/var/run/yum.pid': '3233'}.get, alive=lambda pid: True,
+                           command_of={3233: 'packagekitd'}.get)[0]['holder'] == 'process 3233 (packagekitd)'
     assert pl.lock_state([], 0) == {'held': False, 'lock': '', 'pid': None, 'command': '', 'holder': '', 'locks': [], 'waited': 0}
     with pytest.raises(ValueError):
         pl.lock_paths('zypper')
