@@ -20,14 +20,15 @@ RPM_LOCKS = ('/var/lib/rpm/.rpm.lock', '/usr/lib/sysimage/rpm/.rpm.lock')
 DNF_PID_FILES = ('/var/lib/dnf/rpmdb_lock.pid', '/var/cache/dnf/metadata_lock.pid', '/var/cache/dnf/download_lock.pid')
 YUM_PID_FILES = ('/var/run/yum.pid', '/run/yum.pid')
 
-MANAGERS = ('apt', 'dnf', 'yum')
+MANAGERS = ('apt', 'dnf', 'dnf5', 'yum')
 
 
 def lock_paths(manager):
     """(fcntl lock files, pid files) a manager's package step needs."""
     if manager == 'apt':
         return APT_LOCKS, ()
-    if manager == 'dnf':
+    # dnf5's own lock files are not looked at: rpm's transaction lock (.rpm.lock) is taken by both.
+    if manager in ('dnf', 'dnf5'):
         return RPM_LOCKS, DNF_PID_FILES
     if manager == 'yum':
         return RPM_LOCKS, YUM_PID_FILES

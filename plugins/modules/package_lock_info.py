@@ -28,9 +28,9 @@ description:
     look is not seen: the package step itself then waits as its manager does.
 options:
   manager:
-    description: The package manager whose locks are looked at.
+    description: The package manager whose locks are looked at (C(ansible_facts.pkg_mgr)).
     type: str
-    choices: [apt, dnf, yum]
+    choices: [apt, dnf, dnf5, yum]
     required: true
   wait:
     description: Seconds to wait for the locks to be free; V(0) looks once.
@@ -136,7 +136,7 @@ def _holders(manager):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            manager=dict(type='str', required=True, choices=['apt', 'dnf', 'yum']),
+            manager=dict(type='str', required=True, choices=['apt', 'dnf', 'dnf5', 'yum']),
             wait=dict(type='int', default=0),
             fail_on_held=dict(type='bool', default=False),
             timeout_variable=dict(type='str', default=''),
