@@ -36,7 +36,8 @@ def lock_paths(manager):
 
 
 def parse_proc_locks(text):
-    """{(major, minor, inode): pid} of the write locks in /proc/locks; pid -1 for an OFD lock (no owner pid).
+    """{(major, minor, inode): pid} of the write locks in /proc/locks; pid -1 for an OFD lock (no owner pid), 0 for
+    a holder outside the reader's PID namespace.
 
     Lines such as "6: POSIX  ADVISORY  WRITE 246 00:38:1541027 0 EOF"; waiters ("6: -> POSIX ...") are skipped.
     """
@@ -71,7 +72,9 @@ def pid_file_holder(content, alive, own_pid=None):
 def holder_text(pid, command):
     """'process 1234 (unattended-upgr)', as apt names a holder."""
     if pid is None or pid < 0:
-        return 'a process in another namespace (open file description lock)'
+        return 'a process the kernel does not name (open file description lock)'
+    if pid == 0:
+        return 'a process outside this PID namespace'
     return 'process %d (%s)' % (pid, command or 'unknown')
 
 

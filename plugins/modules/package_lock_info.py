@@ -112,10 +112,11 @@ def _stat_key(path):
     return (os.major(info.st_dev), os.minor(info.st_dev), info.st_ino)
 
 
-def _read(path):
+def _read(path, size=64):
+    """A pid file's or /proc/<pid>/comm's first bytes (size), or all of the file (size -1)."""
     try:
         with open(path) as handle:
-            return handle.read(64)
+            return handle.read(size)
     except OSError:
         return None
 
@@ -129,7 +130,7 @@ def _command(pid):
 
 
 def _holders(manager):
-    return find_holders(manager, _read('/proc/locks') or '', stat_key=_stat_key, read_file=_read, alive=_alive,
+    return find_holders(manager, _read('/proc/locks', -1) or '', stat_key=_stat_key, read_file=_read, alive=_alive,
                         command_of=_command, own_pid=os.getpid())
 
 
