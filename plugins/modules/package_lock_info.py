@@ -25,7 +25,7 @@ description:
   - With O(wait), waits up to that many seconds for every lock to be free. Ansible's M(ansible.builtin.dnf) and
     M(ansible.builtin.dnf5) do not use their C(lock_timeout) (dnf 4 then waits without a bound for another dnf),
     so the roles call this module before a dnf step to bound the wait. A lock taken again right after this
-    look is not seen: the package step itself then waits as its manager does.
+    look is not seen; the package step itself then waits as its manager does.
 options:
   manager:
     description: The package manager whose locks are looked at (C(ansible_facts.pkg_mgr)).
