@@ -59,11 +59,11 @@ options:
       - V(system) runs C(sysctl --system) when a file changed or a live value differs (its exit code and
         errors are returned, not failed on; the verification decides).
       - V(keys) writes each key of O(expected) whose live value differs to C(/proc/sys). A write-only key (such as
-        C(net.ipv4.route.flush), mode C(0200): the kernel refuses to read it even to root) has no live value to
-        compare: it is written when this run wrote O(sysctl_path) (its first apply, or a change of the file), as
+        C(net.ipv4.route.flush), mode C(0200), which the kernel refuses to read even to root) has no live value to
+        compare, so it is written when this run wrote O(sysctl_path) (its first apply, or a change of the file), as
         C(systemd-sysctl) writes every key of the file at boot, and not otherwise, so that a run on a host that
-        is right stays unchanged. Such keys are listed in RV(written_unverified): written, but their effect cannot
-        be read back.
+        is right stays unchanged. Such keys are listed in RV(written_unverified) (written, but their effect cannot
+        be read back).
       - V(none) applies nothing.
     type: str
     choices: [system, keys, none]

@@ -32,7 +32,7 @@ def locks(tmp_path, monkeypatch):
 
 def _hold(path, seconds):
     proc = subprocess.Popen([sys.executable, '-c', HOLDER, str(path), str(seconds)])
-    for _ in range(100):
+    for _attempt in range(100):
         if (path.parent / (path.name + '.held')).exists():
             return proc
         time.sleep(0.05)
@@ -46,7 +46,7 @@ def test_free_lock(locks, capsys):
 
 
 def test_held_apt_lock_is_named_then_waited_for(locks, capsys):
-    frontend, _ = locks
+    frontend = locks[0]
     proc = _hold(frontend, 30)
     try:
         held = run_module(capsys, {'manager': 'apt'})['package_lock']
@@ -66,7 +66,7 @@ def test_held_apt_lock_is_named_then_waited_for(locks, capsys):
 
 
 def test_dnf_pid_file_of_a_live_process(locks, capsys):
-    _, pid_file = locks
+    pid_file = locks[1]
     proc = subprocess.Popen(['sleep', '30'])
     try:
         pid_file.write_text(str(proc.pid))
