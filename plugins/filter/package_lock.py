@@ -85,6 +85,16 @@ def package_lock_holder(result):
     return {'locked': locked, 'lock': lock, 'holder': ''}
 
 
+def _said(result):
+    """What the step said: a command's own output (its msg is only "non-zero return code"), else the module's msg."""
+    msg = str(result.get('msg') or '').strip()
+    if 'cmd' in result:
+        output = str(result.get('stderr') or result.get('stdout') or '').strip()
+        if output:
+            return ' '.join(output.split('\n')[-3:])
+    return msg
+
+
 def package_lock_message(result, host, variable, timeout, step, look=None):  # noqa: PLR0917 - a filter's arguments
     """The message a failed package step fails with.
 
@@ -92,12 +102,15 @@ def package_lock_message(result, host, variable, timeout, step, look=None):  # n
     rescue (it names the holder where the manager's message does not), or None.
     """
     _result(result, 'package_lock_message')
-    msg = str(result.get('msg') or '').strip()
+    msg = _said(result)
     found = package_lock_holder(result)
     if not found['locked']:
         return '%s: %s failed: %s' % (host, step, msg or 'no message')
     now = (look or {}).get('package_lock') if isinstance(look, dict) else None
     now = now if isinstance(now, dict) and now.get('held') else {}
+    # yum names the pid only; the look adds its command while the holder still runs.
+    if now.get('pid') and found['holder'] == 'process %s' % now.get('pid'):
+        found['holder'] = now.get('holder') or found['holder']
     holder = found['holder'] or now.get('holder') or 'another process (it let go before the role could name it)'
     lock = found['lock'] or now.get('lock') or 'its lock'
     text = ('%s: %s: the package manager stayed locked by %s (%s) for more than %s s (%s); let it finish or stop it, '

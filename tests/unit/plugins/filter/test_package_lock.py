@@ -24,7 +24,8 @@ DNF_EXIT_ON_LOCK = {'failed': True, 'rc': 200, 'msg': 'non-zero return code',
                               '    Memory : 1.5 M RSS (2.4 MB VSZ)\n    Started: Wed Dec  2 16:19:21 2026 - 00:04 ago\n'
                               '    State  : Sleeping\n'}
 # yum 3.4 (EL7), yummain.py with exit_on_lock=1, as ansible.builtin.command returns it.
-YUM_EXIT_ON_LOCK = {'failed': True, 'rc': 1, 'msg': 'non-zero return code',
+YUM_EXIT_ON_LOCK = {'failed': True, 'rc': 1, 'msg': 'The command exited with a non-zero return code.', 'attempts': 2,
+                    'cmd': ['yum', '-y', '--setopt=exit_on_lock=1', 'install', 'kernel-ml'],
                     'stdout': 'Loaded plugins: fastestmirror\n',
                     'stderr': 'Existing lock /var/run/yum.pid: another copy is running as pid 3233.\n'
                               'Another app is currently holding the yum lock; exiting as configured by exit_on_lock\n'}
@@ -127,3 +128,16 @@ def test_bad_input_and_registration():
     with pytest.raises(AnsibleFilterError):
         package_lock_message('text', 'h', 'v', 1, 's')
     assert set(FilterModule().filters()) == {'package_lock_holder', 'package_lock_message', 'yum_command'}
+
+
+def test_yum_lock_message_says_what_yum_said_and_names_the_command_from_the_look():
+    look = {'package_lock': {'held': True, 'lock': '/var/run/yum.pid', 'pid': 3233, 'command': 'packagekitd',
+                             'holder': 'process 3233 (packagekitd)', 'locks': [], 'waited': 0}}
+    msg = package_lock_message(YUM_EXIT_ON_LOCK, 'el7', 'kernel_ml_package_lock_timeout', 10, 'Install the kernel (EL7)', look)
+    assert msg.startswith('el7: Install the kernel (EL7): the package manager stayed locked by process 3233 (packagekitd) '
+                          '(/var/run/yum.pid) for more than 10 s (kernel_ml_package_lock_timeout)')
+    assert msg.endswith('The package manager said: Existing lock /var/run/yum.pid: another copy is running as pid 3233. '
+                        'Another app is currently holding the yum lock; exiting as configured by exit_on_lock')
+    other = {'failed': True, 'rc': 1, 'cmd': ['yum', 'install', 'x'], 'msg': 'The command exited with a non-zero return code.',
+             'stderr': 'Error: Nothing to do\n'}
+    assert package_lock_message(other, 'el7', 'v', 10, 'Install x') == 'el7: Install x failed: Error: Nothing to do'
