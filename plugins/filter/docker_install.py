@@ -373,7 +373,9 @@ def docker_install_plan(probe, settings, os_data, facts):
     fetch_lists = manager == 'apt' and probe.get('apt_lists') is False
     files_argv = []
     if source == 'files' and manager == 'apt':
-        files_argv = ['apt-get', 'install', '--yes', '--allow-downgrades']
+        # apt-get's own wait for dpkg's lock (the apt module passes the same option for its lock_timeout).
+        files_argv = ['apt-get', '-o', 'DPkg::Lock::Timeout=%d' % int(settings.get('docker_package_lock_timeout', 300)),
+                      'install', '--yes', '--allow-downgrades']
         files_argv += [] if _family_setting(settings, os_data, 'install_recommends') else ['--no-install-recommends']
         files_argv += file_paths
 

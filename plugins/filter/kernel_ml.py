@@ -184,6 +184,29 @@ def _plan_problem(host, look, *, package, decision, action, wanted, check_mode):
     return ''
 
 
+def kernel_ml_line(facts, flavor='', el_releases=None, el_packages=None, debian_arch=None):
+    """The kernel line this system follows, from the role's data tables: {package, apt_release, el}.
+
+    Debian: linux-image-<Debian arch> from <codename>-backports; Ubuntu: the HWE metapackage of its release from its
+    own archive; EL: the flavor's ELRepo package and the release row of its major version ({} when unknown, which
+    kernel_ml_host_problems refuses). Another system gets empty names (refused there too).
+    """
+    if not isinstance(facts, dict):
+        raise AnsibleFilterError('kernel_ml_line expects ansible_facts (a dict), got %s' % type(facts).__name__)
+    family = facts.get('os_family', '')
+    distribution = facts.get('distribution', '')
+    if family == 'RedHat':
+        row = (el_releases or {}).get(str(facts.get('distribution_major_version', '')))
+        return {'package': (el_packages or {}).get(flavor, ''), 'apt_release': '', 'el': row if isinstance(row, dict) else {}}
+    if distribution == 'Ubuntu':
+        return {'package': 'linux-generic-hwe-%s' % facts.get('distribution_version', ''), 'apt_release': '', 'el': {}}
+    if family == 'Debian':
+        arch = facts.get('architecture', '')
+        return {'package': 'linux-image-%s' % (debian_arch or {}).get(arch, arch),
+                'apt_release': '%s-backports' % facts.get('distribution_release', ''), 'el': {}}
+    return {'package': '', 'apt_release': '', 'el': {}}
+
+
 def _plan_message(host, look, *, decision, action, wanted, package, check_mode, panic, checks, trial):
     running = look['kernel']['running']
     would = 'would ' if check_mode else ''
@@ -419,6 +442,7 @@ class FilterModule:
         return {
             'kernel_ml_problems': kernel_ml_problems,
             'kernel_ml_host_problems': kernel_ml_host_problems,
+            'kernel_ml_line': kernel_ml_line,
             'kernel_ml_plan': kernel_ml_plan,
             'kernel_ml_outcome': kernel_ml_outcome,
             'kernel_ml_armed': kernel_ml_armed,

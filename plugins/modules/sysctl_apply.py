@@ -58,7 +58,12 @@ options:
     description:
       - V(system) runs C(sysctl --system) when a file changed or a live value differs (its exit code and
         errors are returned, not failed on; the verification decides).
-      - V(keys) writes each key of O(expected) whose live value differs to C(/proc/sys).
+      - V(keys) writes each key of O(expected) whose live value differs to C(/proc/sys). A write-only key (such as
+        C(net.ipv4.route.flush), mode C(0200), which the kernel refuses to read even to root) has no live value to
+        compare, so it is written when this run wrote O(sysctl_path) (its first apply, or a change of the file), as
+        C(systemd-sysctl) writes every key of the file at boot, and not otherwise, so that a run on a host that
+        is right stays unchanged. Such keys are listed in RV(written_unverified) (written, but their effect cannot
+        be read back).
       - V(none) applies nothing.
     type: str
     choices: [system, keys, none]
@@ -150,11 +155,20 @@ applied:
   type: str
   sample: system
 applied_keys:
-  description: The keys written to C(/proc/sys) with O(apply=keys).
+  description: The keys written to C(/proc/sys) with O(apply=keys) (would be, in check mode).
   returned: success
   type: list
   elements: str
   sample: [net.ipv4.ip_forward]
+written_unverified:
+  description:
+    - The write-only keys of O(expected) written (would be, in check mode) with O(apply=keys) because this run
+      wrote O(sysctl_path); the kernel does not let them be read back, so the verification reports them as
+      C(write_only), not as checked.
+  returned: success
+  type: list
+  elements: str
+  sample: [net.ipv4.route.flush]
 system_rc:
   description: The exit code of C(sysctl --system), when it ran (non-zero when a key of any file could not be set).
   returned: when C(sysctl --system) ran
@@ -201,12 +215,12 @@ def file_changes(path, content):
     return before != content, before
 
 
-def write_keys(results, root='/'):
-    """Write every key whose status is 'mismatch' to /proc/sys; return the keys written."""
+def write_keys(results, root='/', write_only=()):
+    """Write every key whose status is 'mismatch', and the write-only keys of WRITE_ONLY, to /proc/sys; return the keys written."""
     written = []
     for key in sorted(results):
         result = results[key]
-        if result['status'] != 'mismatch':
+        if result['status'] != 'mismatch' and not (result['status'] == 'write_only' and key in write_only):
             continue
         with open(key_path(key, root), 'w') as handle:
             handle.write(result['expected'])
@@ -222,7 +236,7 @@ def run(module, root='/', modprobe=None, sysctl_system=None):
     for warning in validate_sysctl_file(params['sysctl_path'], params['sysctl_content'], root):
         module.warn(warning)
     result = dict(changed=False, files=[], modules_loaded=[], modules_failed={}, before=[], applied='none',
-                  applied_keys=[], check=None)
+                  applied_keys=[], written_unverified=[], check=None)
     diffs = []
 
     targets = [(params['sysctl_path'], params['sysctl_content'])]
@@ -268,9 +282,15 @@ def run(module, root='/', modprobe=None, sysctl_system=None):
                 result['system_stderr'] = err
         elif params['apply'] == 'keys':
             pending = sorted(key for key, value in live['results'].items() if value['status'] == 'mismatch')
-            if pending:
+            # A write-only key cannot be compared: written with the file (as systemd-sysctl does at boot), not
+            # on every run, which would make a host that is right report a change each time.
+            write_only = sorted(key for key, value in live['results'].items()
+                                if value['status'] == 'write_only') if sysctl_file_changed else []
+            if pending or write_only:
                 result['applied'] = 'keys'
-                result['applied_keys'] = pending if check_mode else write_keys(live['results'], root)
+                result['applied_keys'] = (sorted(pending + write_only) if check_mode
+                                          else write_keys(live['results'], root, write_only))
+                result['written_unverified'] = write_only
         result['check'] = check(expected, check_persisted=True, root=root)
 
     result['changed'] = bool(result['files'] or result['modules_loaded'] or result['applied'] != 'none')

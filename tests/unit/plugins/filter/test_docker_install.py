@@ -372,13 +372,14 @@ def test_users():
 
 def test_files_not_yet_on_the_host():
     s = settings(docker_package_source='files', docker_package_files=['/ctl/docker.io_1_amd64.deb', '/ctl/runc_1_amd64.deb'],
-                 docker_install_ubuntu_install_recommends=False)
+                 docker_install_ubuntu_install_recommends=False, docker_package_lock_timeout=45)
     look = probe(package_files={'docker.io_1_amd64.deb': None, 'runc_1_amd64.deb': None})
     plan = docker_install_plan(look, s, DEBIAN, FACTS['debian12'])
     assert plan['install'] and plan['packages'] == []
     assert plan['file_paths'] == ['/var/cache/fleetops-docker-packages/docker.io_1_amd64.deb',
                                   '/var/cache/fleetops-docker-packages/runc_1_amd64.deb']
-    assert plan['files_install_argv'] == ['apt-get', 'install', '--yes', '--allow-downgrades', '--no-install-recommends'] + plan['file_paths']
+    assert plan['files_install_argv'] == (['apt-get', '-o', 'DPkg::Lock::Timeout=45', 'install', '--yes', '--allow-downgrades',
+                                          '--no-install-recommends'] + plan['file_paths'])
     assert '/etc/apt/preferences.d/docker.pref' not in plan['file_changes']  # the files decide the version: no hold
 
 

@@ -14,6 +14,7 @@ from ansible_collections.fleetops.docker_host.plugins.filter.kernel_ml import (
     kernel_ml_armed,
     kernel_ml_host_problems,
     kernel_ml_keep,
+    kernel_ml_line,
     kernel_ml_outcome,
     kernel_ml_plan,
     kernel_ml_problems,
@@ -37,7 +38,7 @@ GOOD = {'kernel_ml_reboot_timeout': 900, 'kernel_ml_repo_url': '', 'kernel_ml_el
 
 def test_filters_are_registered():
     assert set(FilterModule().filters()) == {'kernel_ml_problems', 'kernel_ml_host_problems', 'kernel_ml_plan',
-                                             'kernel_ml_outcome', 'kernel_ml_keep', 'kernel_ml_armed'}
+                                             'kernel_ml_outcome', 'kernel_ml_keep', 'kernel_ml_armed', 'kernel_ml_line'}
 
 
 def test_good_input_has_no_problems():
@@ -477,3 +478,42 @@ def test_armed_reads_bls_options_on_el():
     assert look['decision']['once_args'] == 'root=/dev/mapper/rl-root ro'
     problems = kernel_ml_armed(look, plan(el9()), panic=10)
     assert len(problems) == 1 and 'not panic=10' in problems[0]
+
+
+def _role_vars(name):
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', '..', 'roles', 'kernel_ml', 'vars', name)
+    with open(path) as handle:
+        return yaml.safe_load(handle)
+
+
+# The vars files hold data only: the names the role installs come from kernel_ml_line over those tables.
+@pytest.mark.parametrize('facts, flavor, package, apt_release, el_major', [
+    ({'os_family': 'Debian', 'distribution': 'Debian', 'distribution_release': 'bookworm', 'architecture': 'x86_64'},
+     '', 'linux-image-amd64', 'bookworm-backports', None),
+    ({'os_family': 'Debian', 'distribution': 'Debian', 'distribution_release': 'trixie', 'architecture': 'aarch64'},
+     '', 'linux-image-arm64', 'trixie-backports', None),
+    ({'os_family': 'Debian', 'distribution': 'Debian', 'distribution_release': 'bullseye', 'architecture': 'riscv64'},
+     '', 'linux-image-riscv64', 'bullseye-backports', None),
+    ({'os_family': 'Debian', 'distribution': 'Ubuntu', 'distribution_version': '24.04', 'distribution_release': 'noble',
+      'architecture': 'x86_64'}, '', 'linux-generic-hwe-24.04', '', None),
+    ({'os_family': 'RedHat', 'distribution': 'Rocky', 'distribution_major_version': '9'}, 'ml', 'kernel-ml', '', '9'),
+    ({'os_family': 'RedHat', 'distribution': 'CentOS', 'distribution_major_version': '7'}, 'lt', 'kernel-lt', '', '7'),
+    ({'os_family': 'RedHat', 'distribution': 'Rocky', 'distribution_major_version': '6'}, 'ml', 'kernel-ml', '', None),
+    ({'os_family': 'Alpine', 'distribution': 'Alpine'}, 'ml', '', '', None),
+])
+def test_kernel_ml_line_from_the_role_tables(facts, flavor, package, apt_release, el_major):
+    el_vars, debian_vars = _role_vars('RedHat.yml'), _role_vars('Debian.yml')
+    line = kernel_ml_line(facts, flavor=flavor, el_releases=el_vars['kernel_ml_el_releases'],
+                          el_packages=el_vars['kernel_ml_el_packages'], debian_arch=debian_vars['kernel_ml_debian_arch'])
+    assert line['package'] == package and line['apt_release'] == apt_release
+    assert line['el'] == (el_vars['kernel_ml_el_releases'][el_major] if el_major else {})
+
+
+def test_kernel_ml_vars_hold_data_only():
+    for name in ('Debian.yml', 'RedHat.yml', 'Ubuntu.yml'):
+        text = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', '..', 'roles', 'kernel_ml',
+                                 'vars', name)).read()
+        assert '{{' not in text and '{%' not in text, name
+    with pytest.raises(AnsibleFilterError):
+        kernel_ml_line('facts')
+    assert FilterModule().filters()['kernel_ml_line'] is kernel_ml_line

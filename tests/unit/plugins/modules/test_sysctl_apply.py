@@ -8,6 +8,9 @@ verification that follows reads what a real run would leave.
 
 import json
 import os
+import shutil
+import subprocess
+import sys
 
 import pytest
 
@@ -161,3 +164,72 @@ def test_main_fails_on_a_bad_key_before_writing(tmp_path, capsys):
     result = json.loads(capsys.readouterr().out)
     assert result['failed'] and 'malformed' in result['msg']
     assert not path.exists()
+
+
+# A write-only key as the kernel has it: mode 0200, EACCES on read even for root. In the stand-in tree the module
+# runs as root without CAP_DAC_OVERRIDE/CAP_DAC_READ_SEARCH (setpriv), so a 0200 file behaves as /proc/sys does:
+# its reads fail with EACCES and its writes succeed. The host's own /proc/sys is never written.
+CHILD = r'''
+import json, sys
+from ansible.module_utils.testing import patch_module_args
+from ansible_collections.fleetops.docker_host.plugins.modules import sysctl_apply
+params, root = json.loads(sys.argv[1]), sys.argv[2]
+with patch_module_args(params):
+    module = sysctl_apply.build_module()
+print(json.dumps(sysctl_apply.run(module, root=root, modprobe=None, sysctl_system=None)))
+'''
+FLUSH = 'net.ipv4.route.flush'
+
+
+def _run_without_dac_override(tree, check_mode=False, **args):
+    params = dict(sysctl_path=str(tree / 'etc' / 'sysctl.d' / 'k8s.conf'), apply='keys',
+                  sysctl_content='net.ipv4.ip_forward = 1\nnet.ipv4.route.flush = 1\n',
+                  expected={'net.ipv4.ip_forward': '1', FLUSH: '1'})
+    params.update(args)
+    if check_mode:
+        params['_ansible_check_mode'] = True
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    out = subprocess.check_output(['setpriv', '--bounding-set', '-dac_override,-dac_read_search', '--', sys.executable,
+                                   '-c', CHILD, json.dumps(params), str(tree)], env=env)
+    return json.loads(out.decode().strip().splitlines()[-1])
+
+
+@pytest.fixture
+def write_only_tree(tree):
+    if not shutil.which('setpriv'):
+        pytest.skip('needs setpriv (util-linux) to drop CAP_DAC_OVERRIDE')
+    path = _sysctl.key_path(FLUSH, str(tree))
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, 'w') as handle:
+        handle.write('')
+    os.chmod(path, 0o200)
+    return tree
+
+
+def _flush_written(tree):
+    with open(_sysctl.key_path(FLUSH, str(tree))) as handle:  # the test process keeps CAP_DAC_OVERRIDE
+        return handle.read()
+
+
+def test_keys_mode_writes_a_write_only_key_with_the_file_only(write_only_tree):
+    tree = write_only_tree
+    first = _run_without_dac_override(tree)
+    assert first['before'] == ['net.ipv4.ip_forward']  # the write-only key is present, not a mismatch
+    assert first['applied'] == 'keys' and first['applied_keys'] == ['net.ipv4.ip_forward', FLUSH]
+    assert first['written_unverified'] == [FLUSH]
+    assert _flush_written(tree) == '1' and live(tree, 'net.ipv4.ip_forward') == '1'
+    assert first['check']['ok'] and first['check']['results'][FLUSH]['status'] == 'write_only'
+
+    with open(_sysctl.key_path(FLUSH, str(tree)), 'w') as handle:
+        handle.write('')
+    again = _run_without_dac_override(tree)  # the file is right: nothing to write, not even the write-only key
+    assert again['files'] == [] and again['applied'] == 'none' and again['applied_keys'] == []
+    assert again['written_unverified'] == [] and _flush_written(tree) == ''
+    assert again['check']['ok']
+
+    changed_file = dict(sysctl_content='# flush the route cache at boot too\nnet.ipv4.ip_forward = 1\nnet.ipv4.route.flush = 1\n')
+    check = _run_without_dac_override(tree, check_mode=True, **changed_file)
+    assert check['applied_keys'] == [FLUSH] and check['written_unverified'] == [FLUSH] and _flush_written(tree) == ''
+    changed = _run_without_dac_override(tree, **changed_file)
+    assert changed['files'] == [str(tree / 'etc' / 'sysctl.d' / 'k8s.conf')]
+    assert changed['applied_keys'] == [FLUSH] and changed['written_unverified'] == [FLUSH] and _flush_written(tree) == '1'
