@@ -65,10 +65,20 @@ def test_held_apt_lock_is_named_then_waited_for(locks, capsys):
     assert freed['package_lock']['held'] is False and 'failed' not in freed
 
 
+def _comm(pid):
+    with open('/proc/%d/comm' % pid) as handle:
+        return handle.read().strip()
+
+
 def test_dnf_pid_file_of_a_live_process(locks, capsys):
     pid_file = locks[1]
     proc = subprocess.Popen(['sleep', '30'])
     try:
+        # Popen can return in the instant before the kernel renames the child from python to sleep (vfork):
+        # wait for the exec to finish, so the holder's name is the command's.
+        deadline = time.time() + 5
+        while _comm(proc.pid) != 'sleep' and time.time() < deadline:
+            time.sleep(0.01)
         pid_file.write_text(str(proc.pid))
         state = run_module(capsys, {'manager': 'dnf'})['package_lock']
         assert state['held'] and state['holder'] == 'process %d (sleep)' % proc.pid
