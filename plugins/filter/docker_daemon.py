@@ -11,9 +11,9 @@ what a rollback puts back and whether the hello must run again. Controller side 
 from __future__ import annotations
 
 import hashlib
-from urllib.parse import urlsplit
-
 from ansible.errors import AnsibleFilterError
+
+from ansible_collections.fleetops.docker_host.plugins.module_utils._daemon_json import url_userinfo
 
 PROXY_DROPIN = 'http-proxy.conf'
 # With credentials in a proxy URL, the values go to this file (mode 0600, read by systemd as root) instead of
@@ -30,17 +30,8 @@ PROXY_VARIABLES = (('http_proxy', 'HTTP_PROXY'), ('https_proxy', 'HTTPS_PROXY'),
 
 
 def proxy_has_credentials(proxy):
-    """True when a proxy URL carries user:password@ (or a token@)."""
-    for key in ('http_proxy', 'https_proxy'):
-        value = (proxy or {}).get(key)
-        if value and '@' in value:
-            try:
-                parts = urlsplit(value if '://' in value else 'http://' + value)
-            except ValueError:
-                return True
-            if parts.username or parts.password:
-                return True
-    return False
+    """True when a proxy URL carries user:password@ (or a token@), with or without a scheme."""
+    return any(url_userinfo((proxy or {}).get(key), bare=True) for key in ('http_proxy', 'https_proxy'))
 
 
 def proxy_env(proxy):

@@ -1050,10 +1050,30 @@ def mask_url(value):
     return parts._replace(netloc=netloc).geturl()
 
 
+def url_userinfo(value, bare=False):
+    """The credential a URL string carries (its password, else its user or token), or ''. With bare, a value
+    without a scheme (user:pw@proxy:3128, which proxy settings accept) is read as http://; a value that does not
+    parse is returned whole, so that it is treated as a secret rather than shown."""
+    if not isinstance(value, str) or '@' not in value:
+        return ''
+    if '://' not in value:
+        if not bare:
+            return ''
+        value = 'http://' + value
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return value
+    return parts.password or parts.username or ''
+
+
 def secrets(config):
-    """The credentials a daemon.json holds (userinfo of proxy URLs, anywhere a URL string carries one):
-    the module writes such a file 0600 and masks them in diffs and results."""
+    """The credentials a daemon.json holds (userinfo of proxy URLs, with or without a scheme, and anywhere a URL
+    string carries one): the module writes such a file 0600 and masks them in diffs and results."""
     found = []
+    proxies = config.get('proxies') if isinstance(config, dict) else None
+    if isinstance(proxies, dict):
+        found.extend(url_userinfo(value, bare=True) for value in proxies.values())
     stack = [config]
     while stack:
         value = stack.pop()
@@ -1061,16 +1081,9 @@ def secrets(config):
             stack.extend(value.values())
         elif isinstance(value, list):
             stack.extend(value)
-        elif isinstance(value, str) and '@' in value and '://' in value:
-            try:
-                parts = urlsplit(value)
-            except ValueError:
-                continue
-            if parts.password:
-                found.append(parts.password)
-            elif parts.username:
-                found.append(parts.username)
-    return sorted(set(found), key=lambda item: (-len(item), item))
+        else:
+            found.append(url_userinfo(value))
+    return sorted(set(item for item in found if item), key=lambda item: (-len(item), item))
 
 
 def mask(config_or_text, secret_values):

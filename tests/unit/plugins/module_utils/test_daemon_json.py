@@ -609,6 +609,13 @@ def test_secrets_are_found_and_masked():
     assert secrets({'proxies': {'http-proxy': 'http://proxy:3128'}}) == []
 
 
+def test_secrets_of_a_proxy_without_a_scheme():
+    # dockerd takes user:pw@proxy:3128 as a proxy: its password is a secret like the one in http://...; elsewhere
+    # a bare user@host (a label, an e-mail address) is not a URL and stays visible.
+    assert secrets({'proxies': {'http-proxy': 'user:pw@proxy:3128', 'https-proxy': 'tok@proxy:3128'}}) == ['tok', 'pw']
+    assert secrets({'labels': ['owner=me@example.com']}) == []
+
+
 @pytest.mark.parametrize('text, version', [
     ('Docker version 20.10.24+dfsg1, build 5d6db84', (20, 10)), ('Docker version 26.1.5+dfsg1, build 411e817', (26, 1)),
     ('Docker version v29.0.0-rc.1', (29, 0)), ('garbage', None),
