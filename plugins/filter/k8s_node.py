@@ -22,6 +22,7 @@ import re
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
+from ansible_collections.fleetops.docker_host.plugins.module_utils._containerd import CGROUP_DRIVERS
 from ansible_collections.fleetops.docker_host.plugins.module_utils._hostport import split_host_port
 from ansible_collections.fleetops.docker_host.plugins.module_utils._k8s_node import (
     HOSTS_TOML_MARK,
@@ -31,7 +32,6 @@ from ansible_collections.fleetops.docker_host.plugins.module_utils._k8s_node imp
     verdict_text,
 )
 
-CGROUP_DRIVERS = ('systemd', 'cgroupfs')
 REGISTRY_KEYS = ('host', 'ca', 'insecure', 'mirrors')
 DOCKER_HUB = 'docker.io'
 DOCKER_HUB_SERVER = 'https://registry-1.docker.io'

@@ -1,8 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: fleetops.docker_host contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The one atomic file write of the modules that replace a whole file (sysctl_apply, containerd_config,
-node_swap): the content goes to a temporary file beside the target and is renamed over it with
+"""The one atomic file write of the modules that replace a whole file (daemon_json, docker_repo_key, sysctl_apply,
+containerd_config, node_swap): the content goes to a temporary file beside the target and is renamed over it with
 AnsibleModule.atomic_move, so a reader sees the old file or the new one, never half of one. Runs on Python 3.6+.
 """
 

@@ -11,6 +11,8 @@ __metaclass__ = type  # noqa: UP001 - ansible-test sanity expects it
 
 import re
 
+from ansible_collections.fleetops.docker_host.plugins.module_utils._preflight import DEFAULT_MODULES
+
 # What the role puts before an fstab swap line it turns off: the line stays, readable and easy to restore.
 FSTAB_MARK = '# swap off for the kubelet (fleetops.docker_host.k8s_node): '
 K8S_PORTS = (6443, 10250)
@@ -20,7 +22,7 @@ REQUIRED_SYSCTLS = (
     ('net.ipv4.ip_forward', 'packets are not forwarded between pods and the node'),
     ('net.bridge.bridge-nf-call-iptables', 'bridged pod traffic bypasses iptables (kube-proxy)'),
 )
-REQUIRED_MODULES = ('overlay', 'br_netfilter')
+REQUIRED_MODULES = DEFAULT_MODULES  # the modules a container engine needs are the ones kubeadm checks
 REQUIRED_COMMANDS = ('conntrack', 'socat')
 # The registry directories the role writes (<certs dir>/<host>/) carry this file: the role removes a directory when
 # its entry leaves k8s_node_registries, and only a directory so marked. An operator who deletes the file keeps the
@@ -82,23 +84,6 @@ def parse_proc_swaps(text):
             continue
         entries.append({'filename': name, 'type': fields[-4], 'size_kib': size, 'used_kib': used, 'priority': priority})
     return entries
-
-
-def escape_path(path, suffix):
-    """The unit name systemd gives PATH (`systemd-escape --path --suffix=SUFFIX PATH`)."""
-    stripped = path.strip('/')
-    stripped = re.sub('/+', '/', stripped)
-    if not stripped:
-        return '-.' + suffix
-    out = []
-    for position, char in enumerate(stripped):
-        if char == '/':
-            out.append('-')
-        elif char.isalnum() and ord(char) < 128 or char in ':_' or (char == '.' and position > 0):
-            out.append(char)
-        else:
-            out.extend('\\x%02x' % byte for byte in char.encode('utf-8'))
-    return ''.join(out) + '.' + suffix
 
 
 def parse_unit_list(text):

@@ -267,12 +267,15 @@ from ansible.module_utils.common.text.converters import to_bytes, to_native
 from ansible_collections.fleetops.docker_host.plugins.module_utils._daemon_json import (
     DaemonJsonError,
     compute,
+    decode,
     mask,
     parse_docker_version,
     parse_document,
     render,
     secrets,
 )
+from ansible_collections.fleetops.docker_host.plugins.module_utils._files import write_atomic
+from ansible_collections.fleetops.docker_host.plugins.module_utils._package_lock import parse_proc_locks
 
 C_ENV = {'LANG': 'C', 'LC_ALL': 'C'}
 _OCTAL_MODE_RE = re.compile(r'^0?[0-7]{3,4}$')
@@ -366,20 +369,17 @@ def lock_holder(directory):
     try:
         info = os.stat(directory)
         with open('/proc/locks') as handle:
-            lines = handle.read().splitlines()
+            text = handle.read()
     except OSError:
         return None
-    wanted = '%02x:%02x:%d' % (os.major(info.st_dev), os.minor(info.st_dev), info.st_ino)
-    for line in lines:
-        fields = line.split()
-        if 'FLOCK' in fields and wanted in fields:
-            pid = fields[fields.index(wanted) - 1]
-            try:
-                with open('/proc/%s/cmdline' % pid, 'rb') as handle:
-                    command = handle.read().replace(b'\0', b' ').decode('utf-8', 'replace').strip()
-            except OSError:
-                command = '?'
-            return 'pid %s (%s)' % (pid, command[:120])
+    pid = parse_proc_locks(text).get((os.major(info.st_dev), os.minor(info.st_dev), info.st_ino))
+    if pid is not None:
+        try:
+            with open('/proc/%s/cmdline' % pid, 'rb') as handle:
+                command = handle.read().replace(b'\0', b' ').decode('utf-8', 'replace').strip()
+        except OSError:
+            command = '?'
+        return 'pid %s (%s)' % (pid, command[:120])
     return None
 
 
@@ -449,9 +449,7 @@ def run(module):
 def _decide(module, path, target, before_bytes, *, numeric_mode, locked):
     params = module.params
     current, read_warnings = parse_document(before_bytes, path)
-    before_text = before_bytes.decode('utf-8') if before_bytes is not None else None
-    if before_text is not None and before_text.startswith('\ufeff'):
-        before_text = before_text[1:]
+    before_text = decode(before_bytes, path)
 
     dockerd = dockerd_binary(module) if params['validate'] else None
     strict = params['strict']
@@ -524,14 +522,7 @@ def _decide(module, path, target, before_bytes, *, numeric_mode, locked):
         # Mode and owner on the old file first: a failure here leaves the content as it was; atomic_move then
         # copies them onto the new content.
         module.set_fs_attributes_if_different(file_args, False)
-        fd, tmp = tempfile.mkstemp(prefix='.daemon.json.', dir=os.path.dirname(target))
-        try:
-            with os.fdopen(fd, 'wb') as handle:
-                handle.write(to_bytes(after_text))
-            module.atomic_move(tmp, target, unsafe_writes=False)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        write_atomic(module, target, after_text)
 
     result['changed'] = module.set_fs_attributes_if_different(file_args, result['changed'])
     return result

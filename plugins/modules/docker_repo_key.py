@@ -102,6 +102,7 @@ from ansible_collections.fleetops.docker_host.plugins.module_utils._docker_insta
     is_fingerprint,
     normalize_fingerprint,
 )
+from ansible_collections.fleetops.docker_host.plugins.module_utils._files import write_atomic
 
 
 def download(module, url):
@@ -170,11 +171,7 @@ def main():
                               'before': to_native(before or b'', errors='replace'),
                               'after': to_native(content, errors='replace')}
         if result['changed'] and not module.check_mode:
-            directory = os.path.dirname(dest) or '.'
-            fd, staged = tempfile.mkstemp(dir=directory, prefix='.fleetops-key-')
-            with os.fdopen(fd, 'wb') as handle:
-                handle.write(content)
-            module.atomic_move(staged, dest)
+            write_atomic(module, dest, content)
         if not module.check_mode or os.path.exists(dest):
             file_args = module.load_file_common_arguments(module.params, path=dest)
             result['changed'] = module.set_fs_attributes_if_different(file_args, result['changed'])

@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 from ansible_collections.fleetops.docker_host.plugins.module_utils._k8s_node import (
     FSTAB_MARK,
     comment_fstab_swap,
-    escape_path,
     fleet_duplicates,
     fstab_swap_lines,
     listening_ports,
@@ -50,18 +49,6 @@ def test_proc_swaps():
     assert entries[1]['filename'] == '/dev/zram0' and entries[1]['priority'] == 100
     assert entries[2]['filename'] == '/my swap'
     assert parse_proc_swaps('Filename Type Size Used Priority\n') == []
-
-
-@pytest.mark.parametrize('path, unit', [
-    ('/swapfile', 'swapfile.swap'),
-    ('/dev/zram0', 'dev-zram0.swap'),
-    ('/dev/disk/by-uuid/ab-cd', 'dev-disk-by\\x2duuid-ab\\x2dcd.swap'),
-    ('/', '-.swap'),
-    ('/var/.swap', 'var-.swap.swap'),
-    ('/.swap', '\\x2eswap.swap'),
-])
-def test_escape_path(path, unit):
-    assert escape_path(path, 'swap') == unit
 
 
 def test_unit_list():
