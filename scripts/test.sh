@@ -71,7 +71,10 @@ build_container_images() {
   timeout 2400 "$ROOT/molecule/images/build.sh" $needed hello || return
   # el_userland's signed repository is built in its image (a few minutes of rpmbuild): here, beside the
   # static gates, rather than in the scenario's prepare (which builds it when missing).
-  if grep -qx el9 <<<"$needed"; then timeout 1200 "$ROOT/molecule/el_userland/files/make_el_repo.sh" "$CACHE/el-repo"; fi
+  # The path is el_userland_repo_dir in molecule/el_userland/molecule.yml.
+  case " ${scenarios[*]} " in
+    *" el_userland "*) timeout 1200 "$ROOT/molecule/el_userland/files/make_el_repo.sh" "$CACHE/el-repo" ;;
+  esac
 }
 wait_build() {  # name pid log
   [ -n "$2" ] || return 0

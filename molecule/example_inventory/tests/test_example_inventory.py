@@ -3,9 +3,13 @@ hosts (each in its container), reached the report with every host ok, and the ho
 import json
 import os
 import subprocess
+import sys
 
 import pytest
 import testinfra.utils.ansible_runner
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "resources", "tests"))
+from fleet_checks import report_rows, report_text  # noqa: E402
 
 INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
 HOSTS = testinfra.utils.ansible_runner.AnsibleRunner(INVENTORY).get_hosts("example_inventory_containers")
@@ -20,9 +24,10 @@ def test_the_run_reached_every_example_host_in_its_container():
 
 
 def test_the_check_run_reported_every_host_ok():
-    report = open(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"] + "/fleet-report.md").read()
+    report = report_text()
     assert "%d hosts, %d ok." % (len(HOSTS), len(HOSTS)) in report
     assert "## Failures" not in report
+    assert all(row["Status"] == "ok" for row in report_rows(report).values()), report
 
 
 @pytest.mark.parametrize("path", [

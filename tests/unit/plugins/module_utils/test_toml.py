@@ -138,10 +138,6 @@ SCALARS = st.one_of(st.booleans(), st.integers(-10 ** 6, 10 ** 6), st.text(max_s
                     st.lists(st.integers(0, 9), max_size=3))
 
 
-def _key_text(key):
-    return key
-
-
 def _key_name(key):
     return key[1:-1] if key.startswith('"') else key
 
