@@ -68,6 +68,10 @@ if [ "$scenario" = default ] && [ "$action" = test ]; then
 fi
 # Molecule keeps its state per scenario; distinct names let scenarios run one after another safely.
 export MOLECULE_DISTRO="$distro"
+# The VM's SSH forward on 127.0.0.1: its usual port, or a free one when another program holds it.
+if [ "$scenario" = kernel_vm ] && [ -z "${KERNEL_VM_SSH_PORT:-}" ]; then
+  KERNEL_VM_SSH_PORT="$("$ROOT/scripts/free_port.sh" 52622)"; export KERNEL_VM_SSH_PORT
+fi
 # Per-task timings in every scenario log (Molecule writes its own ansible.cfg).
 export ANSIBLE_CALLBACKS_ENABLED="${ANSIBLE_CALLBACKS_ENABLED:-ansible.builtin.profile_tasks}"
 cd "$ROOT"

@@ -33,6 +33,14 @@ record() {  # name status seconds [note]
   printf '\033[1m--> %-40s %s (%ss) %s\033[0m\n' "$1" "$2" "$3" "${4:-}" >&2
 }
 
+# Why a run failed, in one line (scripts/failure_reason.py: the first failed task and its message, or the first
+# failed test), so the tally says the reason, not only where the log is. The log's path stays last in the note.
+why() {  # log -> "reason; " or nothing
+  local line
+  line="$(python3 "$ROOT/scripts/failure_reason.py" "$1" 2>/dev/null | tr '\t' ' ' | sed 's/log: /log /g')"
+  [ -z "$line" ] || printf '%s; ' "$line"
+}
+
 gate() {  # name command...   (output streams to the terminal and to a log)
   local name="$1"; shift
   wanted "$name" || return 0
@@ -41,7 +49,7 @@ gate() {  # name command...   (output streams to the terminal and to a log)
   if "$@" 2>&1 | tee "$LOGS/$name.log"; then
     record "$name" PASSED $((SECONDS - t0))
   else
-    record "$name" FAILED $((SECONDS - t0)) "log: $LOGS/$name.log"
+    record "$name" FAILED $((SECONDS - t0)) "$(why "$LOGS/$name.log")log: $LOGS/$name.log"
   fi
 }
 
@@ -81,7 +89,7 @@ wait_build() {  # name pid log
   say "waiting for $1 (log: $3)"
   local t0=$SECONDS
   if wait "$2"; then record "$1" PASSED $((SECONDS - t0)) "(built in the background; waited this long)"
-  else record "$1" FAILED $((SECONDS - t0)) "log: $3"; fi
+  else record "$1" FAILED $((SECONDS - t0)) "$(why "$3")log: $3"; fi
 }
 if [ "${#scenarios[@]}" -gt 0 ]; then
   say "building the images Molecule needs in the background (logs: $LOGS/images.log, $LOGS/kernel_vm-image.log)"
@@ -171,10 +179,10 @@ run_scenario() {  # scenario -> one result line per distro
       0) record "molecule $scenario/$distro" PASSED $((SECONDS - t0)) ;;
       3) record "molecule $scenario/$distro" SKIPPED $((SECONDS - t0)) "$(grep -m1 '^SKIPPED' "$log")" ;;
       124)
-        record "molecule $scenario/$distro" FAILED $((SECONDS - t0)) "stopped after ${limit}s; log: $log"
+        record "molecule $scenario/$distro" FAILED $((SECONDS - t0)) "stopped after ${limit}s; $(why "$log")log: $log"
         # Leave no containers or VMs behind.
         run_bounded 300 "$log.destroy" "$ROOT/scripts/molecule.sh" "$scenario" "$distro" destroy ;;
-      *) record "molecule $scenario/$distro" FAILED $((SECONDS - t0)) "log: $log" ;;
+      *) record "molecule $scenario/$distro" FAILED $((SECONDS - t0)) "$(why "$log")log: $log" ;;
     esac
   done
 }
