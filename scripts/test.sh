@@ -56,10 +56,10 @@ gate() {  # name command...   (output streams to the terminal and to a log)
 say "bootstrap: host packages, Docker engine"
 { ensure_host_packages && ensure_docker; } || { echo "bootstrap failed" >&2; exit 1; }
 
+# The scenarios and their runs come from the one list of test platforms (scripts/platforms.py).
 scenarios=()
-for dir in "$ROOT"/molecule/*/; do
-  s="$(basename "$dir")"
-  if [ ! -f "$dir/molecule.yml" ] || [ ! -f "$dir/DISTROS" ]; then continue; fi
+mapfile -t all_scenarios < <(python3 "$ROOT/scripts/platforms.py" scenarios)
+for s in "${all_scenarios[@]}"; do
   if [ "$s" = kernel_vm ] && [ "${FLEETOPS_SKIP_VM:-0}" = 1 ] && [ "${CI:-}" != true ]; then
     record "molecule $s" SKIPPED 0 "FLEETOPS_SKIP_VM=1 (local quick run)"; continue
   fi
@@ -74,7 +74,8 @@ done
 images_pid=""; vm_image_pid=""
 build_container_images() {
   local needed
-  needed=$(for s in "${scenarios[@]}"; do cat "$ROOT/molecule/$s/DISTROS"; done | tr -s ' +' '\n' | sed -n 's/^debian\(1[123]\)$/\1/p; s/^el9tooling$/el9/p' | sort -u)
+  needed=$(for s in "${scenarios[@]}"; do python3 "$ROOT/scripts/platforms.py" runs "$s"; done \
+    | xargs python3 "$ROOT/scripts/platforms.py" build)
   # shellcheck disable=SC2086
   timeout 2400 "$ROOT/molecule/images/build.sh" $needed hello || return
   # el_userland's signed repository is built in its image (a few minutes of rpmbuild): here, beside the
@@ -123,7 +124,7 @@ gate sanity-compat "$ROOT/scripts/sanity.sh" compat
 gate galaxy "$ROOT/scripts/galaxy_install_test.sh"
 gate execution-environment "$ROOT/scripts/ee_test.sh"
 
-# Molecule: every scenario on every distro its DISTROS file names; scenarios in parallel, the distros of
+# Molecule: every scenario on every run scripts/platforms.py gives it; scenarios in parallel, the distros of
 # one scenario one after another (they share instance names).
 # Every run is bounded: a scenario that hangs (a wedged VM, a stalled download) is stopped, recorded as
 # FAILED with the tail of its log and cleaned up, so the suite always ends with its tally inside the CI
@@ -161,7 +162,7 @@ run_bounded() {  # seconds log command...  -> the command's exit code, 124 when 
 }
 run_scenario() {  # scenario -> one result line per distro
   local scenario="$1" distro rc t0 limit log left
-  local distros; read -r -a distros <"$ROOT/molecule/$scenario/DISTROS"
+  local distros; mapfile -t distros < <(python3 "$ROOT/scripts/platforms.py" runs "$scenario")
   for distro in "${distros[@]}"; do
     t0=$SECONDS
     log="$LOGS/molecule-$scenario-$distro.log"
