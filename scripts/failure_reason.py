@@ -9,6 +9,7 @@ import re
 import sys
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+BOX = re.compile(r"^\s*[\u2502|]\s?")  # Molecule frames a command's output in a box: "  \u2502 [ERROR]: ..."
 TASK = re.compile(r"^TASK \[(?P<name>.*?)\]")
 FATAL = re.compile(r"^(?:fatal|failed): \[(?P<host>[^\]]+)\]: (?:FAILED|UNREACHABLE)! => (?P<rest>.*)$")
 PYTEST = re.compile(r"^(?:FAILED|ERROR) \S+::\S+.*$")
@@ -36,7 +37,7 @@ def message(rest):
 
 
 def reason(lines):
-    lines = [ANSI.sub("", line) for line in lines]
+    lines = [BOX.sub("", ANSI.sub("", line)) for line in lines]
     task = None
     for line in lines:
         match = TASK.match(line)
@@ -51,10 +52,16 @@ def reason(lines):
         for line in lines:
             if pattern.match(line):
                 return line.strip()
-    for line in lines:
+    for index, line in enumerate(lines):
         match = ERROR.match(line)
         if match and match.group("msg"):
-            return line.strip()
+            # Ansible wraps a long error over the next lines, up to a blank one or its "Origin:".
+            more = []
+            for following in lines[index + 1:index + 4]:
+                if not following.strip() or following.startswith(("Origin:", "CRITICAL", "ERROR", "INFO", "WARNING")):
+                    break
+                more.append(following.strip())
+            return " ".join([line.strip()] + more)
     tail = [line for line in lines if line.strip()]
     return tail[-1].strip() if tail else ""
 

@@ -69,3 +69,18 @@ def test_last_line_otherwise_and_one_line_of_bounded_length(tmp_path, capsys):
 def test_unreadable_log_prints_nothing(tmp_path, capsys):
     assert failure_reason.main(["x", str(tmp_path / "missing")]) == 0
     assert capsys.readouterr().out == ""
+
+
+def test_ansible_error_inside_molecule_box_with_its_continuation():
+    log = """INFO     el_userland > prepare: Executing
+  \u2502 ansible-playbook --inventory /root/.ansible/tmp/inventory
+  \u2502 [ERROR]: unexpected parameter type in action: <class
+  \u2502   'ansible.module_utils._internal._datatag._AnsibleTaggedList'>
+  \u2502 Origin: /work/main/molecule/el_userland/prepare.yml:34:7
+  \u2502
+  \u2514\u2500 Return code: 4 \u2500\u2500\u2500
+CRITICAL Ansible return code was 4, command was: ansible-playbook prepare.yml
+"""
+    line = failure_reason.reason(log.splitlines())
+    assert line == ("[ERROR]: unexpected parameter type in action: <class "
+                    "'ansible.module_utils._internal._datatag._AnsibleTaggedList'>")
