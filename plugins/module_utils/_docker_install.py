@@ -12,15 +12,18 @@ Runs on Python 3.6+.
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type  # noqa: UP001 - ansible-test sanity expects it
 
-import fnmatch
 import os
 import re
 import shutil
 import tempfile
 
+from ansible_collections.fleetops.docker_host.plugins.module_utils._packages import (  # noqa: F401 - used by the look
+    apt_version_matches, el_version_matches, parse_versionlock, versionlock_evr)
+
 C_ENV = {'LANG': 'C', 'LC_ALL': 'C'}
 
 # dpkg-query / dpkg-deb formats the parsers below read: one record per line, fields split on '|'.
+
 DPKG_QUERY_FORMAT = '${db:Status-Abbrev}|${Package}|${Version}|${Depends}|${Recommends}\n'
 DPKG_DEB_FORMAT = '${Package}|${Version}'
 # rpm: the epoch only when there is one, as dnf shows versions ("3:28.0.0-1.el9").
@@ -102,72 +105,6 @@ def parse_rpm_query(text):
         if parsed:
             installed[parsed['name']] = parsed['version']
     return installed
-
-
-def parse_versionlock(text):
-    """Entries of a versionlock.list (dnf or yum) -> [{'raw', 'name', 'epoch', 'version', 'release', 'arch'}].
-
-    dnf writes `docker-ce-3:28.0.0-1.el9.*`, yum writes `3:docker-ce-28.0.0-1.el7.*` (epoch first, `0:` when
-    none); comments (#) and excludes (!) are not locks.
-    """
-    entries = []
-    for line in (text or '').splitlines():
-        raw = line.strip()
-        if not raw or raw.startswith('#') or raw.startswith('!'):
-            continue
-        body = raw
-        epoch = ''
-        lead = re.match(r'^(\d+):(.*)$', body)
-        if lead:
-            epoch, body = lead.group(1), lead.group(2)
-        if '.' not in body:
-            continue
-        nvr, arch = body.rsplit('.', 1)
-        parts = nvr.rsplit('-', 2)
-        if len(parts) != 3:
-            continue
-        name, version, release = parts
-        inner = re.match(r'^(\d+):(.*)$', version)
-        if inner:
-            epoch, version = inner.group(1), inner.group(2)
-        entries.append({'raw': raw, 'name': name, 'epoch': '' if epoch == '0' else epoch,
-                        'version': version, 'release': release, 'arch': arch})
-    return entries
-
-
-def versionlock_evr(entry):
-    """'[epoch:]version-release' of a parsed versionlock entry."""
-    prefix = entry['epoch'] + ':' if entry.get('epoch') else ''
-    return '%s%s-%s' % (prefix, entry['version'], entry['release'])
-
-
-def apt_version_matches(installed, wanted):
-    """Whether apt's pin `Pin: version <wanted>*` (and `name=<wanted>*`) accepts the installed version."""
-    if not installed:
-        return False
-    if not wanted:
-        return True
-    return fnmatch.fnmatchcase(installed, wanted + '*')
-
-
-def el_version_matches(installed, wanted):
-    """Whether `name-<wanted>` as dnf/yum reads it names the installed '[epoch:]version-release'.
-
-    `28.0.0` matches `3:28.0.0-1.el9`; `28.0.0-1.el9` and `3:28.0.0-1.el9` too; `28.0` does not (dnf
-    matches whole version fields, not prefixes).
-    """
-    if not installed:
-        return False
-    if not wanted:
-        return True
-    have = installed
-    if ':' not in wanted and ':' in have:
-        have = have.split(':', 1)[1]
-    if ':' in wanted and ':' not in have:
-        have = '0:' + have
-    if wanted.startswith('0:') and ':' in have and not have.startswith('0:'):
-        return False
-    return have == wanted or have.startswith(wanted + '-')
 
 
 def gpg_fingerprints(module, path):

@@ -1,5 +1,5 @@
 # -*- coding: utf-8 -*-
-"""Unit tests for plugins/filter/package_lock.py with real apt (Debian 11/12/13), dnf 4 and yum output."""
+"""Unit tests for plugins/plugin_utils/_package_lock_message.py (and its filter shim) with real apt (Debian 11/12/13), dnf 4 and yum output."""
 
 import json
 import os
@@ -7,8 +7,9 @@ import os
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.fleetops.docker_host.plugins.filter.package_lock import (
-    FilterModule, package_lock_holder, package_lock_message, yum_command)
+from ansible_collections.fleetops.docker_host.plugins.filter.package_lock import FilterModule
+from ansible_collections.fleetops.docker_host.plugins.plugin_utils._package_lock_message import (
+    package_lock_holder, package_lock_message, yum_command)
 
 # What ansible.builtin.apt returned (ansible-core 2.21) with a python3 holding the dpkg and lists locks, in
 # fleetops/debian-systemd:{11,12,13} (apt 2.2.4, 2.6.1, 3.0.4): "install hello lock_timeout=3" and
