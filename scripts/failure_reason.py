@@ -14,6 +14,8 @@ TASK = re.compile(r"^TASK \[(?P<name>.*?)\]")
 FATAL = re.compile(r"^(?:fatal|failed): \[(?P<host>[^\]]+)\]: (?:FAILED|UNREACHABLE)! => (?P<rest>.*)$")
 PYTEST = re.compile(r"^(?:FAILED|ERROR) \S+::\S+.*$")
 ASSERT = re.compile(r"^E\s{3}\S.*$")
+ACTION = re.compile(r"^INFO\s+\S+ \S+ (?P<action>\w+): Executing")  # Molecule: "INFO  el_kernel > prepare: Executing"
+STOPPED = "stopped by the test suite"
 ERROR = re.compile(r"^(?:ERROR!|\[ERROR\]:|CRITICAL|ERROR)\s*(?P<msg>.*)$")
 LIMIT = 300
 
@@ -38,6 +40,13 @@ def message(rest):
 
 def reason(lines):
     lines = [BOX.sub("", ANSI.sub("", line)) for line in lines]
+    if any(STOPPED in line for line in lines):
+        # A run stopped for taking too long has no failed task: say where it was.
+        actions = [m.group("action") for m in map(ACTION.match, lines) if m]
+        tasks = [m.group("name") for m in map(TASK.match, lines) if m]
+        where = ["in Molecule's %s" % actions[-1]] if actions else []
+        where += ["last task started: %s" % tasks[-1]] if tasks else []
+        return "still running when stopped (%s)" % "; ".join(where or ["nothing started"])
     task = None
     for line in lines:
         match = TASK.match(line)

@@ -84,3 +84,10 @@ CRITICAL Ansible return code was 4, command was: ansible-playbook prepare.yml
     line = failure_reason.reason(log.splitlines())
     assert line == ("[ERROR]: unexpected parameter type in action: <class "
                     "'ansible.module_utils._internal._datatag._AnsibleTaggedList'>")
+
+
+def test_stopped_run_says_where_it_was():
+    log = ["INFO     el_kernel \u279c create: Executing", "INFO     el_kernel \u279c prepare: Executing",
+           "TASK [Build the tree] ***", "==> stopped by the test suite after 1500s"]
+    assert failure_reason.reason(log) == ("still running when stopped (in Molecule's prepare; "
+                                          "last task started: Build the tree)")
