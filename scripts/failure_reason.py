@@ -10,7 +10,7 @@ import sys
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 BOX = re.compile(r"^\s*[\u2502|]\s?")  # Molecule frames a command's output in a box: "  \u2502 [ERROR]: ..."
-TASK = re.compile(r"^TASK \[(?P<name>.*?)\]")
+TASK = re.compile(r"^TASK \[(?P<name>[^\]]*?)\s*(?:\]|$)")  # a long name wraps: its first line
 FATAL = re.compile(r"^(?:fatal|failed): \[(?P<host>[^\]]+)\]: (?:FAILED|UNREACHABLE)! => (?P<rest>.*)$")
 PYTEST = re.compile(r"^(?:FAILED|ERROR) \S+::\S+.*$")
 ASSERT = re.compile(r"^E\s{3}\S.*$")
