@@ -201,6 +201,7 @@ from ansible_collections.fleetops.docker_host.plugins.module_utils._k8s_node imp
     registry_dir_managed,
 )
 from ansible_collections.fleetops.docker_host.plugins.module_utils._preflight import container_info, module_state
+from ansible_collections.fleetops.docker_host.plugins.module_utils._files import UnsafeFileError, look_text, read_regular
 from ansible_collections.fleetops.docker_host.plugins.module_utils._toml import TomlError, loads
 
 C_ENV = {'LANG': 'C', 'LC_ALL': 'C'}
@@ -208,11 +209,8 @@ SBIN = ['/usr/sbin', '/sbin', '/usr/local/bin', '/usr/bin']
 
 
 def read(path, default=''):
-    try:
-        with open(path, 'rb') as handle:
-            return to_text(handle.read(), errors='surrogate_or_strict')
-    except OSError:
-        return default
+    # A look never blocks on a FIFO and returns valid UTF-8 (a byte that is not is shown as U+FFFD).
+    return look_text(path, default=default)
 
 
 def run_cmd(module, argv):
@@ -232,11 +230,13 @@ def containerd_look(module, params):
     look = dict(installed=bool(binary), version=None, active=False, socket=params['socket'], cri=None,
                 config_file=params['config_file'], config_exists=os.path.exists(params['config_file']),
                 config=None, config_error=None, effective_cgroup_driver=None)
-    text = read(params['config_file'], None)
     try:
-        look['config'] = summary(loads(text or ''))
-    except (TomlError, ContainerdConfigError) as exc:
+        text = read_regular(params['config_file'], option='config_file', what='config.toml')
+        look['config'] = summary(loads((text or b'').decode('utf-8', 'replace')))
+    except (TomlError, ContainerdConfigError, UnsafeFileError, OSError) as exc:
         look['config_error'] = '%s: %s' % (params['config_file'], exc)
+    except RecursionError:
+        look['config_error'] = '%s: values nested too deep to read; the file is damaged' % params['config_file']
     if not binary:
         return look
     rc, out, err = run_cmd(module, [binary, '--version'])
@@ -253,7 +253,7 @@ def containerd_look(module, params):
         if rc == 0:
             try:
                 look['effective_cgroup_driver'] = summary(loads(out)).get('cgroup_driver') or 'cgroupfs'
-            except (TomlError, ContainerdConfigError):
+            except (TomlError, ContainerdConfigError, RecursionError):
                 look['effective_cgroup_driver'] = None
     return look
 
