@@ -91,9 +91,16 @@ def read_regular(path, limit=None, option='path', what='the file'):
     except OSError as exc:
         if exc.errno in (errno.ENOENT, errno.ENOTDIR):
             return None
-        if exc.errno == errno.EISDIR:
-            raise UnsafeFileError('%s %s is a directory; %s must be a regular file (move it away and run again)'
-                                  % (option, path, what)) from None
+        if exc.errno == errno.ELOOP:
+            raise UnsafeFileError('%s %s is a symlink loop; fix the link by hand and run again' % (option, path)) from None
+        try:
+            mode = os.stat(path).st_mode
+        except OSError:
+            raise exc from None
+        if not stat.S_ISREG(mode):
+            # A directory (EISDIR), a socket (ENXIO), a device without its driver: named, not read.
+            raise UnsafeFileError('%s %s is %s; %s must be a regular file (move it away and run again)'
+                                  % (option, _shown(path, os.path.realpath(path)), kind_of(mode), what)) from None
         raise
     try:
         info = os.fstat(fd)
