@@ -200,8 +200,11 @@ def secrets(data):
         node = stack.pop()
         if isinstance(node, dict):
             for key, value in node.items():
-                if isinstance(value, str) and str(key).lower() in SECRET_KEYS:
+                if str(key).lower() in SECRET_KEYS and isinstance(value, str):
                     found.append(value)
+                elif str(key).lower() in SECRET_KEYS and isinstance(value, list):
+                    # hosts.toml-like headers: Authorization = ["Basic ..."]
+                    found.extend(item for item in value if isinstance(item, str))
                 else:
                     stack.append(value)
         elif isinstance(node, list):

@@ -11,6 +11,11 @@ import subprocess
 
 import pytest
 
+try:
+    from ansible.module_utils.testing import patch_module_args
+except ImportError:  # pragma: no cover - older ansible-core: the module-level tests are skipped there
+    patch_module_args = None
+
 # Every hostile test is bounded: a module that blocks on a FIFO fails the test instead of hanging the suite.
 SECONDS = 20
 
@@ -54,6 +59,34 @@ KINDS = ('fifo', 'dir', 'device', 'zero', 'socket', 'loop')
 KIND_WORDS = {'fifo': 'FIFO', 'dir': 'directory', 'device': 'character device', 'zero': 'character device',
               'socket': 'socket', 'loop': 'symlink loop'}
 RELATIVE = ('config.toml', './config.toml', '../etc/config.toml', 'etc/containerd/config.toml', '~user/x')
+
+
+def runner(module):
+    """run(capsys, args, check_mode=False, diff=False, secrets=()) -> MODULE's result, asserting its output is
+    valid UTF-8 JSON, has no traceback and carries none of SECRETS."""
+    def run(capsys, args, check_mode=False, diff=False, secrets=()):
+        args = dict(args)
+        if check_mode:
+            args['_ansible_check_mode'] = True
+        if diff:
+            args['_ansible_diff'] = True
+        with patch_module_args(args), pytest.raises(SystemExit):
+            module.main()
+        out = capsys.readouterr().out
+        out.encode('utf-8')
+        return assert_clean_output(out, secrets)
+    return run
+
+
+def warnings_of(result):
+    """The warning texts of a result (plain strings, or ansible-core 2.19+'s structured warnings)."""
+    texts = []
+    for item in result.get('warnings') or []:
+        if isinstance(item, dict):
+            texts.append((item.get('event') or {}).get('msg') or item.get('msg') or json.dumps(item))
+        else:
+            texts.append(item)
+    return texts
 
 
 def files_in(directory):
