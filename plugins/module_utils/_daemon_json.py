@@ -877,6 +877,8 @@ def check_proxies(proxies):
 
 
 def check_log_opts(driver, log_opts):
+    if driver == 'none':
+        return []  # dockerd checks no log-opts for the none driver (daemon/logger ValidateLogOpts)
     errors = []
     # mode and max-buffer-size are dockerd's own, for every log driver (daemon/logger ValidateLogOpts).
     mode = log_opts.get('mode')
