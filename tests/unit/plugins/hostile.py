@@ -78,6 +78,21 @@ def runner(module):
     return run
 
 
+@pytest.fixture
+def warned(monkeypatch):
+    """The module's warnings as text, recorded as AnsibleModule.warn is called (what ansible-core returns in the
+    result differs between versions and in-process contexts)."""
+    from ansible.module_utils.basic import AnsibleModule  # noqa: PLC0415 - the controller-free import, at use
+    seen = []
+    real = AnsibleModule.warn
+
+    def warn(self, warning):
+        seen.append(warning)
+        return real(self, warning)
+    monkeypatch.setattr(AnsibleModule, 'warn', warn)
+    return seen
+
+
 def warnings_of(result):
     """The warning texts of a result (plain strings, or ansible-core 2.19+'s structured warnings)."""
     texts = []

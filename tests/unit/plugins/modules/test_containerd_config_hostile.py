@@ -18,7 +18,7 @@ from ansible_collections.fleetops.docker_host.tests.unit.plugins.hostile import 
     files_in,
     make_kind,
     runner,
-    warnings_of,
+    warned,
 )
 from ansible_collections.fleetops.docker_host.tests.unit.plugins.modules.utils import needs_module_testing
 
@@ -126,12 +126,12 @@ def test_a_byte_order_mark_is_kept_and_edits_land_in_place(tmp_path, capsys, bod
     b'\xef\xbb\xbf# \xe9\n' + V2.encode(),
 ])
 @pytest.mark.parametrize('diff', [False, True])
-def test_latin1_bytes_decided_before_writing_kept_and_result_valid_utf8(tmp_path, capsys, raw, diff):
+def test_latin1_bytes_decided_before_writing_kept_and_result_valid_utf8(tmp_path, capsys, warned, raw, diff):  # noqa: F811 - the fixture
     path = tmp_path / 'config.toml'
     path.write_bytes(raw)
     result = run(capsys, {'path': str(path)}, diff=diff)
     assert not result.get('failed') and result['changed']
-    assert any('not valid UTF-8' in warning and str(path) in warning for warning in warnings_of(result))
+    assert any('not valid UTF-8' in warning and str(path) in warning for warning in warned)
     data = path.read_bytes()
     for line in raw.splitlines():
         assert line in data  # the odd bytes are still there, unchanged
@@ -198,13 +198,13 @@ def test_registry_credentials_kept_0600_and_masked_everywhere(tmp_path, capsys, 
 
 
 @pytest.mark.parametrize('asked', ['0644', '0664', '0666', 'u=rw,go=r'])
-def test_a_mode_readable_by_others_is_not_given_to_credentials(tmp_path, capsys, asked):
+def test_a_mode_readable_by_others_is_not_given_to_credentials(tmp_path, capsys, warned, asked):  # noqa: F811 - the fixture
     path = tmp_path / 'config.toml'
     path.write_text(V2 + SECRET_FILES[0][0])
     os.chmod(str(path), 0o644)
-    result = run(capsys, {'path': str(path), 'mode': asked}, secrets=SECRET_FILES[0][1])
+    run(capsys, {'path': str(path), 'mode': asked}, secrets=SECRET_FILES[0][1])
     assert mode_of(path) == 0o600
-    assert any('0600' in warning and str(path) in warning for warning in warnings_of(result))
+    assert any('0600' in warning and str(path) in warning for warning in warned)
 
 
 def test_credentials_unchanged_file_is_still_forced_0600(tmp_path, capsys):

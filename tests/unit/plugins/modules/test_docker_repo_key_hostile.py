@@ -26,7 +26,7 @@ from ansible_collections.fleetops.docker_host.tests.unit.plugins.hostile import 
     make_kind,
     needs_gpg,
     runner,
-    warnings_of,
+    warned,
 )
 from ansible_collections.fleetops.docker_host.tests.unit.plugins.modules.utils import needs_module_testing
 
@@ -152,22 +152,22 @@ def test_the_key_is_installed_in_the_form_apt_reads_for_the_name(keys, tmp_path,
     assert run(capsys, {'url': url, 'fingerprint': keys.good, 'dest': str(dest), 'mode': '0644'})['changed'] is False
 
 
-def test_an_expired_key_is_installed_with_a_warning(keys, tmp_path, capsys):
+def test_an_expired_key_is_installed_with_a_warning(keys, tmp_path, capsys, warned):  # noqa: F811 - the fixture
     pytestmark_apply()
     url = keys.write('old.asc', keys.export(keys.old))
     dest = tmp_path / 'old.asc'
     result = run(capsys, {'url': url, 'fingerprint': keys.old, 'dest': str(dest)})
     assert result['changed'] and result['expired'] is True and result['expires'] < 1600000000
-    assert any('expired on 2020-01-02' in warning and keys.old in warning for warning in warnings_of(result))
+    assert any('expired on 2020-01-02' in warning and keys.old in warning for warning in warned)
     assert run(capsys, {'url': url, 'fingerprint': keys.good, 'dest': str(tmp_path / 'new.asc')})['failed']
 
 
-def test_a_current_key_is_not_expired(keys, tmp_path, capsys):
+def test_a_current_key_is_not_expired(keys, tmp_path, capsys, warned):  # noqa: F811 - the fixture
     pytestmark_apply()
     url = keys.write('good.asc', keys.export(keys.good))
     result = run(capsys, {'url': url, 'fingerprint': keys.good, 'dest': str(tmp_path / 'k.asc')})
     # (warnings of earlier in-process runs may linger in ansible's global list: look for this key's only)
-    assert result['expired'] is False and not [text for text in warnings_of(result) if keys.good in text]
+    assert result['expired'] is False and not [text for text in warned if keys.good in text]
 
 
 @pytest.mark.parametrize('url', [
