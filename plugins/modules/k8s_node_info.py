@@ -81,8 +81,10 @@ containerd:
   description:
     - C(installed), C(version), C(active) (containerd.service), C(socket), C(cri) (the CRI plugin's status in
       C(ctr plugins ls), V(null) when ctr could not ask), C(config_file), C(config_exists), C(config) (from the
-      file - C(version), C(disabled_plugins), C(cri_disabled), C(runc_runtime_type), C(systemd_cgroup), C(cgroup_driver),
-      C(sandbox_image), C(config_path)), C(config_error) (why the file could not be read, else V(null)) and
+      file - C(version), C(disabled_plugins), C(cri_disabled), C(runc_runtime_type), C(default_runtime) (the
+      runtime the pods use, C(default_runtime_name)), C(systemd_cgroup) and C(cgroup_driver) (of that runtime),
+      C(sandbox_image), C(config_path)), C(config_error) (why the file could not be read, a FIFO or a directory in its
+      place, nesting too deep; else V(null)) and
       C(effective_cgroup_driver) (from C(containerd config dump) when the CRI plugin is loaded).
   returned: always
   type: dict
