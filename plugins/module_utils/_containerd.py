@@ -217,7 +217,8 @@ def secrets(data):
 def mask_text(text, secret_values=()):
     """TEXT (a config.toml) with every credential replaced by "****": the values of SECRET_KEYS by their place, the
     passwords of URLs, and any other occurrence of SECRET_VALUES (a value split over lines or escaped)."""
-    if not text:
+    if not text or not secret_values:
+        # Nothing to hide: the text stays byte for byte (previous_content is then written back as it is).
         return text
     masked = _SECRET_LINE_RE.sub(lambda match: match.group(1) + '"****"', text)
     masked = mask_userinfo(masked)

@@ -109,3 +109,10 @@ def test_mask_text_leaves_a_file_without_credentials_alone():
 def test_summary_reports_the_default_runtime(text, default, driver):
     summary = c.summary(_toml.loads(text))
     assert summary['default_runtime'] == default and summary['cgroup_driver'] == driver
+
+
+@pytest.mark.parametrize('text', [
+    '[x]\n  token = ""\n', '[x]\n  password = ""\n', 'version = 2\n# password = "example"\n',
+])
+def test_mask_text_without_credentials_keeps_the_text_byte_for_byte(text):
+    assert c.secrets(_toml.loads(text)) == [] and c.mask_text(text, c.secrets(_toml.loads(text))) == text
