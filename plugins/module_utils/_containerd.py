@@ -171,7 +171,7 @@ def merge(text, path, **options):
                                     'then)' % path) from None
     except TomlError as exc:
         raise ContainerdConfigError('%s is not valid TOML, %s; fix the file (the role changes nothing until then)'
-                                    % (path, exc)) from exc
+                                    % (path, toml_error_text(text, exc))) from None
     changes = []
     new = text or ''
     for table, key, value, reason in edits(data, **options):
@@ -189,6 +189,23 @@ SECRET_KEYS = ('auth', 'username', 'password', 'identitytoken', 'registrytoken',
 _SECRET_LINE_RE = re.compile(
     r'((?<![A-Za-z0-9_-])(["\']?)(?:%s)\2[ \t]*=[ \t]*)("""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\')'
     % '|'.join(SECRET_KEYS), re.IGNORECASE)
+
+
+_SECRET_KEY_RE = re.compile(r'(?<![A-Za-z0-9_-])["\']?(?:%s)["\']?[ \t]*=' % '|'.join(SECRET_KEYS), re.IGNORECASE)
+
+
+def toml_error_text(text, exc):
+    """The reader's message for EXC, without the text it quotes when the line it names holds a credential (a
+    password written without quotes would otherwise be shown in the task's failure)."""
+    message = str(exc)
+    match = re.match(r'line (\d+):', message)
+    if match and text:
+        lines = text.split('\n')
+        number = int(match.group(1))
+        if 0 < number <= len(lines) and (_SECRET_KEY_RE.search(lines[number - 1]) or '@' in lines[number - 1]):
+            return 'line %d: a credential (or URL with credentials) is not valid TOML; fix it by hand (not shown here)' \
+                % number
+    return message
 
 
 def secrets(data):

@@ -149,6 +149,9 @@ def masked(text, secret_values):
 def download(module, url, shown_url, secret_values):
     """The key's bytes; fails naming the URL (credentials masked)."""
     if url.startswith('file://'):
+        if not url[len('file://'):].startswith('/'):
+            module.fail_json(msg='url %s does not name an absolute file (it would be read relative to the module\'s '
+                                 'working directory); write file:///absolute/path/to/key' % shown_url, url=shown_url)
         try:
             data = read_regular(url[len('file://'):], option='url', what='the key file')
         except (OSError, UnsafeFileError) as exc:

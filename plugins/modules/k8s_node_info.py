@@ -180,6 +180,7 @@ from ansible_collections.fleetops.docker_host.plugins.module_utils._containerd i
     cri_status,
     parse_plugins,
     summary,
+    toml_error_text,
 )
 from ansible_collections.fleetops.docker_host.plugins.module_utils._cri import (
     ProtobufError,
@@ -232,11 +233,13 @@ def containerd_look(module, params):
     look = dict(installed=bool(binary), version=None, active=False, socket=params['socket'], cri=None,
                 config_file=params['config_file'], config_exists=os.path.exists(params['config_file']),
                 config=None, config_error=None, effective_cgroup_driver=None)
+    text = ''
     try:
-        text = read_regular(params['config_file'], option='config_file', what='config.toml')
-        look['config'] = summary(loads((text or b'').decode('utf-8', 'replace')))
+        text = (read_regular(params['config_file'], option='config_file', what='config.toml') or b'').decode(
+            'utf-8', 'replace')
+        look['config'] = summary(loads(text))
     except (TomlError, ContainerdConfigError, UnsafeFileError, OSError) as exc:
-        look['config_error'] = '%s: %s' % (params['config_file'], exc)
+        look['config_error'] = '%s: %s' % (params['config_file'], toml_error_text(text, exc))
     except RecursionError:
         look['config_error'] = '%s: values nested too deep to read; the file is damaged' % params['config_file']
     if not binary:

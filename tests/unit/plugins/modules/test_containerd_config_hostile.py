@@ -256,3 +256,20 @@ def test_the_cgroup_driver_reaches_the_runtime_the_pods_use(tmp_path, capsys, dr
     assert result['config']['default_runtime'] == (default or 'runc')
     assert result['config']['cgroup_driver'] == (driver if reported else None)
     assert run(capsys, {'path': str(path), 'cgroup_driver': driver})['changed'] is False
+
+
+@pytest.mark.parametrize('line', [
+    'password = s3cr3t-unquoted',
+    'password = "unterminated-s3cr3t',
+    'auth = YWRtaW46czNjcjN0',
+    '"identitytoken" = tok-s3cr3t,',
+    'endpoint = [https://u:s3cr3t-url@h]',
+])
+def test_a_credential_that_is_not_valid_toml_is_not_shown_in_the_failure(tmp_path, capsys, line):
+    path = tmp_path / 'config.toml'
+    text = V2 + '[%s.registry.configs."r".auth]\n  %s\n' % (CRI, line)
+    path.write_text(text)
+    secret = line.split('=', 1)[1].strip(' "[],')
+    result = run(capsys, {'path': str(path)}, secrets=[secret, secret[:8]])
+    assert result['failed'] and str(path) in result['msg'] and 'line 3' in result['msg']
+    assert path.read_text() == text

@@ -247,3 +247,13 @@ def pytestmark_apply(gpg=True):
     for mark in (module_level if gpg else module_level[:1]):
         if mark.args[0]:
             pytest.skip(mark.kwargs.get('reason', 'skipped'))
+
+
+@pytest.mark.parametrize('url', ['file://key.asc', 'file://./key.asc', 'file://../keys/key.asc', 'file://'])
+def test_a_relative_file_url_is_refused(tmp_path, capsys, monkeypatch, url):
+    pytestmark_apply(gpg=False)
+    monkeypatch.chdir(str(tmp_path))
+    (tmp_path / 'key.asc').write_bytes(b'-----BEGIN PGP PUBLIC KEY BLOCK-----\n')
+    result = run(capsys, {'url': url, 'fingerprint': 'A' * 40, 'dest': str(tmp_path / 'k.asc')})
+    assert result['failed'] and 'absolute file' in result['msg'] and url in result['msg']
+    assert 'file:///absolute/path/to/key' in result['msg'] and not os.path.exists(str(tmp_path / 'k.asc'))

@@ -104,3 +104,9 @@ def test_the_cgroup_driver_reported_is_that_of_the_default_runtime(host, tmp_pat
 def test_a_missing_config_is_no_error(host, capsys):
     result = run(capsys, host)
     assert result['containerd']['config_error'] is None and not os.path.exists(host['config_file'])
+
+
+def test_a_credential_that_is_not_valid_toml_is_not_shown_in_the_look(host, tmp_path, capsys):
+    (tmp_path / 'config.toml').write_text('version = 2\n[x]\n  password = s3cr3t-unquoted\n')
+    result = run(capsys, host, secrets=['s3cr3t'])
+    assert 'line 3' in result['containerd']['config_error'] and result['containerd']['config'] is None
