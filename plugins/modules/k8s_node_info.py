@@ -204,7 +204,12 @@ from ansible_collections.fleetops.docker_host.plugins.module_utils._k8s_node imp
     registry_dir_managed,
 )
 from ansible_collections.fleetops.docker_host.plugins.module_utils._preflight import container_info, module_state
-from ansible_collections.fleetops.docker_host.plugins.module_utils._files import UnsafeFileError, look_text, read_regular
+from ansible_collections.fleetops.docker_host.plugins.module_utils._files import (
+    UnsafeFileError,
+    look_text,
+    read_regular,
+    require_absolute,
+)
 from ansible_collections.fleetops.docker_host.plugins.module_utils._toml import TomlError, loads
 
 C_ENV = {'LANG': 'C', 'LC_ALL': 'C'}
@@ -235,6 +240,7 @@ def containerd_look(module, params):
                 config=None, config_error=None, effective_cgroup_driver=None)
     text = ''
     try:
+        require_absolute(params['config_file'], 'config_file', '/etc/containerd/config.toml')
         text = (read_regular(params['config_file'], option='config_file', what='config.toml') or b'').decode(
             'utf-8', 'replace')
         look['config'] = summary(loads(text))

@@ -110,3 +110,11 @@ def test_a_credential_that_is_not_valid_toml_is_not_shown_in_the_look(host, tmp_
     (tmp_path / 'config.toml').write_text('version = 2\n[x]\n  password = s3cr3t-unquoted\n')
     result = run(capsys, host, secrets=['s3cr3t'])
     assert 'line 3' in result['containerd']['config_error'] and result['containerd']['config'] is None
+
+
+@pytest.mark.parametrize('relative', ['config.toml', './config.toml', 'etc/containerd/config.toml'])
+def test_a_relative_config_file_is_an_error_in_the_result(host, tmp_path, capsys, monkeypatch, relative):
+    monkeypatch.chdir(str(tmp_path))
+    result = run(capsys, dict(host, config_file=relative))
+    assert not result.get('failed') and 'relative path' in result['containerd']['config_error']
+    assert relative in result['containerd']['config_error']
