@@ -166,3 +166,27 @@ def test_the_probe_layout_matches_the_kernel(tmp_path):
         assert struct.unpack('hhqqi', answer[:struct.calcsize('hhqqi')])[0] == fcntl.F_UNLCK
     finally:
         os.close(fd)
+
+
+NAMESPACE_PROBE = '''
+import sys
+sys.path[:0] = sys.argv[2:]
+from ansible_collections.fleetops.docker_host.plugins.module_utils import _package_lock as pl
+from ansible_collections.fleetops.docker_host.plugins.modules import package_lock_info
+pl.APT_LOCKS = (sys.argv[1],)
+print(repr([(item['pid'], item['holder']) for item in package_lock_info._holders('apt')]))
+'''
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not os.path.exists('/usr/bin/unshare'), reason='needs root and unshare')
+def test_a_holder_in_another_pid_namespace_is_found_as_an_unknown_process(tmp_path, holder):
+    lock = tmp_path / 'lock-frontend'
+    lock.write_bytes(b'')
+    holder(lock, 'posix')
+    paths = [path for path in sys.path if path]
+    probe = subprocess.run(['unshare', '--pid', '--fork', '--mount-proc', sys.executable, '-c', NAMESPACE_PROBE,
+                            str(lock)] + paths, check=False, capture_output=True, text=True, timeout=15)
+    if probe.returncode != 0 and 'Operation not permitted' in probe.stderr:
+        pytest.skip('no new PID namespace here: %s' % probe.stderr.strip())
+    assert probe.returncode == 0, probe.stderr
+    assert probe.stdout.startswith("[(0, 'an unknown process")
