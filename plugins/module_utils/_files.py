@@ -30,8 +30,13 @@ from ansible.module_utils.common.text.converters import to_bytes
 READ_LIMIT = 16 * 1024 * 1024
 
 
-class UnsafeFileError(Exception):
-    """A path a module refuses to read or write: the message names the file, what it is and the fix."""
+class UnsafeFileError(OSError):
+    """A path a module refuses to read or write: the message names the file, what it is and the fix. An OSError,
+    so a module that reports OSError (cannot read or write) reports this too, with its message."""
+
+    def __str__(self):
+        return self.args[0] if self.args else ''
+
 
 
 def kind_of(mode):
@@ -197,7 +202,14 @@ def write_atomic(module, path, content, mode=None):
     """Replace PATH with CONTENT (text, or bytes) in one rename. A symlinked PATH is written through its link (the
     link stays, the file it names gets the content). A missing directory is made with mode 0755; MODE (an int)
     is set on the temporary file before the rename, else atomic_move keeps an existing file's mode and owner."""
-    path = os.path.realpath(path)
+    real = os.path.realpath(path)
+    if os.path.lexists(real) and (os.path.islink(real) or not os.path.isfile(real)):
+        # Never rename over a device, a FIFO or a directory a link points at (a file masked as /dev/null).
+        mode = os.lstat(real).st_mode
+        raise UnsafeFileError('%s is %s; refusing to replace it (point the path at a regular file, or remove it, and '
+                              'run again)' % (_shown(path, real), 'a symlink loop' if os.path.islink(real)
+                                              else kind_of(mode)))
+    path = real
     directory = os.path.dirname(path) or '.'
     if not os.path.isdir(directory):
         os.makedirs(directory)

@@ -125,3 +125,20 @@ def test_mask_userinfo(text, masked, secret):
 ])
 def test_first_bad_byte(data, bad):
     assert _files.first_bad_byte(data) == bad
+
+
+class _Mover(object):
+    @staticmethod
+    def atomic_move(src, dest, unsafe_writes=False):
+        os.rename(src, dest)
+
+
+@pytest.mark.parametrize('kind', ['device', 'zero', 'fifo', 'dir', 'loop', 'socket'])
+def test_write_atomic_never_replaces_what_a_path_or_its_link_names_if_not_a_file(tmp_path, kind):
+    path = make_kind(tmp_path / 'k8s.conf', kind)
+    with pytest.raises(UnsafeFileError) as err:
+        _files.write_atomic(_Mover(), path, 'net.ipv4.ip_forward = 1\n')
+    assert path in str(err.value) and 'refusing to replace it' in str(err.value)
+    assert os.path.exists('/dev/null') and not os.path.isfile('/dev/null')
+    assert not [name for name in os.listdir(str(tmp_path)) if name.startswith('.k8s.conf.')]
+
