@@ -17,7 +17,7 @@ description:
     C(gpg --with-colons), and installs it at O(dest) only when O(fingerprint) is one of them.
   - A mismatch fails naming the URL, the fingerprints found and the one expected, and writes nothing; run it
     before any repository file that trusts O(dest) is written.
-  - Only the key with O(fingerprint) is installed: a key file that holds others too is reduced to that key (exported
+  - Only the key with O(fingerprint) is installed; a key file that holds others too is reduced to that key (exported
     with gpg), since apt trusts every key in the file. A secret-key export is refused. A O(dest) ending in C(.asc)
     gets the ASCII-armoured key and one ending in C(.gpg) the binary key (apt reads them so, and ignores a key in
     the other form); the key is converted when it came in the other form. An expired key is installed with a

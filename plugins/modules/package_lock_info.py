@@ -22,7 +22,7 @@ description:
   - C(dnf) (dnf 4) keeps pid files (C(/var/lib/dnf/rpmdb_lock.pid), C(/var/cache/dnf/metadata_lock.pid),
     C(/var/cache/dnf/download_lock.pid)), held while that process lives (as C(dnf/lock.py) decides), plus rpm's
     own C(.rpm.lock). C(yum) (EL7) keeps C(/var/run/yum.pid).
-  - A lock file that C(/proc/locks) does not list is asked about itself (C(fcntl F_GETLK)): a holder in another
+  - A lock file that C(/proc/locks) does not list is asked about itself (C(fcntl F_GETLK)); a holder in another
     PID namespace (C(/proc/locks) hides those since Linux 4.9) is reported held, by an unknown process (pid V(0)).
     Pid files are read without blocking (a FIFO is ignored) and junk in them counts as no pid.
   - With O(wait), waits up to that many seconds for every lock to be free. Ansible's M(ansible.builtin.dnf) and

@@ -25,15 +25,15 @@ if [ "${next_entry}" ] ; then
    save_env next_entry
 fi
 menuentry 'Debian GNU/Linux' --class debian $menuentry_id_option 'gnulinux-simple-0f3c' {
-	linux	/boot/vmlinuz-6.1.0-18-amd64 root=UUID=0f3c ro quiet
+    linux    /boot/vmlinuz-6.1.0-18-amd64 root=UUID=0f3c ro quiet
 }
 submenu 'Advanced options' $menuentry_id_option 'gnulinux-advanced-0f3c' {
-	menuentry 'Debian, with Linux 6.12.9' $menuentry_id_option 'gnulinux-6.12.9-advanced-0f3c' {
-		linux	/boot/vmlinuz-6.12.9 root=UUID=0f3c ro quiet
-	}
-	menuentry 'Debian, with Linux 6.1.0-18-amd64' $menuentry_id_option 'gnulinux-6.1.0-18-amd64-advanced-0f3c' {
-		linux	/boot/vmlinuz-6.1.0-18-amd64 root=UUID=0f3c ro quiet
-	}
+    menuentry 'Debian, with Linux 6.12.9' $menuentry_id_option 'gnulinux-6.12.9-advanced-0f3c' {
+        linux    /boot/vmlinuz-6.12.9 root=UUID=0f3c ro quiet
+    }
+    menuentry 'Debian, with Linux 6.1.0-18-amd64' $menuentry_id_option 'gnulinux-6.1.0-18-amd64-advanced-0f3c' {
+        linux    /boot/vmlinuz-6.1.0-18-amd64 root=UUID=0f3c ro quiet
+    }
 }
 '''
 SAVED = b'saved_entry=gnulinux-advanced-0f3c>gnulinux-6.12.9-advanced-0f3c\n'
