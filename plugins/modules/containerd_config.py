@@ -216,9 +216,9 @@ def run(module):
         if secret_values and before_bytes is not None:
             # The rollback's copy: previous_content is masked. Mode and owner first, so the new content never
             # lands readable by others (atomic_move keeps the old file's mode).
+            module.set_fs_attributes_if_different(file_args, False)
             result['backup_file'] = module.backup_local(target)
             os.chmod(result['backup_file'], 0o600)
-            module.set_fs_attributes_if_different(file_args, False)
         write_atomic(module, target, after, mode=0o600 if secret_values and before_bytes is None else None)
     result['changed'] = module.set_fs_attributes_if_different(file_args, changed)
     return result
