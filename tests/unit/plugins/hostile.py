@@ -1,11 +1,10 @@
 # -*- coding: utf-8 -*-
-"""Helpers of the hostile-input tests (issue 27): a time bound (a FIFO read must never hang a test run), real
-files of every kind, and signing keys made with gpg in the test."""
+"""Helpers of the hostile-input tests (issue 27): real files of every kind, a module runner that checks the output,
+and signing keys made with gpg in the test. The fixtures (bounded, warned) are in conftest.py."""
 
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 
@@ -15,21 +14,6 @@ try:
     from ansible.module_utils.testing import patch_module_args
 except ImportError:  # pragma: no cover - older ansible-core: the module-level tests are skipped there
     patch_module_args = None
-
-# Every hostile test is bounded: a module that blocks on a FIFO fails the test instead of hanging the suite.
-SECONDS = 20
-
-
-@pytest.fixture(autouse=True)
-def bounded():
-    def expired(signum, frame):
-        raise TimeoutError('the module did not return within %d s (blocked on a FIFO?)' % SECONDS)
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(SECONDS)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, previous)
-
 
 def make_kind(path, kind):
     """Put something that is not a regular file at PATH: 'fifo', 'dir', 'device' (a link to /dev/null),
@@ -76,21 +60,6 @@ def runner(module):
         out.encode('utf-8')
         return assert_clean_output(out, secrets)
     return run
-
-
-@pytest.fixture
-def warned(monkeypatch):
-    """The module's warnings as text, recorded as AnsibleModule.warn is called (what ansible-core returns in the
-    result differs between versions and in-process contexts)."""
-    from ansible.module_utils.basic import AnsibleModule  # noqa: PLC0415 - the controller-free import, at use
-    seen = []
-    real = AnsibleModule.warn
-
-    def warn(self, warning):
-        seen.append(warning)
-        return real(self, warning)
-    monkeypatch.setattr(AnsibleModule, 'warn', warn)
-    return seen
 
 
 def warnings_of(result):

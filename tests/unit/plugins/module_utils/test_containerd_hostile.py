@@ -7,7 +7,8 @@ import pytest
 from ansible_collections.fleetops.docker_host.plugins.module_utils import _containerd as c
 from ansible_collections.fleetops.docker_host.plugins.module_utils import _toml
 
-from ansible_collections.fleetops.docker_host.tests.unit.plugins.hostile import bounded  # noqa: F401 - autouse
+pytestmark = pytest.mark.usefixtures('bounded')
+
 
 BOM = '\ufeff'
 

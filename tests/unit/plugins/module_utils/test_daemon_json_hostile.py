@@ -12,6 +12,8 @@ from ansible_collections.fleetops.docker_host.plugins.module_utils import _daemo
 DRIVERS = (None, 'json-file', 'local', 'journald', 'syslog', 'fluentd', 'gelf', 'awslogs', 'splunk', 'etwlogs',
            'gcplogs', 'logentries', 'none')
 
+pytestmark = pytest.mark.usefixtures('bounded')
+
 
 @pytest.mark.parametrize('driver', DRIVERS)
 @pytest.mark.parametrize('opts', [

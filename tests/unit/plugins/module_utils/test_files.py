@@ -9,13 +9,14 @@ import pytest
 from ansible_collections.fleetops.docker_host.plugins.module_utils import _files
 from ansible_collections.fleetops.docker_host.plugins.module_utils._files import UnsafeFileError
 
-from ansible_collections.fleetops.docker_host.tests.unit.plugins.hostile import (  # noqa: F401 - autouse fixture
+from ansible_collections.fleetops.docker_host.tests.unit.plugins.hostile import (
     KIND_WORDS,
     KINDS,
     RELATIVE,
-    bounded,
     make_kind,
 )
+
+pytestmark = pytest.mark.usefixtures('bounded')
 
 
 @pytest.mark.parametrize('path', RELATIVE + ('',))

@@ -10,19 +10,18 @@ import pytest
 from ansible_collections.fleetops.docker_host.plugins.module_utils._toml import loads
 from ansible_collections.fleetops.docker_host.plugins.modules import containerd_config
 
-from ansible_collections.fleetops.docker_host.tests.unit.plugins.hostile import (  # noqa: F401 - autouse fixture
+from ansible_collections.fleetops.docker_host.tests.unit.plugins.hostile import (
     KIND_WORDS,
     KINDS,
     RELATIVE,
-    bounded,
     files_in,
     make_kind,
     runner,
-    warned,
 )
 from ansible_collections.fleetops.docker_host.tests.unit.plugins.modules.utils import needs_module_testing
 
 pytestmark = [
+    pytest.mark.usefixtures('bounded'),
     needs_module_testing,
     pytest.mark.skipif(os.geteuid() != 0, reason='the module sets owner/group root'),
 ]
@@ -126,7 +125,7 @@ def test_a_byte_order_mark_is_kept_and_edits_land_in_place(tmp_path, capsys, bod
     b'\xef\xbb\xbf# \xe9\n' + V2.encode(),
 ])
 @pytest.mark.parametrize('diff', [False, True])
-def test_latin1_bytes_decided_before_writing_kept_and_result_valid_utf8(tmp_path, capsys, warned, raw, diff):  # noqa: F811 - the fixture
+def test_latin1_bytes_decided_before_writing_kept_and_result_valid_utf8(tmp_path, capsys, warned, raw, diff):
     path = tmp_path / 'config.toml'
     path.write_bytes(raw)
     result = run(capsys, {'path': str(path)}, diff=diff)
@@ -198,7 +197,7 @@ def test_registry_credentials_kept_0600_and_masked_everywhere(tmp_path, capsys, 
 
 
 @pytest.mark.parametrize('asked', ['0644', '0664', '0666', 'u=rw,go=r'])
-def test_a_mode_readable_by_others_is_not_given_to_credentials(tmp_path, capsys, warned, asked):  # noqa: F811 - the fixture
+def test_a_mode_readable_by_others_is_not_given_to_credentials(tmp_path, capsys, warned, asked):
     path = tmp_path / 'config.toml'
     path.write_text(V2 + SECRET_FILES[0][0])
     os.chmod(str(path), 0o644)

@@ -9,15 +9,16 @@ import pytest
 from ansible_collections.fleetops.docker_host.plugins.module_utils import _docker_install
 from ansible_collections.fleetops.docker_host.plugins.modules import docker_engine_info, docker_install_info
 
-from ansible_collections.fleetops.docker_host.tests.unit.plugins.hostile import (  # noqa: F401 - autouse fixture
+from ansible_collections.fleetops.docker_host.tests.unit.plugins.hostile import (
     KINDS,
-    bounded,
     make_kind,
 )
 
 PROXY_DOC = ('[Service]\nEnvironment="HTTP_PROXY=http://%s@proxy.example:3128"\n'
              'Environment="HTTPS_PROXY=https://%s@proxy.example:3129"\n'
              'Environment="NO_PROXY=localhost,127.0.0.1,docker-registry.example.com,.corp"\n')
+
+pytestmark = pytest.mark.usefixtures('bounded')
 
 
 @pytest.mark.parametrize('userinfo, secret, shown', [

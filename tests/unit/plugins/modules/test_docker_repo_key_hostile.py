@@ -17,21 +17,21 @@ from ansible_collections.fleetops.docker_host.plugins.module_utils._repo_key imp
 )
 from ansible_collections.fleetops.docker_host.plugins.modules import docker_repo_key
 
-from ansible_collections.fleetops.docker_host.tests.unit.plugins.hostile import (  # noqa: F401 - autouse fixture
+from ansible_collections.fleetops.docker_host.tests.unit.plugins.hostile import (
     KIND_WORDS,
     KINDS,
     Keys,
-    bounded,
     files_in,
     make_kind,
     needs_gpg,
     runner,
-    warned,
 )
 from ansible_collections.fleetops.docker_host.tests.unit.plugins.modules.utils import needs_module_testing
 
 run = runner(docker_repo_key)
 module_level = [needs_module_testing, needs_gpg]
+
+pytestmark = pytest.mark.usefixtures('bounded')
 
 
 @pytest.fixture(scope='module')
@@ -152,7 +152,7 @@ def test_the_key_is_installed_in_the_form_apt_reads_for_the_name(keys, tmp_path,
     assert run(capsys, {'url': url, 'fingerprint': keys.good, 'dest': str(dest), 'mode': '0644'})['changed'] is False
 
 
-def test_an_expired_key_is_installed_with_a_warning(keys, tmp_path, capsys, warned):  # noqa: F811 - the fixture
+def test_an_expired_key_is_installed_with_a_warning(keys, tmp_path, capsys, warned):
     pytestmark_apply()
     url = keys.write('old.asc', keys.export(keys.old))
     dest = tmp_path / 'old.asc'
@@ -162,7 +162,7 @@ def test_an_expired_key_is_installed_with_a_warning(keys, tmp_path, capsys, warn
     assert run(capsys, {'url': url, 'fingerprint': keys.good, 'dest': str(tmp_path / 'new.asc')})['failed']
 
 
-def test_a_current_key_is_not_expired(keys, tmp_path, capsys, warned):  # noqa: F811 - the fixture
+def test_a_current_key_is_not_expired(keys, tmp_path, capsys, warned):
     pytestmark_apply()
     url = keys.write('good.asc', keys.export(keys.good))
     result = run(capsys, {'url': url, 'fingerprint': keys.good, 'dest': str(tmp_path / 'k.asc')})

@@ -8,15 +8,15 @@ import pytest
 
 from ansible_collections.fleetops.docker_host.plugins.modules import k8s_node_info
 
-from ansible_collections.fleetops.docker_host.tests.unit.plugins.hostile import (  # noqa: F401 - autouse fixture
+from ansible_collections.fleetops.docker_host.tests.unit.plugins.hostile import (
     KINDS,
-    bounded,
     make_kind,
     runner,
 )
 from ansible_collections.fleetops.docker_host.tests.unit.plugins.modules.utils import needs_module_testing
 
-pytestmark = [needs_module_testing]
+pytestmark = [
+    pytest.mark.usefixtures('bounded'),needs_module_testing]
 run = runner(k8s_node_info)
 CRI = 'plugins."io.containerd.grpc.v1.cri"'
 

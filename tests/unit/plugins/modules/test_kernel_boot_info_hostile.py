@@ -11,9 +11,8 @@ from ansible_collections.fleetops.docker_host.plugins.module_utils._boot import 
 )
 from ansible_collections.fleetops.docker_host.plugins.modules import kernel_boot_info
 
-from ansible_collections.fleetops.docker_host.tests.unit.plugins.hostile import (  # noqa: F401 - autouse fixture
+from ansible_collections.fleetops.docker_host.tests.unit.plugins.hostile import (
     KINDS,
-    bounded,
     make_kind,
 )
 
@@ -37,6 +36,8 @@ submenu 'Advanced options' $menuentry_id_option 'gnulinux-advanced-0f3c' {
 }
 '''
 SAVED = b'saved_entry=gnulinux-advanced-0f3c>gnulinux-6.12.9-advanced-0f3c\n'
+
+pytestmark = pytest.mark.usefixtures('bounded')
 
 
 def block(body, size=GRUBENV_SIZE, header=HEADER):

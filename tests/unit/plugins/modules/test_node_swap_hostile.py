@@ -9,17 +9,17 @@ import pytest
 from ansible_collections.fleetops.docker_host.plugins.module_utils._k8s_node import FSTAB_MARK
 from ansible_collections.fleetops.docker_host.plugins.modules import node_swap
 
-from ansible_collections.fleetops.docker_host.tests.unit.plugins.hostile import (  # noqa: F401 - autouse fixture
+from ansible_collections.fleetops.docker_host.tests.unit.plugins.hostile import (
     KIND_WORDS,
     KINDS,
-    bounded,
     files_in,
     make_kind,
     runner,
 )
 from ansible_collections.fleetops.docker_host.tests.unit.plugins.modules.utils import needs_module_testing
 
-pytestmark = [needs_module_testing]
+pytestmark = [
+    pytest.mark.usefixtures('bounded'),needs_module_testing]
 run = runner(node_swap)
 SWAP_LINE = b'/swapfile none swap sw 0 0\n'
 

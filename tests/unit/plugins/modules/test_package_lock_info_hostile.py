@@ -14,14 +14,15 @@ import pytest
 from ansible_collections.fleetops.docker_host.plugins.module_utils import _package_lock as pl
 from ansible_collections.fleetops.docker_host.plugins.modules import package_lock_info
 
-from ansible_collections.fleetops.docker_host.tests.unit.plugins.hostile import (  # noqa: F401 - autouse fixture
-    bounded,
+from ansible_collections.fleetops.docker_host.tests.unit.plugins.hostile import (
     make_kind,
     runner,
 )
 from ansible_collections.fleetops.docker_host.tests.unit.plugins.modules.utils import needs_module_testing
 
 run = runner(package_lock_info)
+
+pytestmark = pytest.mark.usefixtures('bounded')
 
 
 @pytest.mark.parametrize('content, pid', [

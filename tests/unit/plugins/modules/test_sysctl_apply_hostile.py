@@ -8,7 +8,9 @@ import pytest
 
 from ansible_collections.fleetops.docker_host.plugins.modules import sysctl_apply
 
-from ansible_collections.fleetops.docker_host.tests.unit.plugins.hostile import bounded, make_kind  # noqa: F401
+from ansible_collections.fleetops.docker_host.tests.unit.plugins.hostile import make_kind
+
+pytestmark = pytest.mark.usefixtures('bounded')
 
 
 @pytest.mark.parametrize('kind', ['fifo', 'dir', 'device', 'zero', 'socket', 'loop'])
