@@ -12,6 +12,7 @@ SECONDS = 20
 
 @pytest.fixture
 def bounded():
+    """Fails the test after SECONDS (SIGALRM) instead of letting a blocked read hang the run."""
     def expired(signum, frame):
         raise TimeoutError('the module did not return within %d s (blocked on a FIFO?)' % SECONDS)
     previous = signal.signal(signal.SIGALRM, expired)
