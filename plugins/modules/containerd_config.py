@@ -110,12 +110,14 @@ previous_content:
   returned: when the content changed
   type: str
 previous_content_masked:
-  description: True when RV(previous_content) had credentials masked, so it cannot be written back as is.
+  description:
+    - True when RV(previous_content) cannot be written back as is (credentials masked, or bytes that are not UTF-8
+      shown as U+FFFD); put RV(backup_file) back instead.
   returned: when the content changed
   type: bool
 backup_file:
-  description: A V(0600) copy of the previous file, made when it holds registry credentials.
-  returned: when the content changed and the file holds credentials
+  description: A copy of the previous file (V(0600) when it holds registry credentials), made when RV(previous_content_masked).
+  returned: when the content changed and RV(previous_content_masked)
   type: str
 target:
   description: The file written, when O(path) is a symlink to it.
@@ -196,9 +198,12 @@ def run(module):
     result = dict(changed=changed, edits=printable(changes), config=printable(config), restart_required=changed)
     if target != path:
         result['target'] = target
+    # previous_content cannot give back credentials (masked) nor bytes that are not UTF-8 (shown as U+FFFD): then
+    # a backup is the rollback's copy.
+    lossy = before is not None and (bool(secret_values) or warning is not None)
     if changed:
         result['previous_content'] = printable(mask_text(before, secret_values))
-        result['previous_content_masked'] = bool(secret_values) and before is not None
+        result['previous_content_masked'] = lossy
     if module._diff:
         result['diff'] = {'before_header': path if before is not None else '%s (absent)' % path,
                           'after_header': path, 'before': printable(mask_text(before or '', secret_values)),
@@ -213,12 +218,14 @@ def run(module):
         if read_regular(target, option='path', what='config.toml') != before_bytes:
             raise ContainerdConfigError('%s changed while this run edited it (another writer); nothing was written, '
                                         'run again' % path)
-        if secret_values and before_bytes is not None:
-            # The rollback's copy: previous_content is masked. Mode and owner first, so the new content never
-            # lands readable by others (atomic_move keeps the old file's mode).
-            module.set_fs_attributes_if_different(file_args, False)
+        if lossy:
+            # The rollback's copy. With credentials: mode and owner first, so neither the backup nor the new
+            # content is ever readable by others (atomic_move keeps the old file's mode).
+            if secret_values:
+                module.set_fs_attributes_if_different(file_args, False)
             result['backup_file'] = module.backup_local(target)
-            os.chmod(result['backup_file'], 0o600)
+            if secret_values:
+                os.chmod(result['backup_file'], 0o600)
         write_atomic(module, target, after, mode=0o600 if secret_values and before_bytes is None else None)
     result['changed'] = module.set_fs_attributes_if_different(file_args, changed)
     return result

@@ -138,6 +138,8 @@ def test_latin1_bytes_decided_before_writing_kept_and_result_valid_utf8(tmp_path
     if diff:
         assert '\ufffd' in result['diff']['before'] + result['diff']['after']
     assert '\ufffd' in result['previous_content']
+    # previous_content cannot give the bytes back: the rollback takes the backup, byte for byte.
+    assert result['previous_content_masked'] is True and open(result['backup_file'], 'rb').read() == raw
 
 
 # ------------------------------------------------------------------------------------------ 3. depth
