@@ -220,7 +220,7 @@ from ansible_collections.fleetops.docker_host.plugins.module_utils._docker_insta
     parse_versionlock,
 )
 
-from ansible_collections.fleetops.docker_host.plugins.module_utils._files import look_text, mask_userinfo
+from ansible_collections.fleetops.docker_host.plugins.module_utils._files import look_text
 
 LEGACY_LISTS = ('docker.list', 'docker-ce.list', 'download_docker_com_linux_*.list')
 LEGACY_KEYRINGS = ('/etc/apt/trusted.gpg.d/*.gpg', '/etc/apt/trusted.gpg.d/*.asc', '/etc/apt/*.gpg', '/etc/apt/*.asc')
@@ -231,8 +231,9 @@ VERSIONLOCK = (
 
 
 def read_text(path):
-    # Never blocks on a FIFO; a URL's user:password (an apt source with credentials) is masked in the result.
-    return mask_userinfo(look_text(path))
+    # Never blocks on a FIFO (anything but a regular file reads as absent). The text is compared with what the
+    # docker role would write, so it is returned as it is.
+    return look_text(path)
 
 
 def run(module, argv):

@@ -66,18 +66,6 @@ def test_a_dropin_that_is_not_utf8_is_valid_text(tmp_path, raw):
     content.encode('utf-8')
 
 
-@pytest.mark.parametrize('line, secret', [
-    ('deb [signed-by=/etc/apt/keyrings/docker.asc] https://u:apt-S3cret@repo.example/debian bookworm stable\n',
-     'apt-S3cret'),
-    ('baseurl=https://rhn-T0ken@repo.example/el9\n', 'rhn-T0ken'),
-])
-def test_install_look_masks_credentials_of_source_files(tmp_path, line, secret):
-    path = tmp_path / 'docker.list'
-    path.write_text(line)
-    text = docker_install_info.read_text(str(path))
-    assert secret not in text and '****@repo.example' in text
-
-
 @pytest.mark.parametrize('kind', KINDS)
 def test_install_look_reads_odd_files_as_absent(tmp_path, kind):
     assert docker_install_info.read_text(make_kind(tmp_path / 'versionlock.list', kind)) is None
