@@ -38,7 +38,6 @@ class UnsafeFileError(OSError):
         return self.args[0] if self.args else ''
 
 
-
 def kind_of(mode):
     """'a directory', 'a FIFO (named pipe)', ... for a st_mode that is not a regular file."""
     for test, text in ((stat.S_ISDIR, 'a directory'), (stat.S_ISFIFO, 'a FIFO (named pipe)'),

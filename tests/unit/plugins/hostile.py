@@ -15,6 +15,7 @@ try:
 except ImportError:  # pragma: no cover - older ansible-core: the module-level tests are skipped there
     patch_module_args = None
 
+
 def make_kind(path, kind):
     """Put something that is not a regular file at PATH: 'fifo', 'dir', 'device' (a link to /dev/null),
     'zero' (a link to /dev/zero), 'socket', 'loop' (a symlink loop). Returns str(PATH)."""

@@ -142,4 +142,3 @@ def test_write_atomic_never_replaces_what_a_path_or_its_link_names_if_not_a_file
     assert path in str(err.value) and 'refusing to replace it' in str(err.value)
     assert os.path.exists('/dev/null') and not os.path.isfile('/dev/null')
     assert not [name for name in os.listdir(str(tmp_path)) if name.startswith('.k8s.conf.')]
-

@@ -15,8 +15,7 @@ from ansible_collections.fleetops.docker_host.tests.unit.plugins.hostile import 
 )
 from ansible_collections.fleetops.docker_host.tests.unit.plugins.modules.utils import needs_module_testing
 
-pytestmark = [
-    pytest.mark.usefixtures('bounded'),needs_module_testing]
+pytestmark = [pytest.mark.usefixtures('bounded'), needs_module_testing]
 run = runner(k8s_node_info)
 CRI = 'plugins."io.containerd.grpc.v1.cri"'
 

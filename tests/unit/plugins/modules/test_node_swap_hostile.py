@@ -18,8 +18,7 @@ from ansible_collections.fleetops.docker_host.tests.unit.plugins.hostile import 
 )
 from ansible_collections.fleetops.docker_host.tests.unit.plugins.modules.utils import needs_module_testing
 
-pytestmark = [
-    pytest.mark.usefixtures('bounded'),needs_module_testing]
+pytestmark = [pytest.mark.usefixtures('bounded'), needs_module_testing]
 run = runner(node_swap)
 SWAP_LINE = b'/swapfile none swap sw 0 0\n'
 
