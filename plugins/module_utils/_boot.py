@@ -174,6 +174,25 @@ def rpm_package(name, text):
 
 # ---------------------------------------------------------------------------------------------- GRUB
 
+GRUBENV_HEADER = b'# GRUB Environment Block\n'
+GRUBENV_SIZE = 1024
+
+
+def grubenv_problem(data, path='grubenv'):
+    """Why GRUB would not read the environment block DATA (bytes), or None when it is sound. GRUB checks the
+    header and grub-editenv (and GRUB's save_env, which rewrites the block in place) works on 1024 bytes; a block
+    GRUB rejects leaves saved_entry and next_entry unset, so GRUB boots entry 0 (or grub.cfg's plain default)."""
+    if data is None:
+        return '%s does not exist; GRUB sets no saved_entry or next_entry (grub-editenv %s create makes one)' % (path, path)
+    if not data.startswith(GRUBENV_HEADER):
+        return ('%s has no "# GRUB Environment Block" header; GRUB ignores it and boots entry 0. Recreate it: '
+                'grub-editenv %s create, then set the default again' % (path, path))
+    if len(data) != GRUBENV_SIZE:
+        return ('%s is %d bytes, not GRUB\'s %d; GRUB does not read or save it reliably. Recreate it: grub-editenv %s '
+                'create, then set the default again' % (path, len(data), GRUBENV_SIZE, path))
+    return None
+
+
 def parse_grubenv(text):
     """{name: value} of a GRUB environment block (`# GRUB Environment Block`, NAME=VALUE lines, '#' padding);
     also accepts `grub-editenv list` output. Backslash escapes (\\\\, \\n) are undone."""

@@ -15,6 +15,9 @@ and without any plugin table (containerd.io's shipped file) is given `version = 
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type  # noqa: UP001 - ansible-test sanity expects it
 
+import re
+
+from ansible_collections.fleetops.docker_host.plugins.module_utils._files import mask_userinfo, userinfo_secrets
 from ansible_collections.fleetops.docker_host.plugins.module_utils._toml import TomlError, parse, set_value
 
 CGROUP_DRIVERS = ('systemd', 'cgroupfs')
@@ -59,22 +62,53 @@ def config_version(data):
     return version, None
 
 
+def default_runtime(data, layout):
+    """The runtime the kubelet's pods get: containerd's default_runtime_name (runc when unset)."""
+    name = _get(data, layout['runc'][:-2] + ('default_runtime_name',))
+    return name if isinstance(name, str) and name else 'runc'
+
+
+def cgroup_runtimes(data, layout):
+    """The runtimes whose SystemdCgroup the kubelet's cgroup driver must match: runc, every runtime of runc's type
+    (io.containerd.runc.v2: nvidia's, for one, runs runc with another binary) and the default runtime, unless it
+    names another type (kata's, gVisor's), whose shims take no SystemdCgroup."""
+    runtimes = _get(data, layout['runc'][:-1])
+    runtimes = runtimes if isinstance(runtimes, dict) else {}
+    names = ['runc']
+    default = default_runtime(data, layout)
+    for name in sorted(runtimes):
+        table = runtimes[name]
+        if name in names or not isinstance(table, dict):
+            continue
+        kind = table.get('runtime_type')
+        if kind == RUNC_V2 or (name == default and kind is None):
+            names.append(name)
+    return names
+
+
 def summary(data):
-    """What matters for the kubelet in the parsed config DATA: a dict documented in k8s_node_info's RETURN."""
+    """What matters for the kubelet in the parsed config DATA: a dict documented in k8s_node_info's RETURN.
+    cgroup_driver is that of the runtime the pods use (default_runtime_name), not runc's when they differ."""
     layout = LAYOUTS[config_version(data)[0]]
     disabled = data.get('disabled_plugins') or []
     runc = _get(data, layout['runc']) or {}
-    options = runc.get('options') if isinstance(runc.get('options'), dict) else {}
+    runc = runc if isinstance(runc, dict) else {}
+    default = default_runtime(data, layout)
+    used = _get(data, layout['runc'][:-1] + (default,))
+    used = used if isinstance(used, dict) else ({} if default == 'runc' else None)
+    options = (used or {}).get('options') if isinstance((used or {}).get('options'), dict) else {}
     sandbox_table, sandbox_key = layout['sandbox']
     path_table, path_key = layout['config_path']
     systemd = options.get('SystemdCgroup')
+    systemd = systemd if isinstance(systemd, bool) else None
     return {
         # As containerd reads it: a file without a version is version 1.
         'version': data.get('version') or 1,
         'disabled_plugins': list(disabled) if isinstance(disabled, list) else [],
         'cri_disabled': isinstance(disabled, list) and any(name in layout['cri_names'] for name in disabled),
         'runc_runtime_type': runc.get('runtime_type'),
-        'systemd_cgroup': systemd if isinstance(systemd, bool) else None,
+        'default_runtime': default,
+        'systemd_cgroup': systemd,
         'cgroup_driver': None if systemd is None else ('systemd' if systemd is True else 'cgroupfs'),
         'sandbox_image': (_get(data, sandbox_table) or {}).get(sandbox_key),
         'config_path': (_get(data, path_table) or {}).get(path_key),
@@ -110,8 +144,10 @@ def edits(data, enable_cri=True, cgroup_driver='systemd', sandbox_image='', conf
     if not isinstance(runc, dict) or runc.get('runtime_type') is None:
         # A runc table without runtime_type replaces containerd's default one, and the kubelet's pods get none.
         wanted.append((layout['runc'], 'runtime_type', RUNC_V2, 'runc needs its runtime type'))
-    wanted.append((layout['runc'] + ('options',), 'SystemdCgroup', cgroup_driver == 'systemd',
-                   'the kubelet uses the %s cgroup driver' % cgroup_driver))
+    for name in cgroup_runtimes(data, layout):
+        wanted.append((layout['runc'][:-1] + (name, 'options'), 'SystemdCgroup', cgroup_driver == 'systemd',
+                       'the kubelet uses the %s cgroup driver' % cgroup_driver
+                       + ('' if name == 'runc' else ' (runtime %s runs runc)' % name)))
     if sandbox_image:
         table, key = layout['sandbox']
         wanted.append((table, key, sandbox_image, 'the sandbox (pause) image is set'))
@@ -130,9 +166,12 @@ def merge(text, path, **options):
     """(new text, edits made as dicts {setting, before, after, reason}, summary of the new text)."""
     try:
         data = parse(text or '').data
+    except RecursionError:
+        raise ContainerdConfigError('%s nests values too deep to read; fix the file (the role changes nothing until '
+                                    'then)' % path) from None
     except TomlError as exc:
         raise ContainerdConfigError('%s is not valid TOML, %s; fix the file (the role changes nothing until then)'
-                                    % (path, exc)) from exc
+                                    % (path, toml_error_text(text, exc))) from None
     changes = []
     new = text or ''
     for table, key, value, reason in edits(data, **options):
@@ -143,6 +182,67 @@ def merge(text, path, **options):
             raise ContainerdConfigError('%s: %s' % (path, exc)) from exc
         changes.append({'setting': '.'.join(table + (key,)), 'before': before, 'after': value, 'reason': reason})
     return new, changes, summary(parse(new).data)
+
+
+# Keys whose string values are registry credentials (registry.configs."<host>".auth, hosts.toml-like headers).
+SECRET_KEYS = ('auth', 'username', 'password', 'identitytoken', 'registrytoken', 'token', 'authorization')
+_SECRET_LINE_RE = re.compile(
+    r'((?<![A-Za-z0-9_-])(["\']?)(?:%s)\2[ \t]*=[ \t]*)("""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\')'
+    % '|'.join(SECRET_KEYS), re.IGNORECASE)
+
+
+_SECRET_KEY_RE = re.compile(r'(?<![A-Za-z0-9_-])["\']?(?:%s)["\']?[ \t]*=' % '|'.join(SECRET_KEYS), re.IGNORECASE)
+
+
+def toml_error_text(text, exc):
+    """The reader's message for EXC, without the text it quotes when the line it names holds a credential (a
+    password written without quotes would otherwise be shown in the task's failure)."""
+    message = str(exc)
+    match = re.match(r'line (\d+):', message)
+    if match and text:
+        lines = text.split('\n')
+        number = int(match.group(1))
+        if 0 < number <= len(lines) and (_SECRET_KEY_RE.search(lines[number - 1]) or '@' in lines[number - 1]):
+            return 'line %d: a credential (or URL with credentials) is not valid TOML; fix it by hand (not shown here)' \
+                % number
+    return message
+
+
+def secrets(data):
+    """The registry credentials in parsed config DATA (values of SECRET_KEYS anywhere, and the password of any URL
+    with user:password@), longest first: the file is kept 0600 and they are masked in diffs and results."""
+    found = []
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if str(key).lower() in SECRET_KEYS and isinstance(value, str):
+                    found.append(value)
+                elif str(key).lower() in SECRET_KEYS and isinstance(value, list):
+                    # hosts.toml-like headers: Authorization = ["Basic ..."]
+                    found.extend(item for item in value if isinstance(item, str))
+                else:
+                    stack.append(value)
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, str):
+            found.extend(userinfo_secrets(node))
+    return sorted(set(item for item in found if item), key=lambda item: (-len(item), item))
+
+
+def mask_text(text, secret_values=()):
+    """TEXT (a config.toml) with every credential replaced by "****": the values of SECRET_KEYS by their place, the
+    passwords of URLs, and any other occurrence of SECRET_VALUES (a value split over lines or escaped)."""
+    if not text or not secret_values:
+        # Nothing to hide: the text stays byte for byte (previous_content is then written back as it is).
+        return text
+    masked = _SECRET_LINE_RE.sub(lambda match: match.group(1) + '"****"', text)
+    masked = mask_userinfo(masked)
+    for value in secret_values:
+        if len(value) >= 4:
+            masked = masked.replace(value, '****')
+    return masked
 
 
 def parse_plugins(text):

@@ -254,6 +254,8 @@ HOST_SCHEMES = ('unix', 'tcp', 'fd')
 # strconv.ParseBool, which the json-file and local drivers use for "compress".
 _GO_BOOLS = ('1', 't', 'T', 'TRUE', 'true', 'True', '0', 'f', 'F', 'FALSE', 'false', 'False')
 # Log drivers whose options dockerd checks by name (daemon/logger/jsonfilelog, daemon/logger/local).
+LOG_MODES = ('blocking', 'non-blocking')
+LOG_MODE_KEYS = ('mode', 'max-buffer-size')
 LOG_OPT_KEYS = {
     'json-file': ('max-file', 'max-size', 'compress', 'labels', 'labels-regex', 'env', 'env-regex', 'tag'),
     'local': ('max-file', 'max-size', 'compress'),
@@ -623,13 +625,29 @@ def check_type(name, kind, value):
     raise ValueError('unknown kind %r' % kind)  # programming error, not input
 
 
-def check_insecure_registry(entry):
-    """Error message for one insecure-registries entry, or None (rules of moby registry/config.go)."""
-    name = 'daemon.json: "insecure-registries" entry %s' % _show(entry)
+def strip_registry_scheme(entry):
+    """An insecure-registries entry as dockerd uses it: a leading http:// or https:// removed."""
     lower = entry.lower()
     for scheme in ('http://', 'https://'):
         if lower.startswith(scheme):
-            return '%s must not carry a scheme; write %s' % (name, _show(entry[len(scheme):].rstrip('/')))
+            return entry[len(scheme):]
+    return entry
+
+
+def insecure_registry_warning(entry):
+    """dockerd's warning for an entry with a scheme (which it accepts, the scheme removed), or None."""
+    stripped = strip_registry_scheme(entry)
+    if stripped == entry:
+        return None
+    return ('daemon.json: "insecure-registries" entry %s carries a scheme; dockerd removes it and uses %s (write %s '
+            'to silence this)' % (_show(entry), _show(stripped), _show(stripped)))
+
+
+def check_insecure_registry(entry):
+    """Error message for one insecure-registries entry, or None (rules of moby registry/config.go)."""
+    name = 'daemon.json: "insecure-registries" entry %s' % _show(entry)
+    # dockerd strips an http:// or https:// with a warning (see insecure_registry_warning) and judges the rest.
+    entry = strip_registry_scheme(entry)
     if '://' in entry:
         return "%s must not contain '://' (only a CIDR or host[:port] is allowed)" % name
     if '/' in entry:
@@ -859,11 +877,26 @@ def check_proxies(proxies):
 
 
 def check_log_opts(driver, log_opts):
+    if driver == 'none':
+        return []  # dockerd checks no log-opts for the none driver (daemon/logger ValidateLogOpts)
+    errors = []
+    # mode and max-buffer-size are dockerd's own, for every log driver (daemon/logger ValidateLogOpts).
+    mode = log_opts.get('mode')
+    if mode is not None and mode not in LOG_MODES:
+        errors.append(_err('log-opts.mode', mode, 'is not a logging mode dockerd knows', 'write "blocking" or '
+                           '"non-blocking"'))
+    if 'max-buffer-size' in log_opts:
+        if mode != 'non-blocking':
+            errors.append(_err('log-opts.max-buffer-size', log_opts['max-buffer-size'], 'is only read with '
+                               '"mode": "non-blocking" (dockerd refuses it otherwise)', 'add "mode": "non-blocking" '
+                               'or drop it'))
+        errors.extend(_check_size('log-opts.max-buffer-size', log_opts['max-buffer-size']))
     allowed = LOG_OPT_KEYS.get(driver or 'json-file')
     if allowed is None:
-        return []
-    errors = []
+        return errors
     for key in sorted(log_opts):
+        if key in LOG_MODE_KEYS:
+            continue
         if key not in allowed:
             errors.append('daemon.json: "log-opts.%s" is not an option of the %s log driver (dockerd refuses it when '
                           'it creates a container); use %s' % (key, driver or 'json-file', ', '.join(allowed)))
@@ -1023,6 +1056,8 @@ def validate(config, strict=False, allow_tcp_without_tls=False, changed=None, do
                 warnings.append('daemon.json: "features.%s" is not a feature dockerd is known to read (known: %s); '
                                 'it is kept, check the spelling' % (feature, ', '.join(sorted(KNOWN_FEATURES))))
         errors.extend(check_values_of(key, value, config, allow_tcp_without_tls))
+        if key == 'insecure-registries':
+            warnings.extend(w for w in (insecure_registry_warning(item) for item in value) if w)
     if config.get('tlsverify') is True:
         missing = [name for name in ('tlscacert', 'tlscert', 'tlskey') if not config.get(name)]
         if missing:

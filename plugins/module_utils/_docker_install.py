@@ -114,7 +114,8 @@ def gpg_fingerprints(module, path):
     --show-keys; given only a file, it lists the keys in it.
     """
     gpg = module.get_bin_path('gpg') or module.get_bin_path('gpg2')
-    if not gpg or not os.path.exists(path):
+    if not gpg or not os.path.isfile(path):
+        # Not a regular file (a FIFO would block gpg for ever, a directory has no keys): nothing to read.
         return None
     home = tempfile.mkdtemp(prefix='fleetops-gnupg-')
     try:

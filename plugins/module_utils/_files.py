@@ -1,22 +1,214 @@
 # -*- coding: utf-8 -*-
 # Copyright: fleetops.docker_host contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The one atomic file write of the modules that replace a whole file (daemon_json, docker_repo_key, sysctl_apply,
-containerd_config, node_swap): the content goes to a temporary file beside the target and is renamed over it with
-AnsibleModule.atomic_move, so a reader sees the old file or the new one, never half of one. Runs on Python 3.6+.
+"""Files as the modules meet them on a host, shared by every module that reads or replaces a file (daemon_json,
+docker_repo_key, sysctl_apply, containerd_config, node_swap, and the looks).
+
+- write_atomic: the content goes to a temporary file beside the real target (a symlinked file is written through
+  its link, the link kept) and is renamed over it with AnsibleModule.atomic_move, so a reader sees the old file or
+  the new one, never half of one.
+- resolve_target / read_regular: a relative path is refused (over SSH it lands in the remote user's home), links
+  are followed to the file they name, and anything that is not a regular file (a FIFO whose read would block for
+  ever, a directory, a device) is refused naming it, before a byte is read. A FIFO is never opened blocking.
+- printable / mask_userinfo: what goes into a task result is valid UTF-8 (newer ansible-core refuses anything
+  else) and carries no password of a URL.
+Runs on Python 3.6+.
 """
 
 from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type  # noqa: UP001 - ansible-test sanity expects it
 
+import errno
 import os
+import re
+import stat
 import tempfile
 
 from ansible.module_utils.common.text.converters import to_bytes
 
+# Reads of files a module only looks at stop there: a look never needs more, and /dev/zero never ends.
+READ_LIMIT = 16 * 1024 * 1024
+
+
+class UnsafeFileError(OSError):
+    """A path a module refuses to read or write: the message names the file, what it is and the fix. An OSError,
+    so a module that reports OSError (cannot read or write) reports this too, with its message."""
+
+    def __str__(self):
+        return self.args[0] if self.args else ''
+
+
+def kind_of(mode):
+    """'a directory', 'a FIFO (named pipe)', ... for a st_mode that is not a regular file."""
+    for test, text in ((stat.S_ISDIR, 'a directory'), (stat.S_ISFIFO, 'a FIFO (named pipe)'),
+                       (stat.S_ISCHR, 'a character device'), (stat.S_ISBLK, 'a block device'),
+                       (stat.S_ISSOCK, 'a socket'), (stat.S_ISLNK, 'a symlink')):
+        if test(mode):
+            return text
+    return 'not a regular file'
+
+
+def require_absolute(path, option, example):
+    """Refuse a relative PATH given as OPTION, naming an absolute EXAMPLE."""
+    if not path or not os.path.isabs(path):
+        raise UnsafeFileError('%s %r is a relative path; over SSH it would land in the remote user\'s home '
+                              'directory (or the module\'s working directory). Write an absolute path such as %s'
+                              % (option, path, example))
+
+
+def _shown(path, target):
+    return path if target == path else '%s (-> %s)' % (path, target)
+
+
+def resolve_target(path, option='path', example='/etc/...', what='the file'):
+    """The file to read and write for PATH: the real file a symlink names (the link is kept).
+
+    Refuses, before anything is read: a relative path, a link loop, a dangling link whose directory is missing,
+    and anything that is not a regular file. A missing file is fine (returned, to be created)."""
+    require_absolute(path, option, example)
+    target = os.path.realpath(path)
+    if os.path.islink(target):
+        raise UnsafeFileError('%s %s is a symlink loop; fix the link by hand and run again' % (option, path))
+    try:
+        info = os.stat(target)
+    except OSError as exc:
+        if exc.errno != errno.ENOENT:
+            raise
+        if os.path.islink(path) and not os.path.isdir(os.path.dirname(target)):
+            raise UnsafeFileError('%s %s is a symlink to %s, whose directory does not exist; fix the link or '
+                                  'create the directory' % (option, path, target)) from None
+        return target
+    if not stat.S_ISREG(info.st_mode):
+        raise UnsafeFileError('%s %s is %s; %s must be a regular file (move it away, or point %s at the file, '
+                              'and run again)' % (option, _shown(path, target), kind_of(info.st_mode), what, option))
+    return target
+
+
+def read_regular(path, limit=None, option='path', what='the file'):
+    """The bytes of the regular file PATH (links followed), or None when it does not exist.
+
+    The file is opened without blocking and checked on the open descriptor, so a FIFO (or a device, a
+    directory) swapped in between is refused, never read. LIMIT: read at most that many bytes."""
+    flags = os.O_RDONLY | getattr(os, 'O_NONBLOCK', 0) | getattr(os, 'O_NOCTTY', 0) | getattr(os, 'O_CLOEXEC', 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            return None
+        if exc.errno == errno.ELOOP:
+            raise UnsafeFileError('%s %s is a symlink loop; fix the link by hand and run again' % (option, path)) from None
+        try:
+            mode = os.stat(path).st_mode
+        except OSError:
+            raise exc from None
+        if not stat.S_ISREG(mode):
+            # A directory (EISDIR), a socket (ENXIO), a device without its driver: named, not read.
+            raise UnsafeFileError('%s %s is %s; %s must be a regular file (move it away and run again)'
+                                  % (option, _shown(path, os.path.realpath(path)), kind_of(mode), what)) from None
+        raise
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise UnsafeFileError('%s %s is %s; %s must be a regular file (move it away and run again)'
+                                  % (option, _shown(path, os.path.realpath(path)), kind_of(info.st_mode), what))
+        chunks = []
+        left = READ_LIMIT if limit is None else limit
+        while left > 0:
+            chunk = os.read(fd, min(left, 1024 * 1024))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b''.join(chunks)
+    finally:
+        os.close(fd)
+
+
+def look_bytes(path, limit=None):
+    """For the looks, which never fail on what they find: the bytes of a regular file, else None (missing,
+    unreadable, a FIFO, a directory, a device)."""
+    try:
+        return read_regular(path, limit)
+    except (OSError, UnsafeFileError):
+        return None
+
+
+def look_text(path, limit=None, default=None):
+    """look_bytes as text: UTF-8, a byte that is not UTF-8 replaced by U+FFFD (results must be valid UTF-8)."""
+    data = look_bytes(path, limit)
+    if data is None:
+        return default
+    return data.decode('utf-8', 'replace')
+
+
+def printable(value):
+    """VALUE (text, or dicts/lists of it) valid for a task result: text decoded with surrogateescape (bytes that
+    are not UTF-8 kept for the write) has those bytes shown as U+FFFD; bytes are decoded the same way."""
+    if isinstance(value, bytes):
+        return value.decode('utf-8', 'replace')
+    if isinstance(value, str):
+        try:
+            value.encode('utf-8')
+            return value
+        except UnicodeEncodeError:
+            return value.encode('utf-8', 'surrogateescape').decode('utf-8', 'replace')
+    if isinstance(value, dict):
+        return dict((printable(key), printable(item)) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return [printable(item) for item in value]
+    return value
+
+
+def first_bad_byte(data):
+    """(offset, line number, byte) of the first byte of DATA that is not UTF-8, or None."""
+    try:
+        data.decode('utf-8')
+        return None
+    except UnicodeDecodeError as exc:
+        return exc.start, data.count(b'\n', 0, exc.start) + 1, bytearray(data[exc.start:exc.start + 1])[0]
+
+
+# scheme://user:password@host -> scheme://user:****@host; scheme://token@host -> scheme://****@host
+_USERINFO_RE = re.compile(r'([A-Za-z][A-Za-z0-9+.\-]*://)([^\s/@"\'<>]*)@')
+
+
+def _mask_userinfo_match(match):
+    userinfo = match.group(2)
+    if ':' in userinfo:
+        return '%s%s:****@' % (match.group(1), userinfo.split(':', 1)[0])
+    return '%s****@' % match.group(1)
+
+
+def mask_userinfo(text):
+    """TEXT with the credentials of every URL in it (user:password@, token@) replaced by ****."""
+    if not isinstance(text, str) or '@' not in text:
+        return text
+    return _USERINFO_RE.sub(_mask_userinfo_match, text)
+
+
+def userinfo_secrets(text):
+    """The passwords (or bare tokens) URLs in TEXT carry, for no_log_values."""
+    found = []
+    for match in _USERINFO_RE.finditer(text or ''):
+        userinfo = match.group(2)
+        secret = userinfo.split(':', 1)[1] if ':' in userinfo else userinfo
+        if secret:
+            found.append(secret)
+    return found
+
 
 def write_atomic(module, path, content, mode=None):
-    """Replace PATH with CONTENT (text) in one rename. A missing directory is made with mode 0755; MODE (an int)
+    """Replace PATH with CONTENT (text, or bytes) in one rename. A symlinked PATH is written through its link (the
+    link stays, the file it names gets the content). A missing directory is made with mode 0755; MODE (an int)
     is set on the temporary file before the rename, else atomic_move keeps an existing file's mode and owner."""
+    real = os.path.realpath(path)
+    if os.path.lexists(real) and (os.path.islink(real) or not os.path.isfile(real)):
+        # Never rename over a device, a FIFO or a directory a link points at (a file masked as /dev/null).
+        mode = os.lstat(real).st_mode
+        raise UnsafeFileError('%s is %s; refusing to replace it (point the path at a regular file, or remove it, and '
+                              'run again)' % (_shown(path, real), 'a symlink loop' if os.path.islink(real)
+                                              else kind_of(mode)))
+    path = real
     directory = os.path.dirname(path) or '.'
     if not os.path.isdir(directory):
         os.makedirs(directory)
@@ -24,7 +216,7 @@ def write_atomic(module, path, content, mode=None):
     fd, tmp = tempfile.mkstemp(prefix='.%s.' % os.path.basename(path), dir=directory)
     try:
         with os.fdopen(fd, 'wb') as handle:
-            handle.write(to_bytes(content, errors='surrogate_or_strict'))
+            handle.write(content if isinstance(content, bytes) else to_bytes(content, errors='surrogate_or_strict'))
         if mode is not None:
             os.chmod(tmp, mode)
         module.atomic_move(tmp, path, unsafe_writes=False)

@@ -58,15 +58,38 @@ def parse_proc_locks(text):
     return held
 
 
-def pid_file_holder(content, alive, own_pid=None):
-    """The pid a pid-file lock is held by, or None (empty, garbage, our own or a dead process: free)."""
+# Linux's largest pid (PID_MAX_LIMIT, 2**22); a bigger number in a pid file is junk, not a process.
+PID_MAX = 4194304
+
+
+def parse_pid(content):
+    """The pid in a pid file's content (text or bytes), or None for anything else: empty, binary junk, a number
+    in other digits ('\u0663'.isdigit() is true) or out of range."""
+    if isinstance(content, bytes):
+        content = content.decode('ascii', 'replace')
     text = (content or '').strip()
-    if not text.isdigit():
+    if not text or len(text) > 7 or not all('0' <= char <= '9' for char in text):
         return None
     pid = int(text)
-    if pid == own_pid or not alive(pid):
+    return pid if 0 < pid <= PID_MAX else None
+
+
+def pid_file_holder(content, alive, own_pid=None):
+    """The pid a pid-file lock is held by, or None (empty, garbage, our own or a dead process: free)."""
+    pid = parse_pid(content)
+    if pid is None or pid == own_pid or not alive(pid):
         return None
     return pid
+
+
+def comm_text(data):
+    """A process name from /proc/<pid>/comm (bytes): the kernel cuts it at 15 bytes, maybe inside a UTF-8
+    character, and a name may be any bytes; what is not UTF-8 is shown as U+FFFD."""
+    if data is None:
+        return ''
+    if isinstance(data, bytes):
+        data = data.decode('utf-8', 'replace')
+    return data.strip()
 
 
 def holder_text(pid, command):
@@ -74,24 +97,33 @@ def holder_text(pid, command):
     if pid is None or pid < 0:
         return 'a process the kernel does not name (open file description lock)'
     if pid == 0:
-        return 'a process outside this PID namespace'
+        return ('an unknown process (the kernel says the lock is held, but the holder is outside this PID namespace '
+                'and /proc/locks does not name it)')
     return 'process %d (%s)' % (pid, command or 'unknown')
 
 
-def find_holders(manager, proc_locks, *, stat_key, read_file, alive, command_of, own_pid=None):
+def find_holders(manager, proc_locks, *, stat_key, read_file, alive, command_of, own_pid=None, kernel_holder=None):
     """The locks of manager that are held now: a list of {lock, pid, command, holder}.
 
     proc_locks: the text of /proc/locks; stat_key(path) -> (major, minor, inode) or None when the file does not exist; read_file(path) -> text or None;
-    alive(pid) -> bool; command_of(pid) -> the process name or ''.
+    alive(pid) -> bool; command_of(pid) -> the process name or ''; kernel_holder(path) -> the pid the kernel names
+    for a write lock on the file itself (fcntl F_GETLK: 0 when the holder is outside this PID namespace, -1 for an
+    open file description lock), or None when it is free or cannot be asked. /proc/locks hides holders of another
+    PID namespace since Linux 4.9, so a lock it does not list is asked about.
     """
     lock_files, pid_files = lock_paths(manager)
     held = parse_proc_locks(proc_locks or '')
     holders = []
     for path in lock_files:
         key = stat_key(path)
-        if key is None or key not in held:
+        if key is None:
             continue
-        pid = held[key]
+        if key in held:
+            pid = held[key]
+        else:
+            pid = kernel_holder(path) if kernel_holder else None
+            if pid is None:
+                continue
         command = command_of(pid) if pid > 0 else ''
         holders.append({'lock': path, 'pid': pid, 'command': command, 'holder': holder_text(pid, command)})
     for path in pid_files:

@@ -30,6 +30,11 @@ _RADIX_INTS = tuple((re.compile(r'^0%s%s(_?%s)*$' % (prefix, digit, digit)), bas
 _ESCAPES = {'b': '\b', 't': '\t', 'n': '\n', 'f': '\f', 'r': '\r', '"': '"', '\\': '\\'}
 
 
+# Deepest nesting of arrays and inline tables read (containerd's own files nest 2 or 3 deep).
+MAX_DEPTH = 100
+BOM = '\ufeff'
+
+
 class TomlError(Exception):
     """The text is not TOML this reader understands, or an edit cannot be made: the message says where."""
 
@@ -58,11 +63,12 @@ class Document(object):
 
 class _Parser(object):
     def __init__(self, text):
-        if text.startswith('\ufeff'):
-            text = text[1:]
+        if text.startswith(BOM):
+            text = text[len(BOM):]
         self.s = text
         self.i = 0
         self.n = len(text)
+        self.depth = 0
         self.doc = Document(text)
 
     # -- helpers -------------------------------------------------------------------------------------------
@@ -219,10 +225,19 @@ class _Parser(object):
         char = self.peek()
         if char in ('"', "'"):
             return self.multiline_string(char) if self.s.startswith(char * 3, self.i) else self.quoted()
-        if char == '[':
-            return self.array(path, inline_values)
-        if char == '{':
-            return self.inline_table(path, inline_values)
+        if char in ('[', '{'):
+            # Arrays and inline tables nest by recursion: a file nested thousands deep gets a message, not
+            # Python's "maximum recursion depth exceeded".
+            if self.depth >= MAX_DEPTH:
+                raise self.error('values nested more than %d deep (arrays or inline tables); no containerd setting '
+                                 'nests so deep, the file is damaged' % MAX_DEPTH)
+            self.depth += 1
+            try:
+                if char == '[':
+                    return self.array(path, inline_values)
+                return self.inline_table(path, inline_values)
+            finally:
+                self.depth -= 1
         for word, result in (('true', True), ('false', False)):
             if self.s.startswith(word, self.i) and not BARE_KEY.match(self.s[self.i + len(word):self.i + len(word) + 1]):
                 self.i += len(word)
@@ -418,9 +433,32 @@ def _store(table, key, item, error, position=None):
     node[key[-1]] = item
 
 
+def _too_deep(data):
+    """The first keys of a path deeper than MAX_DEPTH tables (dotted keys and [a.b.c] headers nest without
+    recursion in the parser, but whatever walks the data later would recurse), or None."""
+    stack = [(data, 0, ())]
+    while stack:
+        node, level, head = stack.pop()
+        if level > MAX_DEPTH:
+            return head
+        if isinstance(node, dict):
+            items = node.items()
+        elif isinstance(node, list):
+            items = enumerate(node)
+        else:
+            continue
+        stack.extend((item, level + 1, head + (key,) if level < 5 else head) for key, item in items)
+    return None
+
+
 def parse(text):
     """The Document of TEXT (TomlError names the line of the first problem)."""
-    return _Parser(text).parse()
+    doc = _Parser(text).parse()
+    deep = _too_deep(doc.data)
+    if deep is not None:
+        raise TomlError('tables nested more than %d deep (%s...); no containerd setting nests so deep, the file is '
+                        'damaged' % (MAX_DEPTH, '.'.join(str(part) for part in deep)))
+    return doc
 
 
 def loads(text):
@@ -477,7 +515,10 @@ def _indent_of(text, line_start):
 
 
 def set_value(text, table, key, value):
-    """TEXT with TABLE.KEY set to VALUE, changed in place (see the module docstring)."""
+    """TEXT with TABLE.KEY set to VALUE, changed in place (see the module docstring). A byte order mark stays where
+    it is: the parser reads positions after it, so the edit is made after it too."""
+    if text.startswith(BOM):
+        return BOM + set_value(text[len(BOM):], table, key, value)
     table = tuple(table)
     doc = parse(text)
     full = table + (key,)

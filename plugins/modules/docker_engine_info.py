@@ -186,8 +186,8 @@ import stat
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.text.converters import to_text
 
+from ansible_collections.fleetops.docker_host.plugins.module_utils._files import look_bytes, look_text, mask_userinfo
 from ansible_collections.fleetops.docker_host.plugins.module_utils._docker_engine import (
     UNIT_PROPERTIES,
     drop_fd_host,
@@ -207,12 +207,8 @@ UNITS = ['docker.service', 'docker.socket']
 
 
 def read_text(path):
-    """A file's text, or None when it does not exist."""
-    try:
-        with open(path, 'rb') as handle:
-            return to_text(handle.read(), errors='surrogate_or_strict')
-    except OSError:
-        return None
+    """A file's text, or None when it does not exist (or is no regular file: a FIFO is never read)."""
+    return look_text(path)
 
 
 def look_dockerd(module):
@@ -251,13 +247,13 @@ def look_dropins(directory, names, masked_names=()):
     for name in names:
         path = os.path.join(directory, name)
         content = read_text(path)
-        dropins[name] = {'path': path, 'exists': content is not None, 'content': content}
+        # An http-proxy.conf written as Docker's documentation shows it carries user:password in its URLs.
+        dropins[name] = {'path': path, 'exists': content is not None, 'content': mask_userinfo(content)}
     for name in masked_names:
         path = os.path.join(directory, name)
+        data = look_bytes(path)
         try:
-            with open(path, 'rb') as handle:
-                data = handle.read()
-            mode = '%04o' % stat.S_IMODE(os.stat(path).st_mode)
+            mode = '%04o' % stat.S_IMODE(os.stat(path).st_mode) if data is not None else None
         except OSError:
             data, mode = None, None
         dropins[name] = {'path': path, 'exists': data is not None, 'content': None,

@@ -220,6 +220,8 @@ from ansible_collections.fleetops.docker_host.plugins.module_utils._docker_insta
     parse_versionlock,
 )
 
+from ansible_collections.fleetops.docker_host.plugins.module_utils._files import look_text
+
 LEGACY_LISTS = ('docker.list', 'docker-ce.list', 'download_docker_com_linux_*.list')
 LEGACY_KEYRINGS = ('/etc/apt/trusted.gpg.d/*.gpg', '/etc/apt/trusted.gpg.d/*.asc', '/etc/apt/*.gpg', '/etc/apt/*.asc')
 VERSIONLOCK = (
@@ -229,11 +231,9 @@ VERSIONLOCK = (
 
 
 def read_text(path):
-    try:
-        with open(path, 'rb') as handle:
-            return handle.read().decode('utf-8', 'replace')
-    except OSError:
-        return None
+    # Never blocks on a FIFO (anything but a regular file reads as absent). The text is compared with what the
+    # docker role would write, so it is returned as it is.
+    return look_text(path)
 
 
 def run(module, argv):

@@ -17,6 +17,13 @@ description:
     C(gpg --with-colons), and installs it at O(dest) only when O(fingerprint) is one of them.
   - A mismatch fails naming the URL, the fingerprints found and the one expected, and writes nothing; run it
     before any repository file that trusts O(dest) is written.
+  - Only the key with O(fingerprint) is installed; a key file that holds others too is reduced to that key (exported
+    with gpg), since apt trusts every key in the file. A secret-key export is refused. A O(dest) ending in C(.asc)
+    gets the ASCII-armoured key and one ending in C(.gpg) the binary key (apt reads them so, and ignores a key in
+    the other form); the key is converted when it came in the other form. An expired key is installed with a
+    warning and RV(expired).
+  - O(dest) must be an absolute path to a regular file (or nothing yet); a symlink is written through. Credentials
+    in O(url) (C(https://user:token@...)) are masked in every message, the result and the diff.
   - In check mode the key is still downloaded and verified (to a temporary file only), so C(--check) reports a
     bad key too; O(dest) is not written.
 options:
@@ -82,8 +89,25 @@ dest:
   returned: always
   type: str
   sample: /etc/apt/keyrings/docker.asc
+expired:
+  description: Whether the installed key has expired (apt then refuses what it signs).
+  returned: always
+  type: bool
+expires:
+  description: When the key expires (Unix time), V(null) when it does not.
+  returned: when a key was read
+  type: int
+notes:
+  description: What was done to the downloaded key file (other keys dropped, converted to the form O(dest) asks for).
+  returned: when a key was read
+  type: list
+  elements: str
+target:
+  description: The file written, when O(dest) is a symlink to it.
+  returned: when O(dest) is a symlink
+  type: str
 url:
-  description: Where the key came from.
+  description: Where the key came from (credentials masked).
   returned: always
   type: str
   sample: https://download.docker.com/linux/debian/gpg
@@ -98,34 +122,79 @@ from ansible.module_utils.common.text.converters import to_native
 from ansible.module_utils.urls import fetch_url
 
 from ansible_collections.fleetops.docker_host.plugins.module_utils._docker_install import (
-    gpg_fingerprints,
+    C_ENV,
     is_fingerprint,
     normalize_fingerprint,
 )
-from ansible_collections.fleetops.docker_host.plugins.module_utils._files import write_atomic
+from ansible_collections.fleetops.docker_host.plugins.module_utils._files import (
+    UnsafeFileError,
+    mask_userinfo,
+    printable,
+    read_regular,
+    resolve_target,
+    userinfo_secrets,
+    write_atomic,
+)
+from ansible_collections.fleetops.docker_host.plugins.module_utils._repo_key import RepoKeyError, decide, parse_keys
 
 
-def download(module, url):
-    """The key's bytes; fails naming the URL."""
+def masked(text, secret_values):
+    """TEXT with the URL's credentials masked (a token in the URL never reaches a message or the result)."""
+    text = mask_userinfo(to_native(text, errors='surrogate_or_replace'))
+    for secret in secret_values:
+        text = text.replace(secret, '****')
+    return printable(text)
+
+
+def download(module, url, shown_url, secret_values):
+    """The key's bytes; fails naming the URL (credentials masked)."""
     if url.startswith('file://'):
+        if not url[len('file://'):].startswith('/'):
+            module.fail_json(msg='url %s does not name an absolute file (it would be read relative to the module\'s '
+                                 'working directory); write file:///absolute/path/to/key' % shown_url, url=shown_url)
         try:
-            with open(url[len('file://'):], 'rb') as handle:
-                return handle.read()
-        except OSError as exc:
-            module.fail_json(msg='cannot read the signing key at %s: %s' % (url, to_native(exc)), url=url)
+            data = read_regular(url[len('file://'):], option='url', what='the key file')
+        except (OSError, UnsafeFileError) as exc:
+            module.fail_json(msg='cannot read the signing key at %s: %s' % (shown_url, masked(exc, secret_values)),
+                             url=shown_url)
+        if data is None:
+            module.fail_json(msg='cannot read the signing key at %s: no such file' % shown_url, url=shown_url)
+        return data
     response, info = fetch_url(module, url, timeout=module.params['timeout'])
     if response is None or info.get('status') not in (200, None):
-        module.fail_json(msg='cannot download the signing key from %s: HTTP %s %s' % (url, info.get('status'), info.get('msg', '')),
-                         url=url)
+        module.fail_json(msg='cannot download the signing key from %s: HTTP %s %s'
+                             % (shown_url, info.get('status'), masked(info.get('msg', ''), secret_values)),
+                         url=shown_url)
     return response.read()
 
 
-def read_bytes(path):
-    try:
-        with open(path, 'rb') as handle:
-            return handle.read()
-    except OSError:
-        return None
+def gpg(module, home, args):
+    binary = module.get_bin_path('gpg') or module.get_bin_path('gpg2')
+    if not binary:
+        module.fail_json(msg='docker_repo_key needs gpg (GnuPG 2) on the host to verify the key; install gnupg')
+    return module.run_command([binary, '--batch'] + args, environ_update=dict(C_ENV, GNUPGHOME=home),
+                              encoding=None)
+
+
+def inspect(module, home, candidate):
+    """The keys in CANDIDATE, as parse_keys reads them. gpg before 2.2.8 (EL7's 2.0) has no --show-keys; given only
+    a file, it lists the keys in it."""
+    rc, out, err = gpg(module, home, ['--show-keys', '--with-colons', candidate])
+    if rc != 0:
+        rc, out, err = gpg(module, home, ['--with-colons', '--with-fingerprint', candidate])
+    return parse_keys(out.decode('utf-8', 'replace'))
+
+
+def export(module, home, candidate, fingerprint, form):
+    """Only the key FINGERPRINT from CANDIDATE, armoured or binary, through a throw-away keyring."""
+    rc, out, err = gpg(module, home, ['--import', candidate])
+    if rc != 0:
+        raise RepoKeyError('gpg could not import the downloaded key to export %s alone: %s'
+                           % (fingerprint, err.decode('utf-8', 'replace').strip()))
+    rc, out, err = gpg(module, home, ['--export'] + (['--armor'] if form == 'armor' else []) + [fingerprint])
+    if rc != 0 or not out:
+        raise RepoKeyError('gpg could not export %s: %s' % (fingerprint, err.decode('utf-8', 'replace').strip()))
+    return out
 
 
 def main():
@@ -141,39 +210,52 @@ def main():
         supports_check_mode=True,
     )
     url = module.params['url']
+    secret_values = userinfo_secrets(url)
+    for secret in secret_values:
+        module.no_log_values.add(secret)
+    shown_url = masked(url, secret_values)
     dest = module.params['dest']
     expected = normalize_fingerprint(module.params['fingerprint'])
-    result = dict(changed=False, url=url, dest=dest, fingerprint=expected, fingerprints=[])
+    result = dict(changed=False, url=shown_url, dest=dest, fingerprint=expected, fingerprints=[], expired=False)
     if not is_fingerprint(expected):
         module.fail_json(msg='fingerprint %r must be 40 hex digits (spaces allowed)' % module.params['fingerprint'], **result)
+    try:
+        target = resolve_target(dest, 'dest', '/etc/apt/keyrings/docker.asc', 'the key file')
+        before = read_regular(target, option='dest', what='the key file')
+    except (UnsafeFileError, OSError) as exc:
+        module.fail_json(msg='docker_repo_key: %s. Nothing was installed' % masked(exc, secret_values), **result)
+    if target != dest:
+        result['target'] = target
 
-    content = download(module, url)
+    content = download(module, url, shown_url, secret_values)
     tmpdir = tempfile.mkdtemp(prefix='fleetops-key-')
     try:
         os.chmod(tmpdir, 0o700)
-        candidate = os.path.join(tmpdir, 'key.asc')
+        home = os.path.join(tmpdir, 'gnupg')
+        os.mkdir(home, 0o700)
+        candidate = os.path.join(tmpdir, 'key')
         with open(candidate, 'wb') as handle:
             handle.write(content)
-        found = gpg_fingerprints(module, candidate)
-        result['fingerprints'] = found or []
-        if expected not in result['fingerprints']:
-            module.fail_json(
-                msg=('the signing key at %s has fingerprint(s) %s, expected %s (docker_gpg_fingerprint). Nothing was '
-                     'installed and no repository was configured. Check the key URL (a mirror serving another key?) '
-                     'or set docker_gpg_fingerprint to the key you trust.'
-                     % (url, ', '.join(result['fingerprints']) or 'none (gpg read no key)', expected)),
-                **result)
+        keys = inspect(module, home, candidate)
+        result['fingerprints'] = [key['fingerprint'] for key in keys]
+        try:
+            plan = decide(keys, expected, content, dest, shown_url)
+            if plan['export']:
+                content = export(module, home, candidate, expected, plan['export'])
+        except RepoKeyError as exc:
+            module.fail_json(msg=masked(exc, secret_values), **result)
+        result['expired'], result['expires'], result['notes'] = plan['expired'], plan['expires'], plan['notes']
+        for warning in plan['warnings']:
+            module.warn(warning)
 
-        before = read_bytes(dest)
         result['changed'] = before != content
         if module._diff:
-            result['diff'] = {'before_header': dest, 'after_header': url,
-                              'before': to_native(before or b'', errors='replace'),
-                              'after': to_native(content, errors='replace')}
+            result['diff'] = {'before_header': dest, 'after_header': shown_url,
+                              'before': printable(before or b''), 'after': printable(content)}
         if result['changed'] and not module.check_mode:
-            write_atomic(module, dest, content)
-        if not module.check_mode or os.path.exists(dest):
-            file_args = module.load_file_common_arguments(module.params, path=dest)
+            write_atomic(module, target, content)
+        if not module.check_mode or os.path.exists(target):
+            file_args = module.load_file_common_arguments(module.params, path=target)
             result['changed'] = module.set_fs_attributes_if_different(file_args, result['changed'])
     finally:
         shutil.rmtree(tmpdir, ignore_errors=True)

@@ -81,8 +81,10 @@ containerd:
   description:
     - C(installed), C(version), C(active) (containerd.service), C(socket), C(cri) (the CRI plugin's status in
       C(ctr plugins ls), V(null) when ctr could not ask), C(config_file), C(config_exists), C(config) (from the
-      file - C(version), C(disabled_plugins), C(cri_disabled), C(runc_runtime_type), C(systemd_cgroup), C(cgroup_driver),
-      C(sandbox_image), C(config_path)), C(config_error) (why the file could not be read, else V(null)) and
+      file - C(version), C(disabled_plugins), C(cri_disabled), C(runc_runtime_type), C(default_runtime) (the
+      runtime the pods use, C(default_runtime_name)), C(systemd_cgroup) and C(cgroup_driver) (of that runtime),
+      C(sandbox_image), C(config_path)), C(config_error) (why the file could not be read, a FIFO or a directory in its
+      place, nesting too deep; else V(null)) and
       C(effective_cgroup_driver) (from C(containerd config dump) when the CRI plugin is loaded).
   returned: always
   type: dict
@@ -178,6 +180,7 @@ from ansible_collections.fleetops.docker_host.plugins.module_utils._containerd i
     cri_status,
     parse_plugins,
     summary,
+    toml_error_text,
 )
 from ansible_collections.fleetops.docker_host.plugins.module_utils._cri import (
     ProtobufError,
@@ -201,6 +204,12 @@ from ansible_collections.fleetops.docker_host.plugins.module_utils._k8s_node imp
     registry_dir_managed,
 )
 from ansible_collections.fleetops.docker_host.plugins.module_utils._preflight import container_info, module_state
+from ansible_collections.fleetops.docker_host.plugins.module_utils._files import (
+    UnsafeFileError,
+    look_text,
+    read_regular,
+    require_absolute,
+)
 from ansible_collections.fleetops.docker_host.plugins.module_utils._toml import TomlError, loads
 
 C_ENV = {'LANG': 'C', 'LC_ALL': 'C'}
@@ -208,11 +217,8 @@ SBIN = ['/usr/sbin', '/sbin', '/usr/local/bin', '/usr/bin']
 
 
 def read(path, default=''):
-    try:
-        with open(path, 'rb') as handle:
-            return to_text(handle.read(), errors='surrogate_or_strict')
-    except OSError:
-        return default
+    # A look never blocks on a FIFO and returns valid UTF-8 (a byte that is not is shown as U+FFFD).
+    return look_text(path, default=default)
 
 
 def run_cmd(module, argv):
@@ -232,11 +238,16 @@ def containerd_look(module, params):
     look = dict(installed=bool(binary), version=None, active=False, socket=params['socket'], cri=None,
                 config_file=params['config_file'], config_exists=os.path.exists(params['config_file']),
                 config=None, config_error=None, effective_cgroup_driver=None)
-    text = read(params['config_file'], None)
+    text = ''
     try:
-        look['config'] = summary(loads(text or ''))
-    except (TomlError, ContainerdConfigError) as exc:
-        look['config_error'] = '%s: %s' % (params['config_file'], exc)
+        require_absolute(params['config_file'], 'config_file', '/etc/containerd/config.toml')
+        text = (read_regular(params['config_file'], option='config_file', what='config.toml') or b'').decode(
+            'utf-8', 'replace')
+        look['config'] = summary(loads(text))
+    except (TomlError, ContainerdConfigError, UnsafeFileError, OSError) as exc:
+        look['config_error'] = '%s: %s' % (params['config_file'], toml_error_text(text, exc))
+    except RecursionError:
+        look['config_error'] = '%s: values nested too deep to read; the file is damaged' % params['config_file']
     if not binary:
         return look
     rc, out, err = run_cmd(module, [binary, '--version'])
@@ -253,7 +264,7 @@ def containerd_look(module, params):
         if rc == 0:
             try:
                 look['effective_cgroup_driver'] = summary(loads(out)).get('cgroup_driver') or 'cgroupfs'
-            except (TomlError, ContainerdConfigError):
+            except (TomlError, ContainerdConfigError, RecursionError):
                 look['effective_cgroup_driver'] = None
     return look
 

@@ -177,6 +177,9 @@ boot:
           C(env_path) C(/boot/grub2/grubenv)). C(cfg_default) is grub.cfg's C(set default) value other than
           C(${next_entry}); C(saved_entry) and C(next_entry) come from C(grubenv); C(honors_next_entry) whether
           grub.cfg uses C(next_entry); C(blscfg) whether it loads BLS entries.
+        - C(env_valid) is false when C(grubenv) is missing, lacks GRUB's C(# GRUB Environment Block) header or is
+          not 1024 bytes; GRUB then ignores it and boots entry 0, so C(saved_entry) and C(next_entry) are read as
+          empty, and C(env_problem) says why and how to recreate it (V(null) when valid).
         - C(entries) lists every menu entry with C(path) (the selector grub-set-default takes,
           C(submenu-id>entry-id)), C(id), C(title), C(kernel), C(linux), C(recovery), C(in_submenu);
           C(submenus) their C(id) and C(title).
@@ -269,15 +272,18 @@ import platform
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.fleetops.docker_host.plugins.module_utils._boot import (
+    GRUBENV_SIZE,
     boot_summary,
     decide,
     follow_apt,
     grub_state,
+    grubenv_problem,
     installed_kernels,
     parse_dpkg_query,
     rpm_package,
     source_has_suite,
 )
+from ansible_collections.fleetops.docker_host.plugins.module_utils._files import look_bytes, look_text
 from ansible_collections.fleetops.docker_host.plugins.module_utils._preflight import container_info
 
 C_ENV = {'LANG': 'C', 'LC_ALL': 'C'}
@@ -286,11 +292,17 @@ GRUB_DIRS = ('/boot/grub', '/boot/grub2')
 
 
 def _read(path):
-    try:
-        with open(path, 'rb') as handle:
-            return handle.read().decode('utf-8', 'replace')
-    except OSError:
-        return None
+    # Never blocks on a FIFO, never returns bytes that are not UTF-8 (U+FFFD instead).
+    return look_text(path)
+
+
+def _grubenv(path):
+    """(text GRUB reads from grubenv, problem or None): a block GRUB rejects is read as empty, as GRUB does."""
+    data = look_bytes(path, GRUBENV_SIZE * 64)
+    problem = grubenv_problem(data, path)
+    if problem and data is not None:
+        return '', problem
+    return ('' if data is None else data.decode('utf-8', 'replace')), problem
 
 
 def _bin(module, *names):
@@ -340,16 +352,20 @@ def look_boot(module):
             continue
         env_path = os.path.join(directory, 'grubenv')
         bls = dict((os.path.basename(p), _read(p) or '') for p in glob.glob('/boot/loader/entries/*.conf'))
-        grub = grub_state(cfg, _read(env_path) or '', bls)
+        env_text, env_problem = _grubenv(env_path)
+        grub = grub_state(cfg, env_text, bls)
         grub['cfg_path'], grub['env_path'] = cfg_path, env_path
+        grub['env_valid'], grub['env_problem'] = env_problem is None, env_problem
         break
     bls_files = glob.glob('/boot/loader/entries/*.conf')
     if grub is None and bls_files:
         # EL8 on UEFI: grub.cfg lives on the ESP, the menu is the BLS entries, grubenv stays under /boot/grub2.
         env_path = '/boot/grub2/grubenv'
         bls = dict((os.path.basename(p), _read(p) or '') for p in bls_files)
-        grub = grub_state('', _read(env_path) or '', bls, bls_only=True)
+        env_text, env_problem = _grubenv(env_path)
+        grub = grub_state('', env_text, bls, bls_only=True)
         grub['cfg_path'], grub['env_path'] = None, env_path
+        grub['env_valid'], grub['env_problem'] = env_problem is None, env_problem
     grubby_default = None
     if commands['grubby']:
         rc, out, err = module.run_command([commands['grubby'], '--default-kernel'], environ_update=C_ENV)

@@ -22,7 +22,9 @@ description:
   - Idempotent, a second run finds nothing to do.
 options:
   fstab:
-    description: The fstab file.
+    description:
+      - The fstab file, an absolute path to a regular file; a symlink is written through (the link stays), a
+        directory, a FIFO or a device is refused before anything is read. Bytes that are not UTF-8 are kept.
     type: path
     default: /etc/fstab
   in_container:
@@ -89,9 +91,16 @@ notes:
 import os
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.text.converters import to_native, to_text
+from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.fleetops.docker_host.plugins.module_utils._files import write_atomic
+from ansible_collections.fleetops.docker_host.plugins.module_utils._files import (
+    UnsafeFileError,
+    look_text,
+    printable,
+    read_regular,
+    resolve_target,
+    write_atomic,
+)
 from ansible_collections.fleetops.docker_host.plugins.module_utils._k8s_node import (
     comment_fstab_swap,
     parse_proc_swaps,
@@ -107,11 +116,7 @@ ZRAM_GENERATORS = ('/usr/lib/systemd/system-generators/zram-generator', '/lib/sy
 
 
 def read(path):
-    try:
-        with open(path, 'rb') as handle:
-            return to_text(handle.read(), errors='surrogate_or_strict')
-    except OSError:
-        return None
+    return look_text(path)
 
 
 def masked(path):
@@ -151,7 +156,11 @@ def run(module):
     before_swaps = parse_proc_swaps(read(PROC_SWAPS))
     systemd = os.path.isdir(SYSTEMD_RUNNING)
 
-    fstab_text = read(fstab)
+    # fstab is bytes to mount: a byte that is not UTF-8 (a Latin-1 comment) is kept as it is (surrogateescape)
+    # and shown as U+FFFD in the result, which must be valid UTF-8.
+    target = resolve_target(fstab, 'fstab', '/etc/fstab', 'fstab')
+    fstab_bytes = read_regular(target, option='fstab', what='fstab')
+    fstab_text = None if fstab_bytes is None else fstab_bytes.decode('utf-8', 'surrogateescape')
     new_fstab, commented = comment_fstab_swap(fstab_text or '')
     targets, unit_notes = mask_targets(module, systemd) if params['mask_units'] else ([], [])
     notes += unit_notes
@@ -162,15 +171,19 @@ def run(module):
     elif params['in_container']:
         notes.append('this host is a container: swap belongs to the machine, swapoff is never run here (none is on now)')
     changed = bool(commented or targets or run_swapoff)
-    result = dict(changed=changed, fstab_commented=commented, masked=[name for name, _link in targets],
+    result = dict(changed=changed, fstab_commented=printable(commented), masked=[name for name, _link in targets],
                   swapoff=run_swapoff, swap_before=before_swaps, swap_after=before_swaps, notes=notes)
     if module._diff:
-        result['diff'] = {'before_header': fstab, 'after_header': fstab, 'before': fstab_text or '', 'after': new_fstab}
+        result['diff'] = {'before_header': fstab, 'after_header': fstab, 'before': printable(fstab_text or ''),
+                          'after': printable(new_fstab)}
     if module.check_mode or not changed:
         return result
 
     if commented:
-        write_atomic(module, fstab, new_fstab)
+        if read_regular(target, option='fstab', what='fstab') != fstab_bytes:
+            raise UnsafeFileError('fstab %s changed while this run edited it (another writer); nothing was written, '
+                                  'run again' % fstab)
+        write_atomic(module, target, new_fstab)
     for _name, link in targets:
         directory = os.path.dirname(link)
         if not os.path.isdir(directory):
@@ -201,8 +214,10 @@ def main():
     )
     try:
         result = run(module)
+    except UnsafeFileError as exc:
+        module.fail_json(msg='node_swap: %s' % printable(to_native(exc)))
     except OSError as exc:
-        module.fail_json(msg='node_swap: %s' % to_native(exc))
+        module.fail_json(msg='node_swap: %s' % printable(to_native(exc)))
     module.exit_json(**result)
 
 

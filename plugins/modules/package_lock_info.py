@@ -22,6 +22,9 @@ description:
   - C(dnf) (dnf 4) keeps pid files (C(/var/lib/dnf/rpmdb_lock.pid), C(/var/cache/dnf/metadata_lock.pid),
     C(/var/cache/dnf/download_lock.pid)), held while that process lives (as C(dnf/lock.py) decides), plus rpm's
     own C(.rpm.lock). C(yum) (EL7) keeps C(/var/run/yum.pid).
+  - A lock file that C(/proc/locks) does not list is asked about itself (C(fcntl F_GETLK)); a holder in another
+    PID namespace (C(/proc/locks) hides those since Linux 4.9) is reported held, by an unknown process (pid V(0)).
+    Pid files are read without blocking (a FIFO is ignored) and junk in them counts as no pid.
   - With O(wait), waits up to that many seconds for every lock to be free. Ansible's M(ansible.builtin.dnf) and
     M(ansible.builtin.dnf5) do not use their C(lock_timeout) (dnf 4 then waits without a bound for another dnf),
     so the roles call this module before a dnf step to bound the wait. A lock taken again right after this
@@ -77,7 +80,9 @@ package_lock:
       type: str
       sample: /var/lib/dpkg/lock-frontend
     pid:
-      description: Its holder's pid (V(-1) for an open file description lock, whose owner the kernel does not name), or null.
+      description:
+        - Its holder's pid, or null; V(-1) for an open file description lock, whose owner the kernel does not name;
+          V(0) for a holder outside this PID namespace.
       type: int
     command:
       description: Its holder's command name, or V("").
@@ -96,12 +101,24 @@ package_lock:
       type: int
 '''
 
+import fcntl
 import os
+import stat
+import struct
 import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.fleetops.docker_host.plugins.module_utils._package_lock import find_holders, lock_state
+from ansible_collections.fleetops.docker_host.plugins.module_utils._files import look_bytes, look_text
+from ansible_collections.fleetops.docker_host.plugins.module_utils._package_lock import (
+    comm_text,
+    find_holders,
+    lock_state,
+)
+
+# struct flock: l_type, l_whence, l_start, l_len, l_pid (native layout); the buffer is padded, the kernel's struct
+# may be longer than Python's packing of it.
+_FLOCK = 'hhqqi'
 
 
 def _stat_key(path):
@@ -113,12 +130,8 @@ def _stat_key(path):
 
 
 def _read(path, size=64):
-    """A pid file's or /proc/<pid>/comm's first bytes (size), or all of the file (size -1)."""
-    try:
-        with open(path) as handle:
-            return handle.read(size)
-    except OSError:
-        return None
+    """A pid file's first bytes (never blocking on a FIFO: None for anything but a regular file)."""
+    return look_bytes(path, size)
 
 
 def _alive(pid):
@@ -126,12 +139,35 @@ def _alive(pid):
 
 
 def _command(pid):
-    return (_read('/proc/%d/comm' % pid) or '').strip()
+    return comm_text(look_bytes('/proc/%d/comm' % pid, 64))
+
+
+def _kernel_holder(path):
+    """Who the kernel says holds a lock on PATH (fcntl F_GETLK with a write lock as the probe): the pid in this
+    namespace, 0 when the holder is outside it, -1 for an open file description lock; None when free. /proc/locks
+    shows no holder of another PID namespace (Linux 4.9 and later), the file itself still tells."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        probe = struct.pack(_FLOCK, fcntl.F_WRLCK, os.SEEK_SET, 0, 0, 0)
+        answer = fcntl.fcntl(fd, fcntl.F_GETLK, probe + b'\0' * 32)
+        kind, _whence, _start, _length, pid = struct.unpack(_FLOCK, answer[:len(probe)])
+    except (OSError, struct.error):
+        return None
+    finally:
+        os.close(fd)
+    if kind == fcntl.F_UNLCK:
+        return None
+    return pid if pid > 0 else (-1 if pid < 0 else 0)
 
 
 def _holders(manager):
-    return find_holders(manager, _read('/proc/locks', -1) or '', stat_key=_stat_key, read_file=_read, alive=_alive,
-                        command_of=_command, own_pid=os.getpid())
+    return find_holders(manager, look_text('/proc/locks', default=''), stat_key=_stat_key, read_file=_read,
+                        alive=_alive, command_of=_command, own_pid=os.getpid(), kernel_holder=_kernel_holder)
 
 
 def main():

@@ -193,7 +193,11 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native, to_text
 
-from ansible_collections.fleetops.docker_host.plugins.module_utils._files import write_atomic
+from ansible_collections.fleetops.docker_host.plugins.module_utils._files import (
+    UnsafeFileError,
+    read_regular,
+    write_atomic,
+)
 from ansible_collections.fleetops.docker_host.plugins.module_utils._sysctl import (
     SysctlError,
     check,
@@ -207,11 +211,14 @@ C_ENV = {'LANG': 'C', 'LC_ALL': 'C'}
 
 def file_changes(path, content):
     """(changed, before_text) for writing CONTENT to PATH; before_text is None when there is no file."""
+    # Never blocks on a FIFO: anything but a regular file is refused (UnsafeFileError, an OSError) naming it.
     try:
-        with open(path, 'rb') as handle:
-            before = to_text(handle.read(), errors='surrogate_or_replace')
+        data = read_regular(path, option='path', what='the file')
+    except UnsafeFileError:
+        raise
     except OSError:
-        before = None
+        data = None
+    before = None if data is None else to_text(data, errors='surrogate_or_replace')
     return before != content, before
 
 

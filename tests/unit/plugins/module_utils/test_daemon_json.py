@@ -155,7 +155,7 @@ def test_reload_list_matches_moby_reload_code():
     ({'features': {'buildkit': 'yes'}}, '"features.buildkit" must be a boolean (true or false) (got "yes"); write true'),
     ({'default-address-pools': ['172.30.0.0/16']}, '"default-address-pools[0]" must be an object'),
     ({'default-address-pools': [{'base': '172.30.0.0/16', 'size': '24'}]}, '"default-address-pools[0].size" must be an integer'),
-    ({'insecure-registries': ['http://reg.lab:5000']}, 'must not carry a scheme; write "reg.lab:5000"'),
+    ({'insecure-registries': ['http://reg.lab:5000/']}, 'is neither a CIDR'),
     ({'insecure-registries': ['ftp://reg.lab']}, "must not contain '://'"),
     ({'insecure-registries': ['-bad.lab']}, 'is not valid'),
     ({'insecure-registries': ['reg.lab:99999']}, 'is not valid'),
@@ -196,7 +196,7 @@ def test_unknown_key_warns_or_fails_in_strict_mode():
 
 
 @pytest.mark.parametrize('entry, ok', [
-    ('10.0.0.0/8', True), ('reg:5000', True), ('reg', True), ('https://reg', False), ('reg-:5', False),
+    ('10.0.0.0/8', True), ('reg:5000', True), ('reg', True), ('https://reg', True), ('https://reg/', False), ('http://ftp://reg', False), ('reg-:5', False),
     ('reg:abc', False), ('a..b', False),
 ])
 def test_check_insecure_registry(entry, ok):

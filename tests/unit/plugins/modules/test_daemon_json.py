@@ -66,7 +66,7 @@ def test_check_mode_and_diff_leave_file_alone(tmp_path, capsys):
     ('{"a": 1,\n "b" 2}', {'settings': {'debug': True}}, 'is not valid JSON (line 2, column 6)'),
     ('["x"]', {'settings': {'debug': True}}, 'top level'),
     ('{}', {'settings': {'log-opts': {'max-file': 3}}}, '"log-opts.max-file" must be a string (got 3); write "3"'),
-    ('{}', {'settings': {'insecure-registries': ['https://r:5000']}}, 'write "r:5000"'),
+    ('{}', {'settings': {'insecure-registries': ['https://r:5000/']}}, 'entry "https://r:5000/" is neither a CIDR'),
     ('{}', {'settings': {'debug': True}, 'remove': ['debug']}, 'both in settings and in remove'),
     ('{}', {'settings': {'bogus-key': 1}, 'strict': True}, 'unknown key "bogus-key"'),
 ])
