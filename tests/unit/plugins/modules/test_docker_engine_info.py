@@ -93,7 +93,7 @@ def test_not_installed(host, tmp_path, capsys):
 def test_hello(host, tmp_path, capsys):
     result = run_module(capsys, {'dropin_dir': str(tmp_path), 'hello': HELLO})
     assert result['hello'] == {'cmd': HELLO, 'rc': 0, 'stdout': 'hello', 'stderr': '', 'image_missing': False,
-                               'loaded': False}
+                               'loaded': False, 'passed': True, 'reason': ''}
     assert result['changed'] is False
 
 
