@@ -217,18 +217,21 @@ images:
   sample: {"fleetops/hello:latest": true}
 plan:
   description:
-    - With O(settings), the docker_daemon role's decision; V({}) without. C(problems) (input refused, the
-      engine missing outside check mode: the role fails with them before anything changes), C(json_write)
-      (M(fleetops.docker_host.daemon_json) must run: content, mode or owner, or a temporary file a cut-off write
-      left), C(dropins_write) (C(path), C(content)), C(dropins_remove), C(proxy_env_write), C(proxy_env_path),
-      C(proxy_env_header) and C(proxy_env_variables) (C([key, VARIABLE]) pairs: the role writes the values),
-      C(action) (V(reload), V(restart) or V(none)), C(pending) and C(pending_reason) (the files differ from the
-      last recorded apply and changed after dockerd started: an earlier run wrote them and was cut off), C(steps)
-      (the systemd steps in order: C(daemon_reload), or C(name) and C(state)), C(apply), C(rollback_restore)
-      (C(path), C(content)), C(rollback_remove), C(rollback_from_backup) (C(path), C(backup): V(daemon_json) or
-      V(proxy_env)), C(rollback_steps), C(record_path) and C(record) (what to record after the apply), C(prove)
-      and C(prove_with_archive) (the hello proof runs; its archive is copied first), and C(result), the role's
-      result when nothing else runs (see the role's README).
+    - With O(settings), the docker_daemon role's decision; V({}) without.
+    - C(problems), input refused or the engine missing outside check mode (the role fails with them before
+      anything changes).
+    - C(json_write), whether M(fleetops.docker_host.daemon_json) must run (content, mode or owner, or a temporary
+      file a cut-off write left).
+    - C(dropins_write) (each C(path) and C(content)), C(dropins_remove), C(proxy_env_write), C(proxy_env_path),
+      C(proxy_env_header) and C(proxy_env_variables) (C([key, VARIABLE]) pairs; the role writes the values).
+    - C(action) (V(reload), V(restart) or V(none)); C(pending) and C(pending_reason) (the files differ from the
+      last recorded apply and changed after dockerd started, so an earlier run wrote them and was cut off).
+    - C(steps), the systemd steps in order (C(daemon_reload), or C(name) and C(state)); C(apply).
+    - C(rollback_restore) (each C(path) and C(content)), C(rollback_remove), C(rollback_from_backup) (each C(path)
+      and C(backup), V(daemon_json) or V(proxy_env)), C(rollback_steps).
+    - C(directories), C(record_path) and C(record), what to record after the apply (digests only).
+    - C(prove) and C(prove_with_archive), whether the hello proof runs and whether its archive is copied first.
+    - C(result), the role's result when nothing else runs (see the role's README).
   returned: always
   type: dict
   sample: {"action": "reload", "pending": false, "json_write": true, "problems": []}
