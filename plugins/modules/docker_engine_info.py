@@ -20,9 +20,9 @@ description:
   - With O(settings), also reads C(daemon.json) (O(path)) and the record of the last configuration the
     P(fleetops.docker_host.docker_daemon#role) role applied (O(record_path)), merges the settings in memory and
     returns the role's decision in RV(plan) (what to write or remove, reload vs restart vs nothing, what a
-    rollback restores) and the result of a run that changes nothing in RV(plan.result). The decision is made in
+    rollback restores) and the result of a run that changes nothing in C(result) of RV(plan). The decision is made in
     Python, once (C(module_utils/_docker_daemon.py)); a configuration that an earlier run wrote and never applied
-    (the run was cut off before the reload or restart) is still reloaded or restarted, see RV(plan.pending).
+    (the run was cut off before the reload or restart) is still reloaded or restarted, see C(pending) in RV(plan).
   - With O(journal_since), reads the journal of C(docker.service) since then and returns dockerd's fatal and
     error lines and a one-line reason in RV(journal), for a caller whose restart failed.
   - Read-only, and it never fails on what it finds; it runs no container (the hello proof is
@@ -59,7 +59,7 @@ options:
   legacy_options:
     description:
       - C(docker_daemon_options), geerlingguy.docker's name for O(settings), deprecated. Merged like O(settings)
-        with a deprecation warning; together with a non-empty O(settings) RV(plan.problems) refuses it.
+        with a deprecation warning; together with a non-empty O(settings) C(problems) in RV(plan) refuses it.
     type: dict
     version_added: 0.2.0
   remove:
@@ -92,11 +92,11 @@ options:
   hello_image:
     description:
       - The image the caller's hello proof runs; reported in RV(images) (C(docker image inspect), read-only) and
-        used for RV(plan.prove_with_archive).
+        used for C(prove_with_archive) in RV(plan).
     type: str
     version_added: 0.2.0
   hello_archive:
-    description: The caller has an image archive for the hello proof (see RV(plan.prove_with_archive)).
+    description: The caller has an image archive for the hello proof (see C(prove_with_archive) in RV(plan)).
     type: bool
     default: false
     version_added: 0.2.0
