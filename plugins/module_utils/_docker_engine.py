@@ -10,6 +10,7 @@ journal into data. Nothing here touches the host, so every rule is unit-tested w
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type  # noqa: UP001 - ansible-test sanity expects it
 
+import json
 import re
 import shlex
 
@@ -177,17 +178,39 @@ def _trim(text):
     return (text or '').rstrip('\r\n')
 
 
-def hello_result(cmd, rc, stdout, stderr):
-    """The hello container's run, as the role and an audit read it."""
+def hello_result(cmd, rc, stdout, stderr, expect='hello'):
+    """The hello container's run and its verdict, judged here only (docker_hello returns it, roles read it).
+
+    passed: exit 0 and the output, trimmed, is `expect`. reason: why not, in one line ('' when it passed).
+    """
+    stdout = _trim(stdout)
     stderr = _trim(stderr)
+    # `docker run --pull never` with the image absent: "No such image: <name>".
+    image_missing = rc != 0 and 'no such image' in stderr.lower()
+    passed = rc == 0 and stdout.strip() == expect
+    if passed:
+        reason = ''
+    elif image_missing:
+        reason = 'the image is not on the host and was not pulled (%s)' % stderr.strip()
+    elif rc != 0:
+        reason = 'exited %s: %s' % (rc, (stderr or stdout).strip() or '(no output)')
+    else:
+        reason = 'printed %s, not %s' % (json.dumps(stdout.strip()), json.dumps(expect))
     return {
         'cmd': list(cmd),
         'rc': rc,
-        'stdout': _trim(stdout),
+        'stdout': stdout,
         'stderr': stderr,
-        # `docker run --pull never` with the image absent: "No such image: <name>".
-        'image_missing': rc != 0 and 'no such image' in stderr.lower(),
+        'image_missing': image_missing,
+        'passed': passed,
+        'reason': reason,
     }
+
+
+def hello_argv(docker, image, command, pull):
+    """`docker run --rm [--pull never] IMAGE COMMAND...`; pull 'missing' leaves docker's default (no flag, so
+    engines without --pull work too)."""
+    return [docker, 'run', '--rm'] + (['--pull', 'never'] if pull == 'never' else []) + [image] + list(command)
 
 
 def journal_summary(text):

@@ -223,3 +223,16 @@ def write_atomic(module, path, content, mode=None):
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def stale_temp_files(path):
+    """The temporary files write_atomic leaves beside PATH when its run is cut off between the write and the
+    rename (".<name>.XXXXXXXX"). Nothing reads them (dockerd reads daemon.json only, systemd ignores hidden
+    files); the writer removes them under its lock, where no other write of PATH can be under way."""
+    directory = os.path.dirname(path) or '.'
+    prefix = '.%s.' % os.path.basename(path)
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return []
+    return sorted(os.path.join(directory, name) for name in names if name.startswith(prefix))

@@ -246,6 +246,15 @@ target:
   type: str
   sample: /srv/docker/daemon.json
   version_added: 0.2.0
+removed_temp_files:
+  description:
+    - Temporary files that a cut-off write of this module left beside the file (C(.daemon.json.XXXXXXXX)),
+      removed (or, in check mode, to be removed) under the lock; they count as a change.
+  returned: when there were any
+  type: list
+  elements: str
+  sample: [/etc/docker/.daemon.json.k2j4x9aa]
+  version_added: 0.2.0
 validated_with_dockerd:
   description: Whether C(dockerd --validate) checked the candidate file.
   returned: success
@@ -274,7 +283,7 @@ from ansible_collections.fleetops.docker_host.plugins.module_utils._daemon_json 
     render,
     secrets,
 )
-from ansible_collections.fleetops.docker_host.plugins.module_utils._files import write_atomic
+from ansible_collections.fleetops.docker_host.plugins.module_utils._files import stale_temp_files, write_atomic
 from ansible_collections.fleetops.docker_host.plugins.module_utils._package_lock import parse_proc_locks
 
 C_ENV = {'LANG': 'C', 'LC_ALL': 'C'}
@@ -499,12 +508,19 @@ def _decide(module, path, target, before_bytes, *, numeric_mode, locked):
     if content_changed and dockerd:
         result['validated_with_dockerd'] = dockerd_validate(module, after_text, dockerd, path, secret_values)
 
+    # Temporary files of a write that was cut off (between its write and its rename): removed under the lock.
+    stale = stale_temp_files(target)
+    if stale:
+        result['removed_temp_files'] = stale
+        result['changed'] = True
     file_args = module.load_file_common_arguments(dict(path=target, mode=mode, owner='root', group='root'))
     if module.check_mode or not locked:
         if not content_changed and before_bytes is not None:
-            result['changed'] = module.set_fs_attributes_if_different(file_args, False, expand=False)
+            result['changed'] = module.set_fs_attributes_if_different(file_args, False, expand=False) or bool(stale)
         return result
 
+    for tmp in stale:
+        os.unlink(tmp)
     if content_changed:
         # Another writer that does not take the lock (an editor) changed the file since it was read: refuse
         # rather than overwrite its change.

@@ -10,19 +10,23 @@ __metaclass__ = type  # noqa: UP001 - ansible-test sanity expects it
 DOCUMENTATION = r'''
 ---
 module: docker_engine_info
-short_description: Report the Docker engine of a host, its systemd units and drop-ins, and prove it with a hello container
+short_description: Report the Docker engine of a host, its systemd units and drop-ins, and what the docker_daemon role would change
 version_added: 0.2.0
 description:
   - One look at a host's Docker engine, as data. Reports whether C(dockerd) is installed and its version
     (C(dockerd --version)), the state of C(docker.service) and C(docker.socket), the packaged C(ExecStart) of
     C(docker.service) as an argv list (and, computed from it, the command line without C(-H fd://) that a
     drop-in uses when C(daemon.json) sets C(hosts)), and the drop-ins named in O(dropins) with their content.
-  - With O(hello), runs that command (for example C(docker run --rm <image> echo hello)) and reports its exit
-    code and output in RV(hello), and whether its image is missing (C(--pull never) and C(No such image)).
+  - With O(settings), also reads C(daemon.json) (O(path)) and the record of the last configuration the
+    P(fleetops.docker_host.docker_daemon#role) role applied (O(record_path)), merges the settings in memory and
+    returns the role's decision in RV(plan) (what to write or remove, reload vs restart vs nothing, what a
+    rollback restores) and the result of a run that changes nothing in C(result) of RV(plan). The decision is made in
+    Python, once (C(module_utils/_docker_daemon.py)); a configuration that an earlier run wrote and never applied
+    (the run was cut off before the reload or restart) is still reloaded or restarted, see C(pending) in RV(plan).
   - With O(journal_since), reads the journal of C(docker.service) since then and returns dockerd's fatal and
     error lines and a one-line reason in RV(journal), for a caller whose restart failed.
-  - Read-only, except with O(hello_image_archive), see there. The
-    P(fleetops.docker_host.docker_daemon#role) role runs it once per host; it is also usable alone, for an audit.
+  - Read-only, and it never fails on what it finds; it runs no container (the hello proof is
+    M(fleetops.docker_host.docker_hello)). The role runs it once per host; it is also usable alone, for an audit.
 options:
   dropin_dir:
     description: The directory of the C(docker.service) drop-ins.
@@ -41,20 +45,61 @@ options:
     elements: str
     default: [http-proxy.env]
     version_added: 0.2.0
-  hello:
+  path:
+    description: The path of C(daemon.json) (with O(settings)).
+    type: path
+    default: /etc/docker/daemon.json
+    version_added: 0.2.0
+  settings:
     description:
-      - A command (argv list) that proves the engine, e.g. V([docker, run, --rm, --pull, never, ubuntu, echo, hello]).
-      - Empty runs nothing. Not run in check mode (it may pull an image); RV(hello) is then V({}).
+      - The keys the caller merges into C(daemon.json) (as M(fleetops.docker_host.daemon_json) does). When given,
+        RV(plan) holds the decision; absent, the module only looks.
+    type: dict
+    version_added: 0.2.0
+  legacy_options:
+    description:
+      - C(docker_daemon_options), geerlingguy.docker's name for O(settings), deprecated. Merged like O(settings)
+        with a deprecation warning; together with a non-empty O(settings) C(problems) in RV(plan) refuses it.
+    type: dict
+    version_added: 0.2.0
+  remove:
+    description: Top-level or dotted keys the caller deletes from C(daemon.json) (with O(settings)).
     type: list
     elements: str
     default: []
-  hello_image_archive:
+    version_added: 0.2.0
+  list_merge:
+    description: How a list in O(settings) combines with the list in the file (with O(settings)).
+    type: str
+    choices: [replace, append_unique]
+    default: replace
+    version_added: 0.2.0
+  proxy:
     description:
-      - A C(docker save) archive on the host. When the O(hello) run reports its image missing, the archive is
-        loaded with C(docker load) and the hello run again; C(loaded) in RV(hello) says so and the module reports
-        C(changed).
-      - Empty loads nothing.
+      - The proxy for dockerd (C(http_proxy), C(https_proxy), C(no_proxy)) the caller wants in C(http-proxy.conf)
+        (with O(settings)); empty leaves that drop-in alone. The credentials in its URLs are masked in the output.
+    type: dict
+    default: {}
+    version_added: 0.2.0
+  record_path:
+    description:
+      - Where the role records, after each successful reload or restart, what the engine was given (per-key
+        digests of C(daemon.json) and digests of the drop-ins, never their text), to tell a change that is
+        still pending from one that is applied.
     type: path
+    default: /var/lib/fleetops/docker_daemon/applied.json
+    version_added: 0.2.0
+  hello_image:
+    description:
+      - The image the caller's hello proof runs; reported in RV(images) (C(docker image inspect), read-only) and
+        used for C(prove_with_archive) in RV(plan).
+    type: str
+    version_added: 0.2.0
+  hello_archive:
+    description: The caller has an image archive for the hello proof (see C(prove_with_archive) in RV(plan)).
+    type: bool
+    default: false
+    version_added: 0.2.0
   journal_since:
     description:
       - When set, read C(journalctl --unit docker) since this time (seconds since the epoch, as RV(checked_at),
@@ -64,7 +109,7 @@ extends_documentation_fragment:
   - fleetops.docker_host.common
 attributes:
   check_mode:
-    description: Runs the same in check mode, except that the hello container is not run.
+    description: Read-only, so it runs the same in check mode.
     support: full
   diff_mode:
     description: Nothing changes, so there is no diff.
@@ -76,6 +121,7 @@ notes:
     drop-in does not hide it; when that file cannot be read, from C(systemctl show).
 seealso:
   - module: fleetops.docker_host.daemon_json
+  - module: fleetops.docker_host.docker_hello
   - name: dockerd reference
     description: The daemon and its configuration.
     link: https://docs.docker.com/reference/cli/dockerd/
@@ -91,10 +137,16 @@ EXAMPLES = r'''
     msg: "{{ inventory_hostname }} runs dockerd {{ engine.engine_version }}"
   when: engine.installed and engine.engine_version is version('23', '<')
 
-- name: Prove the engine with a hello container, never pulling
+- name: What the docker_daemon role would do with these settings (nothing changes)
   fleetops.docker_host.docker_engine_info:
-    hello: [docker, run, --rm, --pull, never, ubuntu, echo, hello]
+    settings:
+      log-opts:
+        max-size: 10m
   register: engine
+
+- name: Say whether a reload or a restart is due, also one that a cut-off run left behind
+  ansible.builtin.debug:
+    msg: "{{ engine.plan.action }} {{ engine.plan.pending_reason }}"
 
 - name: After a failed restart, say why dockerd stopped
   fleetops.docker_host.docker_engine_info:
@@ -117,10 +169,15 @@ engine_version:
   type: str
   sample: "20.10.24"
 dockerd:
-  description: C(path) of C(dockerd) (null when not found), C(rc) of C(dockerd --version) (127 when not found) and its first line C(version_line).
+  description:
+    - C(path) of C(dockerd) (null when not found), C(rc) of C(dockerd --version) (127 when not found) and its
+      first line C(version_line).
+    - C(main_pid) of C(docker.service) (0 when it does not run) and C(started_at), when it started (seconds since
+      the epoch, null when it does not run).
   returned: always
   type: dict
-  sample: {"path": "/usr/sbin/dockerd", "rc": 0, "version_line": "Docker version 20.10.24+dfsg1, build 297e128"}
+  sample: {"path": "/usr/sbin/dockerd", "rc": 0, "version_line": "Docker version 20.10.24+dfsg1, build 297e128",
+           "main_pid": 4242, "started_at": 1767225600.25}
 units:
   description:
     - C(docker.service) and C(docker.socket), each with C(load_state) (V(loaded), V(not-found), ...; V(unknown)
@@ -153,15 +210,31 @@ dropins:
   type: dict
   sample:
     http-proxy.conf: {"path": "/etc/systemd/system/docker.service.d/http-proxy.conf", "exists": false, "content": null}
-hello:
-  description:
-    - The O(hello) run, V({}) when O(hello) is empty or in check mode.
-    - C(cmd), C(rc), C(stdout), C(stderr) (trailing newlines removed), C(image_missing) (non-zero exit with
-      C(No such image)) and C(loaded) (the image was loaded from O(hello_image_archive) before this run).
+images:
+  description: With O(hello_image), whether that image is on the host (C(docker image inspect)); V({}) without.
   returned: always
   type: dict
-  sample: {"cmd": ["docker", "run", "--rm", "ubuntu", "echo", "hello"], "rc": 0, "stdout": "hello", "stderr": "",
-           "image_missing": false, "loaded": false}
+  sample: {"fleetops/hello:latest": true}
+plan:
+  description:
+    - With O(settings), the docker_daemon role's decision; V({}) without.
+    - C(problems), input refused or the engine missing outside check mode (the role fails with them before
+      anything changes).
+    - C(json_write), whether M(fleetops.docker_host.daemon_json) must run (content, mode or owner, or a temporary
+      file a cut-off write left).
+    - C(dropins_write) (each C(path) and C(content)), C(dropins_remove), C(proxy_env_write), C(proxy_env_path),
+      C(proxy_env_header) and C(proxy_env_variables) (C([key, VARIABLE]) pairs; the role writes the values).
+    - C(action) (V(reload), V(restart) or V(none)); C(pending) and C(pending_reason) (the files differ from the
+      last recorded apply and changed after dockerd started, so an earlier run wrote them and was cut off).
+    - C(steps), the systemd steps in order (C(daemon_reload), or C(name) and C(state)); C(apply).
+    - C(rollback_restore) (each C(path) and C(content)), C(rollback_remove), C(rollback_from_backup) (each C(path)
+      and C(backup), V(daemon_json) or V(proxy_env)), C(rollback_steps).
+    - C(directories), C(record_path) and C(record), what to record after the apply (digests only).
+    - C(prove) and C(prove_with_archive), whether the hello proof runs and whether its archive is copied first.
+    - C(result), the role's result when nothing else runs (see the role's README).
+  returned: always
+  type: dict
+  sample: {"action": "reload", "pending": false, "json_write": true, "problems": []}
 journal:
   description:
     - With O(journal_since), dockerd's journal since then. C(since), C(lines) (logrus timestamps removed),
@@ -181,17 +254,32 @@ checked_at:
 '''
 
 import hashlib
+import json
 import os
 import stat
 import time
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.fleetops.docker_host.plugins.module_utils._daemon_json import (
+    DaemonJsonError,
+    compute,
+    decode,
+    mask,
+    parse_document,
+    secrets,
+)
+from ansible_collections.fleetops.docker_host.plugins.module_utils._docker_daemon import (
+    HOSTS_DROPIN,
+    PROXY_DROPIN,
+    PROXY_ENV,
+    decide,
+    proxy_secrets,
+)
 from ansible_collections.fleetops.docker_host.plugins.module_utils._files import look_bytes, look_text, mask_userinfo
 from ansible_collections.fleetops.docker_host.plugins.module_utils._docker_engine import (
     UNIT_PROPERTIES,
     drop_fd_host,
-    hello_result,
     journal_summary,
     parse_exec_start_property,
     parse_systemctl_show,
@@ -200,6 +288,7 @@ from ansible_collections.fleetops.docker_host.plugins.module_utils._docker_engin
     systemd_join,
     unit_state,
 )
+from ansible_collections.fleetops.docker_host.plugins.module_utils._files import stale_temp_files
 
 C_ENV = {'LANG': 'C', 'LC_ALL': 'C'}
 SBIN = ['/usr/sbin', '/sbin', '/usr/local/bin', '/usr/bin', '/bin']
@@ -220,12 +309,26 @@ def look_dockerd(module):
     return {'path': dockerd, 'rc': rc, 'version_line': line}, (version if rc == 0 else '')
 
 
+def started_at(service):
+    """When docker.service's main process started (seconds since the epoch), from systemd's monotonic stamp;
+    None when it does not run."""
+    try:
+        pid = int(service.get('MainPID') or 0)
+        monotonic_us = int(service.get('ExecMainStartTimestampMonotonic') or 0)
+    except ValueError:
+        return 0, None
+    if not pid or not monotonic_us:
+        return pid, None
+    return pid, round(time.time() - (time.monotonic() - monotonic_us / 1e6), 3)
+
+
 def look_units(module):
-    """The units' state and docker.service's packaged ExecStart (argv)."""
+    """The units' state, docker.service's packaged ExecStart (argv), its main PID and start time."""
     systemctl = module.get_bin_path('systemctl', opt_dirs=SBIN)
     if not systemctl:
-        return dict((unit, unit_state({})) for unit in UNITS), []
-    properties = ','.join(['Id', 'ExecStart'] + [prop for prop, dummy in UNIT_PROPERTIES])
+        return dict((unit, unit_state({})) for unit in UNITS), [], (0, None)
+    properties = ','.join(['Id', 'ExecStart', 'MainPID', 'ExecMainStartTimestampMonotonic']
+                          + [prop for prop, dummy in UNIT_PROPERTIES])
     rc, out, err = module.run_command([systemctl, 'show'] + UNITS + ['--property', properties],
                                       environ_update=C_ENV)
     shown = parse_systemctl_show(out if rc == 0 else '', UNITS)
@@ -237,7 +340,7 @@ def look_units(module):
         exec_start = parse_unit_exec_start(read_text(fragment))
     if exec_start is None:
         exec_start = parse_exec_start_property(service.get('ExecStart', ''))
-    return units, exec_start
+    return units, exec_start, started_at(service)
 
 
 def look_dropins(directory, names, masked_names=()):
@@ -261,20 +364,83 @@ def look_dropins(directory, names, masked_names=()):
     return dropins
 
 
-def run_hello(module, argv, archive):
-    rc, out, err = module.run_command(argv, environ_update=C_ENV)
-    hello = hello_result(argv, rc, out, err)
-    hello['loaded'] = False
-    if hello['image_missing'] and archive and os.path.exists(archive):
-        docker = module.get_bin_path('docker', opt_dirs=SBIN, required=True)
-        rc, out, err = module.run_command([docker, 'load', '--input', archive], environ_update=C_ENV)
-        if rc != 0:
-            module.fail_json(msg='docker load --input %s failed (rc %s): %s' % (archive, rc, (err or out).strip()),
-                             hello=hello)
-        rc, out, err = module.run_command(argv, environ_update=C_ENV)
-        hello = hello_result(argv, rc, out, err)
-        hello['loaded'] = True
-    return hello
+def look_images(module, image):
+    """{image: present} from `docker image inspect` (read-only)."""
+    if not image:
+        return {}
+    docker = module.get_bin_path('docker', opt_dirs=SBIN)
+    if not docker:
+        return {image: False}
+    rc, out, err = module.run_command([docker, 'image', 'inspect', '--format', '{{.Id}}', image], environ_update=C_ENV)
+    return {image: rc == 0}
+
+
+def mtime(path):
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return None
+
+
+def look_daemon_json(path, settings, remove, list_merge):
+    """daemon.json now and merged with the settings, in memory: what _docker_daemon.decide() reads."""
+    found = {'exists': False, 'text': None, 'config': {}, 'merged': {}, 'error': '', 'has_secrets': False,
+             'attributes_ok': False, 'temp_files': stale_temp_files(os.path.realpath(path))}
+    try:
+        info = os.stat(path)
+        with open(path, 'rb') as handle:
+            data = handle.read()
+    except OSError:
+        data, info = None, None
+    found['exists'] = data is not None
+    try:
+        found['config'] = parse_document(data, path)[0]
+        found['text'] = decode(data, path)
+        found['merged'] = compute(found['config'], settings, remove, list_merge, validate_result=False)['config']
+    except DaemonJsonError as exc:
+        found['error'] = str(exc)
+    found['has_secrets'] = bool(secrets(found['config']) or secrets(found['merged']))
+    if info is not None:
+        mode = stat.S_IMODE(info.st_mode)
+        found['attributes_ok'] = info.st_uid == 0 and info.st_gid == 0 and mode == (0o600 if found['has_secrets'] else 0o644)
+    return found
+
+
+def read_record(path):
+    """The record of the last apply, or None (absent, unreadable or another format: as if none)."""
+    text = read_text(path)
+    try:
+        record = json.loads(text) if text else None
+    except ValueError:
+        return None
+    return record if isinstance(record, dict) else None
+
+
+def plan(module, result):
+    """The docker_daemon role's decision (with settings): see module_utils/_docker_daemon.py."""
+    params = module.params
+    problems = []
+    settings = params['settings']
+    if params['legacy_options'] is not None:
+        module.deprecate('docker_daemon_options is geerlingguy.docker\'s name for docker_daemon_settings; set '
+                         'docker_daemon_settings instead', version='1.0.0', collection_name='fleetops.docker_host')
+        if settings:
+            problems.append('docker_daemon_options (geerlingguy.docker\'s name, deprecated) and docker_daemon_settings '
+                            'are both set; move the keys of docker_daemon_options into docker_daemon_settings and '
+                            'remove docker_daemon_options')
+        else:
+            settings = params['legacy_options']
+    json_look = look_daemon_json(params['path'], settings, params['remove'], params['list_merge'])
+    hidden = secrets(json_look['config']) + secrets(json_look['merged'])
+    json_look['error'] = mask(json_look['error'], hidden)
+    paths = [params['path']] + [item['path'] for item in result['dropins'].values()]
+    changed_at = max([stamp for stamp in (mtime(path) for path in paths) if stamp is not None] or [None])
+    image = params['hello_image']
+    return decide(result, json_look, params['proxy'], read_record(params['record_path']),
+                  started_at=result['dockerd']['started_at'], changed_at=changed_at, json_path=params['path'],
+                  record_path=params['record_path'], problems=problems, check_mode=module.check_mode,
+                  hello=bool(image), hello_image_present=result['images'].get(image) if image else None,
+                  hello_archive=params['hello_archive'])
 
 
 def read_journal(module, since):
@@ -294,7 +460,13 @@ def read_journal(module, since):
 def run(module):
     params = module.params
     dockerd, engine_version = look_dockerd(module)
-    units, exec_start = look_units(module)
+    units, exec_start, (main_pid, started) = look_units(module)
+    dockerd.update(main_pid=main_pid, started_at=started)
+    dropins, masked = list(params['dropins']), list(params['masked_dropins'])
+    if params['settings'] is not None or params['legacy_options'] is not None:
+        # The decision needs the role's own drop-ins, whatever the caller listed.
+        dropins += [name for name in (PROXY_DROPIN, HOSTS_DROPIN) if name not in dropins]
+        masked += [name for name in (PROXY_ENV,) if name not in masked]
     result = {
         'changed': False,
         'installed': dockerd['rc'] == 0,
@@ -303,13 +475,13 @@ def run(module):
         'units': units,
         'exec_start': exec_start,
         'exec_start_without_fd': systemd_join(drop_fd_host(exec_start)),
-        'dropins': look_dropins(params['dropin_dir'], params['dropins'], params['masked_dropins']),
-        'hello': {},
+        'dropins': look_dropins(params['dropin_dir'], dropins, masked),
+        'images': look_images(module, params['hello_image']) if dockerd['rc'] == 0 else {},
         'journal': {},
+        'plan': {},
     }
-    if params['hello'] and not module.check_mode:
-        result['hello'] = run_hello(module, params['hello'], params['hello_image_archive'])
-        result['changed'] = result['hello']['loaded']
+    if params['settings'] is not None or params['legacy_options'] is not None:
+        result['plan'] = plan(module, result)
     if params['journal_since']:
         result['journal'] = read_journal(module, params['journal_since'])
     result['checked_at'] = int(time.time())
@@ -322,13 +494,28 @@ def main():
             dropin_dir=dict(type='path', default='/etc/systemd/system/docker.service.d'),
             dropins=dict(type='list', elements='str', default=['http-proxy.conf', 'daemon-json-hosts.conf']),
             masked_dropins=dict(type='list', elements='str', default=['http-proxy.env']),
-            hello=dict(type='list', elements='str', default=[]),
-            hello_image_archive=dict(type='path'),
+            path=dict(type='path', default='/etc/docker/daemon.json'),
+            settings=dict(type='dict'),
+            legacy_options=dict(type='dict'),
+            remove=dict(type='list', elements='str', default=[]),
+            list_merge=dict(type='str', default='replace', choices=['replace', 'append_unique']),
+            proxy=dict(type='dict', default={}),
+            record_path=dict(type='path', default='/var/lib/fleetops/docker_daemon/applied.json'),
+            hello_image=dict(type='str'),
+            hello_archive=dict(type='bool', default=False),
             journal_since=dict(type='str'),
         ),
         supports_check_mode=True,
     )
-    module.exit_json(**run(module))
+    result = run(module)
+    # The arguments as a result shows them (ansible-core before 2.21 always does): credentials masked. Not through
+    # no_log_values, which would also mask every other occurrence of such a string, paths included.
+    shown = dict(module.params)
+    for name in ('settings', 'legacy_options'):
+        shown[name] = mask(shown[name], secrets(shown[name] or {})) if shown[name] else shown[name]
+    shown['proxy'] = mask(shown['proxy'], proxy_secrets(shown['proxy']))
+    result['invocation'] = {'module_args': shown}
+    module.exit_json(**result)
 
 
 if __name__ == '__main__':

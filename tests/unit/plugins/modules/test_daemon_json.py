@@ -439,3 +439,23 @@ def test_key_newer_than_a_dockerd_without_validate_is_refused(tmp_path, capsys, 
     assert not path.exists()
     monkeypatch.setattr(daemon_json, 'dockerd_version', lambda module: (24, 0))
     assert run_module(capsys, {'path': str(path), 'settings': {'proxies': {'no-proxy': 'localhost'}}})['changed'] is True
+
+
+def test_temporary_files_of_a_cut_off_write_are_removed(tmp_path, capsys):
+    """A run killed between write_atomic's write and its rename leaves .daemon.json.XXXXXXXX: the next write
+    removes it under the lock (check mode only reports it), and a second run has nothing to do."""
+    path = tmp_path / 'daemon.json'
+    path.write_text('{\n  "debug": true\n}\n')
+    os.chmod(str(path), 0o644)
+    leftover = tmp_path / '.daemon.json.k2j4x9aa'
+    leftover.write_text('{"debug": tr')
+    other = tmp_path / '.key.json.k2j4x9aa'          # not this file's: kept
+    other.write_text('x')
+    checked = run_module(capsys, {'path': str(path), 'settings': {'debug': True}}, check_mode=True)
+    assert checked['changed'] is True and checked['removed_temp_files'] == [str(leftover)] and leftover.exists()
+    result = run_module(capsys, {'path': str(path), 'settings': {'debug': True}})
+    assert result['changed'] is True and result['removed_temp_files'] == [str(leftover)]
+    assert not leftover.exists() and other.exists()
+    assert path.read_text() == '{\n  "debug": true\n}\n'
+    again = run_module(capsys, {'path': str(path), 'settings': {'debug': True}})
+    assert again['changed'] is False and 'removed_temp_files' not in again

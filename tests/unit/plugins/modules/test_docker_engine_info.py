@@ -3,14 +3,20 @@
 
 
 import hashlib
+import json
 import os
+import time
 
 import pytest
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.fleetops.docker_host.plugins.modules import docker_engine_info
 
-from ansible_collections.fleetops.docker_host.tests.unit.plugins.modules.utils import module_runner, needs_module_testing
+from ansible_collections.fleetops.docker_host.tests.unit.plugins.modules.utils import (
+    module_runner,
+    needs_module_testing,
+    patch_module_args,
+)
 
 pytestmark = needs_module_testing
 
@@ -22,6 +28,7 @@ class FakeHost:
 
     def __init__(self, unit_path, dockerd=True, image=True, journal=''):
         self.unit_path = unit_path
+        self.main_pid = 4242
         self.dockerd = dockerd
         self.image = image
         self.journal = journal
@@ -38,16 +45,14 @@ class FakeHost:
         if args[1:] == ['--version']:
             return 0, 'Docker version 20.10.24+dfsg1, build 297e128\n', ''
         if args[1] == 'show':
+            started = int((time.monotonic() - 30) * 1e6) if self.main_pid else 0
             return 0, ('Id=docker.service\nLoadState=loaded\nActiveState=active\nFragmentPath=%s\n'
+                       'MainPID=%d\nExecMainStartTimestampMonotonic=%d\n'
                        'ExecStart={ path=/x ; argv[]=/x -H fd:// ; }\n\n'
-                       'Id=docker.socket\nLoadState=loaded\nActiveState=active\n' % self.unit_path), ''
-        if args == HELLO:
-            if self.image:
-                return 0, 'hello\n', ''
-            return 125, '', 'docker: Error response from daemon: No such image: fleetops/hello:latest.\n'
-        if args[1] == 'load':
-            self.image = True
-            return 0, 'Loaded image: fleetops/hello:latest\n', ''
+                       'Id=docker.socket\nLoadState=loaded\nActiveState=active\n'
+                       % (self.unit_path, self.main_pid, started)), ''
+        if args[1:3] == ['image', 'inspect']:
+            return (0, 'sha256:abc\n', '') if self.image else (1, '', 'Error: No such image: x\n')
         if args[0].endswith('journalctl'):
             return 0, self.journal, ''
         raise AssertionError('unexpected command %r' % (args,))
@@ -71,60 +76,125 @@ def test_look_without_hello(host, tmp_path, capsys):
     result = run_module(capsys, {'dropin_dir': str(tmp_path)})
     assert result['changed'] is False
     assert result['installed'] is True and result['engine_version'] == '20.10.24'
-    assert result['dockerd'] == {'path': '/usr/bin/dockerd', 'rc': 0,
-                                 'version_line': 'Docker version 20.10.24+dfsg1, build 297e128'}
+    assert dict((key, result['dockerd'][key]) for key in ('path', 'rc', 'version_line')) == {
+        'path': '/usr/bin/dockerd', 'rc': 0, 'version_line': 'Docker version 20.10.24+dfsg1, build 297e128'}
     assert result['units']['docker.socket']['load_state'] == 'loaded'
     assert result['exec_start'] == ['/usr/sbin/dockerd', '-H', 'fd://', '$DOCKER_OPTS']
     assert result['exec_start_without_fd'] == '/usr/sbin/dockerd $DOCKER_OPTS'
     assert result['dropins']['http-proxy.conf'] == {'path': str(tmp_path / 'http-proxy.conf'), 'exists': True,
                                                     'content': '[Service]\n'}
     assert result['dropins']['daemon-json-hosts.conf']['content'] is None
-    assert result['hello'] == {} and result['journal'] == {}
+    assert result['images'] == {} and result['journal'] == {} and result['plan'] == {}
     assert isinstance(result['checked_at'], int)
 
 
 def test_not_installed(host, tmp_path, capsys):
     host.dockerd = False
-    result = run_module(capsys, {'dropin_dir': str(tmp_path), 'hello': HELLO})
+    result = run_module(capsys, {'dropin_dir': str(tmp_path)})
     assert result['installed'] is False and result['engine_version'] == ''
     assert result['dockerd']['rc'] == 127
 
 
-def test_hello(host, tmp_path, capsys):
-    result = run_module(capsys, {'dropin_dir': str(tmp_path), 'hello': HELLO})
-    assert result['hello'] == {'cmd': HELLO, 'rc': 0, 'stdout': 'hello', 'stderr': '', 'image_missing': False,
-                               'loaded': False}
+def test_started_at_from_the_monotonic_stamp(host, tmp_path, capsys):
+    result = run_module(capsys, {'dropin_dir': str(tmp_path)})
+    assert result['dockerd']['main_pid'] == 4242
+    assert abs(result['dockerd']['started_at'] - (time.time() - 30)) < 5
+    host.main_pid = 0
+    assert run_module(capsys, {'dropin_dir': str(tmp_path)})['dockerd']['started_at'] is None
+
+
+def test_options_that_ran_or_loaded_are_gone():
+    """An _info module runs nothing: the hello is docker_hello's."""
+    with pytest.raises(SystemExit), patch_module_args({'hello': HELLO}):
+        docker_engine_info.main()
+
+
+# ------------------------------------------------------------------ the plan (docker_daemon's decision)
+def settings_run(capsys, tmp_path, settings, **extra):
+    args = {'dropin_dir': str(tmp_path / 'd'), 'path': str(tmp_path / 'daemon.json'), 'settings': settings,
+            'record_path': str(tmp_path / 'applied.json')}
+    args.update(extra)
+    return run_module(capsys, args)
+
+
+def age(path, seconds=3600):
+    old = time.time() - seconds
+    os.utime(str(path), (old, old))
+
+
+def test_plan_merges_in_memory_and_writes_nothing(host, tmp_path, capsys):
+    (tmp_path / 'daemon.json').write_text('{"log-level": "warn"}')
+    age(tmp_path / 'daemon.json')   # older than dockerd: it runs with it
+    result = settings_run(capsys, tmp_path, {'debug': True})
     assert result['changed'] is False
+    assert result['plan']['action'] == 'reload' and result['plan']['json_write'] is True
+    assert result['plan']['result']['config'] == {'debug': True, 'log-level': 'warn'}
+    assert (tmp_path / 'daemon.json').read_text() == '{"log-level": "warn"}'
+    assert not (tmp_path / 'applied.json').exists()
 
 
-def test_hello_not_run_in_check_mode(host, tmp_path, capsys):
-    result = run_module(capsys, {'dropin_dir': str(tmp_path), 'hello': HELLO}, check_mode=True)
-    assert result['hello'] == {}
-    assert HELLO not in host.calls
+def test_plan_finishes_a_write_that_was_never_applied(host, tmp_path, capsys):
+    """daemon.json was written after dockerd started (30 s ago) and differs from the recorded apply."""
+    (tmp_path / 'daemon.json').write_text('{\n  "debug": true\n}\n')
+    (tmp_path / 'applied.json').write_text(json.dumps({'version': 1, 'daemon_json': {}, 'files': {}}))
+    result = settings_run(capsys, tmp_path, {'debug': True})
+    assert result['plan']['pending'] is True and result['plan']['action'] == 'reload'
+    assert result['plan']['result']['changed_keys'] == ['debug']
 
 
-def test_missing_image_without_archive(host, tmp_path, capsys):
+def test_plan_without_record_and_an_old_file_is_applied(host, tmp_path, capsys):
+    (tmp_path / 'daemon.json').write_text('{\n  "debug": true\n}\n')
+    age(tmp_path / 'daemon.json')
+    result = settings_run(capsys, tmp_path, {'debug': True})
+    assert result['plan']['pending'] is False and result['plan']['action'] == 'none'
+
+
+def test_plan_reports_leftover_temp_files(host, tmp_path, capsys):
+    (tmp_path / 'daemon.json').write_text('{}\n')
+    (tmp_path / '.daemon.json.k2j4x9aa').write_text('{"debug": tr')
+    result = settings_run(capsys, tmp_path, {})
+    assert result['plan']['json_write'] is True
+
+
+def test_plan_masks_proxy_credentials(host, tmp_path, capsys):
+    settings = {'proxies': {'http-proxy': 'http://u:D0ck3rPw@p:3128'}}
+    result = settings_run(capsys, tmp_path, settings, proxy={'https_proxy': 'http://ops:S3cret@proxy:3128'},
+                          _ansible_inject_invocation=True)
+    assert 'S3cret' not in json.dumps(result) and 'D0ck3rPw' not in json.dumps(result)
+    assert result['plan']['proxy_env_write'] is True
+    # As ansible-core before 2.21 shows the arguments: masked, and nothing else masked with them.
+    assert result['invocation']['module_args']['proxy'] == {'https_proxy': 'http://ops:****@proxy:3128'}
+    assert result['invocation']['module_args']['settings'] == {'proxies': {'http-proxy': 'http://u:****@p:3128'}}
+    assert result['plan']['dropins_write'][0]['path'].endswith('/http-proxy.conf')
+
+
+def test_legacy_options_deprecated_and_refused_with_settings(host, tmp_path, capsys, monkeypatch):
+    deprecated = []
+    monkeypatch.setattr(AnsibleModule, 'deprecate', lambda self, msg, **kwargs: deprecated.append((msg, kwargs)))
+    (tmp_path / 'daemon.json').write_text('{}\n')
+    result = settings_run(capsys, tmp_path, {}, legacy_options={'debug': True})
+    assert result['plan']['result']['changed_keys'] == ['debug'] and result['plan']['problems'] == []
+    assert 'set docker_daemon_settings instead' in deprecated[0][0]
+    assert deprecated[0][1]['collection_name'] == 'fleetops.docker_host'
+    both = settings_run(capsys, tmp_path, {'log-level': 'warn'}, legacy_options={'debug': True})
+    assert 'both set' in both['plan']['problems'][0]
+
+
+def test_plan_bad_input_is_a_problem_not_a_failure(host, tmp_path, capsys):
+    result = settings_run(capsys, tmp_path, {'debug': True}, remove=['debug'])
+    assert 'failed' not in result
+    assert result['plan']['problems'] == ['daemon.json: "debug" both in settings and in remove; keep each key in one '
+                                          'of them']
+
+
+def test_hello_image_presence(host, tmp_path, capsys):
+    result = settings_run(capsys, tmp_path, {}, hello_image='fleetops/hello:latest', hello_archive=True)
+    assert result['images'] == {'fleetops/hello:latest': True}
+    assert result['plan']['prove'] is True and result['plan']['prove_with_archive'] is False
     host.image = False
-    result = run_module(capsys, {'dropin_dir': str(tmp_path), 'hello': HELLO})
-    assert result['hello']['image_missing'] is True and result['hello']['loaded'] is False
-    assert not any(call[1] == 'load' for call in host.calls)
-
-
-def test_missing_image_loaded_from_archive(host, tmp_path, capsys):
-    host.image = False
-    archive = tmp_path / 'hello.tar'
-    archive.write_bytes(b'tar')
-    result = run_module(capsys, {'dropin_dir': str(tmp_path), 'hello': HELLO, 'hello_image_archive': str(archive)})
-    assert result['hello']['rc'] == 0 and result['hello']['stdout'] == 'hello'
-    assert result['hello']['loaded'] is True and result['changed'] is True
-    assert ['/usr/bin/docker', 'load', '--input', str(archive)] in host.calls
-
-
-def test_present_image_is_not_loaded(host, tmp_path, capsys):
-    archive = tmp_path / 'hello.tar'
-    archive.write_bytes(b'tar')
-    result = run_module(capsys, {'dropin_dir': str(tmp_path), 'hello': HELLO, 'hello_image_archive': str(archive)})
-    assert result['hello']['loaded'] is False and result['changed'] is False
+    result = settings_run(capsys, tmp_path, {}, hello_image='fleetops/hello:latest', hello_archive=True)
+    assert result['images'] == {'fleetops/hello:latest': False} and result['plan']['prove_with_archive'] is True
+    assert not any(call[1] == 'run' for call in host.calls)
 
 
 def test_journal(host, tmp_path, capsys):
