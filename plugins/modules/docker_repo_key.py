@@ -29,7 +29,7 @@ options:
     type: str
     required: true
   dest:
-    description: Where the verified key is installed.
+    description: Where the verified key is installed; a missing directory is created (mode 0755).
     type: path
     required: true
   validate_certs:
@@ -171,6 +171,9 @@ def main():
                               'before': to_native(before or b'', errors='replace'),
                               'after': to_native(content, errors='replace')}
         if result['changed'] and not module.check_mode:
+            # The keyring directory (/etc/apt/keyrings, /etc/pki/rpm-gpg) is missing on older releases.
+            if not os.path.isdir(os.path.dirname(dest)):
+                os.makedirs(os.path.dirname(dest), 0o755)
             write_atomic(module, dest, content)
         if not module.check_mode or os.path.exists(dest):
             file_args = module.load_file_common_arguments(module.params, path=dest)

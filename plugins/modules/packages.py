@@ -176,7 +176,6 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.fleetops.docker_host.plugins.module_utils._package_lock import find_holders, lock_state
 from ansible_collections.fleetops.docker_host.plugins.module_utils import _packages as P
 
 ENV = {'LANG': 'C', 'LC_ALL': 'C', 'DEBIAN_FRONTEND': 'noninteractive'}
@@ -201,7 +200,7 @@ def _stat_key(path):
 
 
 def _holders(manager):
-    return find_holders(manager, _read('/proc/locks') or '', stat_key=_stat_key, read_file=lambda p: _read(p, 64),
+    return P.find_holders(manager, _read('/proc/locks') or '', stat_key=_stat_key, read_file=lambda p: _read(p, 64),
                         alive=lambda pid: os.path.exists('/proc/%d/stat' % pid),
                         command_of=lambda pid: (_read('/proc/%d/comm' % pid, 64) or '').strip(), own_pid=os.getpid())
 
@@ -230,7 +229,7 @@ class Step(object):
             holders = _holders(self.manager)
         extra = {}
         if holders is not None:
-            extra['package_lock'] = lock_state(holders, self.timeout)
+            extra['package_lock'] = P.lock_state(holders, self.timeout)
         self.module.fail_json(msg='%s failed (rc %s): %s' % (' '.join(argv), rc, said), rc=rc, stdout=out, stderr=err,
                               cmd=argv, **extra)
 
@@ -242,7 +241,7 @@ class Step(object):
             time.sleep(1)
             holders = _holders(self.manager)
         if holders:
-            state = lock_state(holders, int(round(time.time() - started)))
+            state = P.lock_state(holders, int(round(time.time() - started)))
             self.module.fail_json(msg=P.lock_message(state['holder'], state['lock'], self.timeout,
                                                      self.params['lock_timeout_variable']),
                                   package_lock=state, **self.result)

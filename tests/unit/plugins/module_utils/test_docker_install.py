@@ -67,12 +67,15 @@ def test_parse_relations():
 
 
 def test_parse_dpkg_query_only_installed():
-    text = ('ii |docker.io|26.1.5+dfsg1-9+b6|adduser, containerd (>= 1.6)|docker-cli, git\n'
+    # A held package (apt-mark hold) is `hi `; a half-configured one `iF ` is not installed.
+    text = ('hi |docker.io|26.1.5+dfsg1-9+b6|adduser, containerd (>= 1.6)|docker-cli, git\n'
             'rc |docker-doc|20.10.24+dfsg1-1||\n'
+            'iF |runc|1.1.5||\n'
             'ii |gpg|2.2.40-1.1||\n')
     assert parse_dpkg_query(text) == {
-        'docker.io': {'version': '26.1.5+dfsg1-9+b6', 'relations': ['adduser', 'containerd', 'docker-cli', 'git']},
-        'gpg': {'version': '2.2.40-1.1', 'relations': []},
+        'docker.io': {'version': '26.1.5+dfsg1-9+b6', 'relations': ['adduser', 'containerd', 'docker-cli', 'git'],
+                      'held': True},
+        'gpg': {'version': '2.2.40-1.1', 'relations': [], 'held': False},
     }
 
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from ansible_collections.fleetops.docker_host.plugins.module_utils import _package_lock
+from ansible_collections.fleetops.docker_host.plugins.module_utils import _packages as _package_lock  # the lock finder lives there
 from ansible_collections.fleetops.docker_host.plugins.modules import package_lock_info
 
 from ansible_collections.fleetops.docker_host.tests.unit.plugins.modules.utils import module_runner, needs_module_testing
