@@ -185,5 +185,5 @@ class ActionModule(ActionBase):
         result.update(self._execute_module(module_name='fleetops.docker_host.packages', module_args=args,
                                            task_vars=task_vars))
         if result.get('failed') and result.get('msg'):
-            result['msg'] = failure_message(result, host, self._task.get_name(), args)
+            result['msg'] = failure_message(result, host, self._task.name or self._task.action, args)
         return result

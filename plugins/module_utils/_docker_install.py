@@ -417,9 +417,13 @@ def docker_install_plan(probe, settings, os_data, facts, check_mode=False):  # n
     host = facts.get('nodename', facts.get('hostname', ''))
     # Every package of the step is held at docker_version (containerd.io included: an unattended upgrade of it
     # stops dockerd, docker/for-linux#1155), or released when docker_version is empty; package files are left alone.
+    # On apt the pinned packages are held by the preferences file (Pin-Priority 1001 at docker_version), the others
+    # (containerd.io, the plugins) by apt-mark hold.
     hold = None if source == 'files' else bool(version)
+    pinned_by_file = pinned if os_data.get('hold_file') else []
+    hold_names = [name for name in packages if name not in pinned_by_file]
     held_now = set(probe.get('held') or [])
-    hold_changes = [] if hold is None else [name for name in packages if (name in held_now) != hold
+    hold_changes = [] if hold is None else [name for name in hold_names if (name in held_now) != hold
                                             and (hold is False or installed.get(name) or name in to_change)]
     changes += ['%s %s' % ('hold' if hold else 'release the hold of', name) for name in hold_changes]
 
@@ -473,7 +477,8 @@ def docker_install_plan(probe, settings, os_data, facts, check_mode=False):  # n
         'packages': [] if source == 'files' else [
             {'name': name, 'version': version if version and name in pinned else ''} for name in packages],
         'files': file_paths,
-        'hold': hold,
+        'hold': hold if hold_names else None,
+        'hold_names': hold_names if hold is not None and hold_names else None,
         'allow_downgrade': bool(version) or source == 'files',
         'update_cache': manager == 'apt' or repo_file_changed,
         'cache_valid_time': 0 if fresh else int(_family_setting(settings, os_data, 'cache_valid_time') or 0),

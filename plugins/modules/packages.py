@@ -60,6 +60,13 @@ options:
       - V(true) holds the named packages after the step (a version lock at the installed version on EL);
         V(false) releases their holds; unset leaves holds as they are (a hold moves with its package's version).
     type: bool
+  hold_names:
+    description:
+      - The packages O(hold) applies to; unset means every named package. The others keep their holds as they are.
+      - The docker role holds the packages its apt preferences file does not pin.
+    type: list
+    elements: str
+    version_added: 0.2.0
   allow_downgrade:
     description: Allow going back to an older version (C(apt-get --allow-downgrades), C(dnf downgrade)).
     type: bool
@@ -356,6 +363,7 @@ def main():  # noqa: C901, PLR0912, PLR0915 - one step, told in order
             files=dict(type='list', elements='path', default=[]),
             state=dict(type='str', default='present', choices=list(P.STATES)),
             hold=dict(type='bool'),
+            hold_names=dict(type='list', elements='str'),
             allow_downgrade=dict(type='bool', default=False),
             manager=dict(type='str', required=True, choices=list(P.MANAGERS)),
             lock_timeout=dict(type='int', default=300),
@@ -392,7 +400,8 @@ def main():  # noqa: C901, PLR0912, PLR0915 - one step, told in order
             _rc, out, _err = step.run(['apt-cache', 'madison'] + pinned)
             candidates = P.parse_madison(out)
     todo = P.plan(manager, wanted, params['state'], before, held, hold=params['hold'], candidates=candidates,
-                  allow_downgrade=params['allow_downgrade'])
+                  allow_downgrade=params['allow_downgrade'], local=[f['name'] for f in files],
+                  hold_names=params['hold_names'])
     by_file = dict((f['name'], f['file']) for f in files)
     if todo['problems']:
         module.fail_json(msg='; '.join(todo['problems']), **result)

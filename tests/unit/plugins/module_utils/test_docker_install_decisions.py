@@ -729,3 +729,17 @@ def test_add_repo_false_writes_no_repository():
     plan = docker_install_plan(probe(), s, DEBIAN, FACTS['debian12'])
     assert '/etc/apt/sources.list.d/docker.sources' not in plan['file_changes'] and not plan['key']['install']
     assert plan['install']
+
+
+def test_apt_holds_what_the_pin_file_does_not_containerd_included():
+    s, look = _apt_repo_right(version='5:28.0.0')
+    look['held'] = []
+    plan = docker_install_plan(look, s, DEBIAN, FACTS['debian12'])
+    # docker-ce and docker-ce-cli are pinned by /etc/apt/preferences.d/docker.pref; the rest by apt-mark hold.
+    assert plan['hold_changes'] == ['containerd.io', 'docker-buildx-plugin', 'docker-compose-plugin']
+    assert plan['install_step']['hold'] is True and plan['install_now']
+    assert plan['install_step']['hold_names'] == ['containerd.io', 'docker-buildx-plugin', 'docker-compose-plugin']
+    # Only the engine pinned (the distro mirror of docker_install_repo): the pin file holds it all.
+    s = settings(docker_version='20.10.24', docker_packages=['docker.io'], docker_pinned_packages=['docker.io'])
+    plan = docker_install_plan(probe(packages={'docker.io': '20.10.24+dfsg1-1'}), s, DEBIAN, FACTS['debian12'])
+    assert 'hold' not in plan['install_step'] and plan['hold_changes'] == []
