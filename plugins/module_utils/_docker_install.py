@@ -18,8 +18,7 @@ import re
 import shutil
 import tempfile
 
-from ansible_collections.fleetops.docker_host.plugins.module_utils._packages import (  # noqa: F401 - used by the look
-    apt_version_matches, el_version_matches, parse_versionlock, versionlock_evr)
+from ansible_collections.fleetops.docker_host.plugins.module_utils._packages import apt_version_matches, el_version_matches
 
 C_ENV = {'LANG': 'C', 'LC_ALL': 'C'}
 

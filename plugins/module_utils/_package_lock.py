@@ -10,3 +10,6 @@ __metaclass__ = type  # noqa: UP001 - ansible-test sanity expects it
 from ansible_collections.fleetops.docker_host.plugins.module_utils._packages import (  # noqa: F401 - re-exported
     APT_LOCKS, DNF_PID_FILES, MANAGERS, RPM_LOCKS, YUM_PID_FILES, find_holders, holder_text, lock_paths, lock_state,
     parse_proc_locks, pid_file_holder)
+
+__all__ = ['APT_LOCKS', 'DNF_PID_FILES', 'MANAGERS', 'RPM_LOCKS', 'YUM_PID_FILES', 'find_holders', 'holder_text', 'lock_paths',
+           'lock_state', 'parse_proc_locks', 'pid_file_holder']

@@ -127,8 +127,8 @@ def rpmvercmp(left, right):
 
 
 def _evr(text):
-    epoch, _, rest = text.rpartition(':') if ':' in text else ('0', '', text)
-    version, _, release = rest.partition('-')
+    epoch, rest = text.split(':', 1) if ':' in text else ('0', text)
+    version, release = rest.split('-', 1) if '-' in rest else (rest, '')
     return int(epoch or 0), version, release
 
 

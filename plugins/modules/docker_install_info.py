@@ -253,11 +253,11 @@ from ansible_collections.fleetops.docker_host.plugins.module_utils._docker_insta
     parse_dpkg_query,
     parse_name_version,
     parse_rpm_query,
-    parse_versionlock,
     docker_install_decide,
     docker_install_look,
     resolve_settings,
 )
+from ansible_collections.fleetops.docker_host.plugins.module_utils._packages import parse_versionlock
 
 LEGACY_LISTS = ('docker.list', 'docker-ce.list', 'download_docker_com_linux_*.list')
 LEGACY_KEYRINGS = ('/etc/apt/trusted.gpg.d/*.gpg', '/etc/apt/trusted.gpg.d/*.asc', '/etc/apt/*.gpg', '/etc/apt/*.asc')

@@ -29,7 +29,7 @@ description:
   - Runs through the action plugin of the same name, which fills O(manager) from the host's facts and, on a lock
     timeout, writes the failure message with the host's name and the task's name.
   - 'Interface (stable): the options below and the return values RV(packages), RV(holds), RV(recovered),
-    RV(cache_updated), RV(changed) and RV(msg). Other roles of the collection call it for every package step.'
+    RV(cache_updated), C(changed) and RV(msg). Other roles of the collection call it for every package step.'
 options:
   packages:
     description:

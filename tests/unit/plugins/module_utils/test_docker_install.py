@@ -12,10 +12,9 @@ from ansible_collections.fleetops.docker_host.plugins.module_utils._docker_insta
     parse_name_version,
     parse_relations,
     parse_rpm_query,
-    parse_versionlock,
     primary_fingerprints,
-    versionlock_evr,
 )
+from ansible_collections.fleetops.docker_host.plugins.module_utils._packages import parse_versionlock, versionlock_evr
 
 DOCKER_APT = '9DC858229FC7DD38854AE2D88D81803C0EBFCD88'
 OTHER = 'AAAABBBBCCCCDDDDEEEEFFFF0000111122223333'

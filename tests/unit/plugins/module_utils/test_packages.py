@@ -73,7 +73,8 @@ def test_apt_candidate(versions, wanted, found):
 ])
 def test_rpmvercmp(left, right, order):
     assert P.rpmvercmp(left, right) == order
-    assert P.rpmvercmp(right, left) == -order
+    newer, older = left, right
+    assert P.rpmvercmp(older, newer) == -order
 
 
 @pytest.mark.parametrize('left, right, order', [
