@@ -20,6 +20,10 @@ __metaclass__ = type  # noqa: UP001 - ansible-test sanity expects it
 import fnmatch
 import re
 
+from ansible_collections.fleetops.docker_host.plugins.module_utils._package_lock import (  # noqa: F401 - re-exported
+    APT_LOCKS, DNF_PID_FILES, RPM_LOCKS, YUM_PID_FILES, comm_text, find_holders, holder_text, lock_paths, lock_state,
+    parse_proc_locks, pid_file_holder)
+
 MANAGERS = ('apt', 'dnf', 'dnf5', 'yum')
 STATES = ('present', 'latest', 'absent')
 DPKG_FORMAT = '${db:Status-Abbrev}|${Package}|${Version}\n'
@@ -127,8 +131,8 @@ def rpmvercmp(left, right):
 
 
 def _evr(text):
-    epoch, _, rest = text.rpartition(':') if ':' in text else ('0', '', text)
-    version, _, release = rest.partition('-')
+    epoch, rest = text.split(':', 1) if ':' in text else ('0', text)
+    version, release = rest.split('-', 1) if '-' in rest else (rest, '')
     return int(epoch or 0), version, release
 
 
@@ -255,10 +259,13 @@ def spec_text(manager, name, version):
     return '%s%s%s' % (name, '=' if manager == 'apt' else '-', version)
 
 
-def plan(manager, specs, state, installed, holds, *, hold=None, candidates=None, allow_downgrade=False):
+def plan(manager, specs, state, installed, holds, *, hold=None, candidates=None, allow_downgrade=False, local=(),  # noqa: PLR0913
+         hold_names=None):
     """What to do: {'install': [(name, version or '')], 'downgrade': [...], 'remove': [names], 'unhold_first': [names],
     'hold_after': [names], 'unhold_after': [names], 'problems': [text]}.
 
+    hold_names: the names `hold` applies to (None: every named package).
+    local: names that come from package files (their version is the file's: no lookup in apt's lists).
     installed: {name: version}; holds: names held now; hold: True (held after), False (not held after), None (as
     they were: a hold on a package whose version moves moves with it); candidates (apt): {name: [versions]}.
     For `latest` every named package goes to the manager, which decides (the result's versions say what it did).
@@ -275,7 +282,7 @@ def plan(manager, specs, state, installed, holds, *, hold=None, candidates=None,
                 todo['remove'].append(name)
         elif state == 'latest' or not version_matches(manager, have, wanted):
             version = wanted
-            if manager == 'apt' and wanted and state != 'latest':
+            if manager == 'apt' and wanted and state != 'latest' and name not in local:
                 version = apt_candidate((candidates or {}).get(name), wanted)
                 if version is None:
                     todo['problems'].append(
@@ -299,18 +306,31 @@ def plan(manager, specs, state, installed, holds, *, hold=None, candidates=None,
             # Removing a package drops its apt hold; a version lock goes first, and stays gone.
             if held and (moves and manager != 'apt'):
                 todo['unhold_first'].append(name)
-            elif held and hold is False and not moves:
+            elif held and hold is False and not moves and (hold_names is None or name in hold_names):
                 todo['unhold_after'].append(name)
             continue
         if held and moves and manager != 'apt':
             # A version lock hides every other version: it goes before the transaction and comes back after.
             todo['unhold_first'].append(name)
             held = False
-        want_held = hold if hold is not None else name in holds
+        in_scope = hold is not None and (hold_names is None or name in hold_names)
+        want_held = hold if in_scope else name in holds
         if want_held and not held:
             todo['hold_after'].append(name)
         elif held and not want_held:
             todo['unhold_after'].append(name)
+    if manager != 'apt' and state != 'absent' and (todo['install'] or todo['downgrade']):
+        # A lock on a package that does not move can still block the transaction (docker-ce needing a newer
+        # containerd.io): every lock of the step goes first and comes back after, at the version installed then.
+        for spec in specs:
+            name = spec['name']
+            if name not in holds or name in todo['unhold_first']:
+                continue
+            todo['unhold_first'].append(name)
+            if name in todo['unhold_after']:
+                todo['unhold_after'].remove(name)
+            elif name not in todo['hold_after']:
+                todo['hold_after'].append(name)
     return todo
 
 

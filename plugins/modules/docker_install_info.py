@@ -88,6 +88,24 @@ options:
     description: The systemd unit whose state to return in RV(service).
     type: str
     default: docker.service
+  settings:
+    description:
+      - The docker role's look. Its variables by name (V(__docker_unset__) for one nobody set); the options above
+        are then derived from them and the decisions returned in RV(problems), RV(plan) and RV(result). Private to
+        the role - the keys of RV(plan) may change between releases.
+      - Deprecated per-family names (C(docker_install_ubuntu_repo_uri) ...) fill their neutral option, with a
+        deprecation warning; geerlingguy.docker's variables are mapped or refused by name (RV(problems)). The
+        plan's warnings (EL7's last Docker release, root-equivalent group members) are Ansible warnings.
+    type: dict
+  os:
+    description: With O(settings), the role's OS family data (C(vars/<os_family>.yml), C(__docker_os)).
+    type: dict
+  facts:
+    description: With O(settings), the host's facts the decisions read (distribution, release, major version, SELinux).
+    type: dict
+  before:
+    description: With O(settings), this run's first look, so that RV(result) compares the first look with this one.
+    type: dict
 extends_documentation_fragment:
   - fleetops.docker_host.common
   - fleetops.docker_host.read_only
@@ -187,6 +205,24 @@ versionlock:
   returned: always
   type: dict
   sample: {"tool": "dnf", "path": "/etc/dnf/plugins/versionlock.list", "entries": []}
+held:
+  description: The looked-at packages held by C(apt-mark hold) (apt) or version-locked (EL).
+  returned: always
+  type: list
+  elements: str
+problems:
+  description: With O(settings), the input problems, one sentence each naming the variable, the value and the fix.
+  returned: with O(settings)
+  type: list
+  elements: str
+plan:
+  description: With O(settings), what the docker role must change on this host (C(work) false when nothing).
+  returned: with O(settings)
+  type: dict
+result:
+  description: With O(settings), the docker role's C(docker_result) (its README, "Results").
+  returned: with O(settings)
+  type: dict
 rpm_keys:
   description: With O(versionlock), the versions (short key ids) of the C(gpg-pubkey) packages.
   returned: always
@@ -217,8 +253,11 @@ from ansible_collections.fleetops.docker_host.plugins.module_utils._docker_insta
     parse_dpkg_query,
     parse_name_version,
     parse_rpm_query,
-    parse_versionlock,
+    docker_install_decide,
+    docker_install_look,
+    resolve_settings,
 )
+from ansible_collections.fleetops.docker_host.plugins.module_utils._packages import parse_versionlock
 
 from ansible_collections.fleetops.docker_host.plugins.module_utils._files import look_text
 
@@ -316,11 +355,12 @@ def look(module):
     names += [info['name'] for info in file_info.values() if info]
     names = sorted(set(names))
 
-    result = {'manager': manager, 'apt_lists': None, 'docker_cli': None, 'legacy': {'lists': [], 'keyrings': {}},
+    result = {'manager': manager, 'apt_lists': None, 'held': [], 'docker_cli': None, 'legacy': {'lists': [], 'keyrings': {}},
               'versionlock': {'tool': None, 'path': None, 'entries': []}, 'rpm_keys': []}
     if manager == 'apt':
         installed = apt_installed(module, names + (['docker.io'] if params['docker_cli'] else []))
         versions = dict((name, installed[name]['version'] if name in installed else None) for name in names)
+        result['held'] = sorted(name for name in names if installed.get(name, {}).get('held'))
         result['apt_lists'] = apt_has_lists()
         if params['docker_cli']:
             result['docker_cli'] = archive_has_docker_cli(module, installed, result['apt_lists'])
@@ -345,6 +385,7 @@ def look(module):
                     entries = parse_versionlock(read_text(path))
                     result['versionlock'] = {'tool': tool, 'path': path, 'entries': entries}
                     break
+            result['held'] = sorted(set(e['name'] for e in result['versionlock']['entries'] if e['name'] in names))
             rc, out = run(module, ['rpm', '-q', 'gpg-pubkey', '--qf', '%{VERSION}\\n'])
             result['rpm_keys'] = sorted(set(line.strip().lower() for line in out.splitlines()
                                             if line.strip() and ' ' not in line.strip()))
@@ -380,11 +421,32 @@ def main():
             group=dict(type='str', default='docker'),
             versionlock=dict(type='bool', default=False),
             service=dict(type='str', default='docker.service'),
+            settings=dict(type='dict'),
+            os=dict(type='dict'),
+            facts=dict(type='dict'),
+            before=dict(type='dict'),
         ),
         supports_check_mode=True,
     )
-    result = look(module)
-    module.exit_json(changed=False, **result)
+    params = module.params
+    if params['settings'] is None:
+        module.exit_json(changed=False, **look(module))
+    # The docker role's look: the options come from its settings, and the decisions are returned with the look.
+    os_data, facts = params['os'] or {}, params['facts'] or {}
+    settings = resolve_settings(params['settings'], os_data.get('family'))[0]
+    probe = {'packages': {}}
+    if os_data.get('family'):
+        params.update(docker_install_look(settings, os_data, facts))
+        probe = look(module)
+    decided = docker_install_decide(probe, params['settings'], os_data, facts, check_mode=module.check_mode,
+                                    before=params['before'])
+    for text in decided.pop('warnings'):
+        if ' is deprecated ' in text:
+            module.deprecate(text, version='0.3.0', collection_name='fleetops.docker_host')
+        else:
+            module.warn(text)
+    probe.update(decided)
+    module.exit_json(changed=False, **probe)
 
 
 if __name__ == '__main__':

@@ -36,7 +36,7 @@ options:
     type: str
     required: true
   dest:
-    description: Where the verified key is installed.
+    description: Where the verified key is installed; a missing directory is created (mode 0755).
     type: path
     required: true
   validate_certs:
@@ -253,6 +253,9 @@ def main():
             result['diff'] = {'before_header': dest, 'after_header': shown_url,
                               'before': printable(before or b''), 'after': printable(content)}
         if result['changed'] and not module.check_mode:
+            # The keyring directory (/etc/apt/keyrings, /etc/pki/rpm-gpg) is missing on older releases.
+            if not os.path.isdir(os.path.dirname(target)):
+                os.makedirs(os.path.dirname(target), 0o755)
             write_atomic(module, target, content)
         if not module.check_mode or os.path.exists(target):
             file_args = module.load_file_common_arguments(module.params, path=target)

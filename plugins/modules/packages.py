@@ -29,7 +29,7 @@ description:
   - Runs through the action plugin of the same name, which fills O(manager) from the host's facts and, on a lock
     timeout, writes the failure message with the host's name and the task's name.
   - 'Interface (stable): the options below and the return values RV(packages), RV(holds), RV(recovered),
-    RV(cache_updated), RV(changed) and RV(msg). Other roles of the collection call it for every package step.'
+    RV(cache_updated), C(changed) and RV(msg). Other roles of the collection call it for every package step.'
 options:
   packages:
     description:
@@ -60,6 +60,13 @@ options:
       - V(true) holds the named packages after the step (a version lock at the installed version on EL);
         V(false) releases their holds; unset leaves holds as they are (a hold moves with its package's version).
     type: bool
+  hold_names:
+    description:
+      - The packages O(hold) applies to; unset means every named package. The others keep their holds as they are.
+      - The docker role holds the packages its apt preferences file does not pin.
+    type: list
+    elements: str
+    version_added: 0.2.0
   allow_downgrade:
     description: Allow going back to an older version (C(apt-get --allow-downgrades), C(dnf downgrade)).
     type: bool
@@ -172,11 +179,11 @@ package_lock:
 '''
 
 import os
+import stat
 import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.fleetops.docker_host.plugins.module_utils._package_lock import find_holders, lock_state
 from ansible_collections.fleetops.docker_host.plugins.module_utils import _packages as P
 
 ENV = {'LANG': 'C', 'LC_ALL': 'C', 'DEBIAN_FRONTEND': 'noninteractive'}
@@ -200,10 +207,24 @@ def _stat_key(path):
     return (os.major(info.st_dev), os.minor(info.st_dev), info.st_ino)
 
 
+def _read_bytes(path, size):
+    """A pid file's or comm's first bytes; None for anything but a readable regular file (a FIFO never blocks)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    except OSError:
+        return None
+    try:
+        return os.read(fd, size) if stat.S_ISREG(os.fstat(fd).st_mode) else None
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
 def _holders(manager):
-    return find_holders(manager, _read('/proc/locks') or '', stat_key=_stat_key, read_file=lambda p: _read(p, 64),
-                        alive=lambda pid: os.path.exists('/proc/%d/stat' % pid),
-                        command_of=lambda pid: (_read('/proc/%d/comm' % pid, 64) or '').strip(), own_pid=os.getpid())
+    return P.find_holders(manager, _read('/proc/locks') or '', stat_key=_stat_key, read_file=lambda p: _read_bytes(p, 64),
+                          alive=lambda pid: os.path.exists('/proc/%d/stat' % pid),
+                          command_of=lambda pid: P.comm_text(_read_bytes('/proc/%d/comm' % pid, 64)), own_pid=os.getpid())
 
 
 class Step(object):
@@ -230,7 +251,7 @@ class Step(object):
             holders = _holders(self.manager)
         extra = {}
         if holders is not None:
-            extra['package_lock'] = lock_state(holders, self.timeout)
+            extra['package_lock'] = P.lock_state(holders, self.timeout)
         self.module.fail_json(msg='%s failed (rc %s): %s' % (' '.join(argv), rc, said), rc=rc, stdout=out, stderr=err,
                               cmd=argv, **extra)
 
@@ -242,7 +263,7 @@ class Step(object):
             time.sleep(1)
             holders = _holders(self.manager)
         if holders:
-            state = lock_state(holders, int(round(time.time() - started)))
+            state = P.lock_state(holders, int(round(time.time() - started)))
             self.module.fail_json(msg=P.lock_message(state['holder'], state['lock'], self.timeout,
                                                      self.params['lock_timeout_variable']),
                                   package_lock=state, **self.result)
@@ -357,6 +378,7 @@ def main():  # noqa: C901, PLR0912, PLR0915 - one step, told in order
             files=dict(type='list', elements='path', default=[]),
             state=dict(type='str', default='present', choices=list(P.STATES)),
             hold=dict(type='bool'),
+            hold_names=dict(type='list', elements='str'),
             allow_downgrade=dict(type='bool', default=False),
             manager=dict(type='str', required=True, choices=list(P.MANAGERS)),
             lock_timeout=dict(type='int', default=300),
@@ -393,7 +415,8 @@ def main():  # noqa: C901, PLR0912, PLR0915 - one step, told in order
             _rc, out, _err = step.run(['apt-cache', 'madison'] + pinned)
             candidates = P.parse_madison(out)
     todo = P.plan(manager, wanted, params['state'], before, held, hold=params['hold'], candidates=candidates,
-                  allow_downgrade=params['allow_downgrade'])
+                  allow_downgrade=params['allow_downgrade'], local=[f['name'] for f in files],
+                  hold_names=params['hold_names'])
     by_file = dict((f['name'], f['file']) for f in files)
     if todo['problems']:
         module.fail_json(msg='; '.join(todo['problems']), **result)

@@ -12,10 +12,9 @@ from ansible_collections.fleetops.docker_host.plugins.module_utils._docker_insta
     parse_name_version,
     parse_relations,
     parse_rpm_query,
-    parse_versionlock,
     primary_fingerprints,
-    versionlock_evr,
 )
+from ansible_collections.fleetops.docker_host.plugins.module_utils._packages import parse_versionlock, versionlock_evr
 
 DOCKER_APT = '9DC858229FC7DD38854AE2D88D81803C0EBFCD88'
 OTHER = 'AAAABBBBCCCCDDDDEEEEFFFF0000111122223333'
@@ -67,12 +66,15 @@ def test_parse_relations():
 
 
 def test_parse_dpkg_query_only_installed():
-    text = ('ii |docker.io|26.1.5+dfsg1-9+b6|adduser, containerd (>= 1.6)|docker-cli, git\n'
+    # A held package (apt-mark hold) is `hi `; a half-configured one `iF ` is not installed.
+    text = ('hi |docker.io|26.1.5+dfsg1-9+b6|adduser, containerd (>= 1.6)|docker-cli, git\n'
             'rc |docker-doc|20.10.24+dfsg1-1||\n'
+            'iF |runc|1.1.5||\n'
             'ii |gpg|2.2.40-1.1||\n')
     assert parse_dpkg_query(text) == {
-        'docker.io': {'version': '26.1.5+dfsg1-9+b6', 'relations': ['adduser', 'containerd', 'docker-cli', 'git']},
-        'gpg': {'version': '2.2.40-1.1', 'relations': []},
+        'docker.io': {'version': '26.1.5+dfsg1-9+b6', 'relations': ['adduser', 'containerd', 'docker-cli', 'git'],
+                      'held': True},
+        'gpg': {'version': '2.2.40-1.1', 'relations': [], 'held': False},
     }
 
 

@@ -73,7 +73,8 @@ def test_apt_candidate(versions, wanted, found):
 ])
 def test_rpmvercmp(left, right, order):
     assert P.rpmvercmp(left, right) == order
-    assert P.rpmvercmp(right, left) == -order
+    newer, older = left, right
+    assert P.rpmvercmp(older, newer) == -order
 
 
 @pytest.mark.parametrize('left, right, order', [
@@ -108,7 +109,8 @@ def test_plan_el_moves_the_lock():
     specs = P.normalize([{'name': 'docker-ce', 'version': '28.0.1'}, {'name': 'containerd.io', 'version': '1.7.25'}])
     todo = P.plan('dnf', specs, 'present', installed, ['docker-ce', 'containerd.io'])
     assert todo['install'] == [('docker-ce', '28.0.1')]
-    assert todo['unhold_first'] == ['docker-ce'] and todo['hold_after'] == ['docker-ce']
+    # containerd.io does not move, but its lock could block docker-ce's dependencies: it moves too.
+    assert todo['unhold_first'] == ['docker-ce', 'containerd.io'] and todo['hold_after'] == ['docker-ce', 'containerd.io']
     assert todo['unhold_after'] == []
 
 
@@ -149,3 +151,20 @@ def test_versionlock_entries():
     entries = P.parse_versionlock('# added\ndocker-ce-3:28.0.1-1.el9.*\n3:docker-ce-cli-26.1.4-1.el7.*\n!podman-0:4-1.*\n')
     assert [(e['name'], P.versionlock_evr(e)) for e in entries] == [('docker-ce', '3:28.0.1-1.el9'),
                                                                    ('docker-ce-cli', '3:26.1.4-1.el7')]
+
+
+def test_plan_package_files_need_no_candidate():
+    # dpkg-deb -W of the copied file gave tini 0.19.0-1+b3: its version is the file's, not one of apt's lists.
+    specs = P.normalize([{'name': 'tini', 'version': '0.19.0-1+b3'}, {'name': 'runc', 'version': '1.1.5+ds1-1+deb12u1'}])
+    todo = P.plan('apt', specs, 'present', {'runc': '1.1.5+ds1-1+deb12u1'}, [], candidates={}, local=['tini', 'runc'])
+    assert todo['install'] == [('tini', '0.19.0-1+b3')] and todo['problems'] == []
+
+
+def test_plan_hold_names_limits_the_hold():
+    installed = {'docker-ce': '5:28.0.0-1', 'containerd.io': '1.7.25-1'}
+    todo = P.plan('apt', P.normalize(['docker-ce', 'containerd.io']), 'present', installed, ['docker-ce'], hold=True,
+                  hold_names=['containerd.io'])
+    assert todo['hold_after'] == ['containerd.io'] and todo['unhold_after'] == []
+    todo = P.plan('apt', P.normalize(['docker-ce', 'containerd.io']), 'present', installed, ['docker-ce', 'containerd.io'],
+                  hold=False, hold_names=['containerd.io'])
+    assert todo['unhold_after'] == ['containerd.io']

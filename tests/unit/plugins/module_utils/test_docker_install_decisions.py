@@ -1,5 +1,5 @@
 # -*- coding: utf-8 -*-
-"""Unit tests for plugins/filter/docker_install.py: the docker role's decisions, on both families.
+"""Unit tests for the docker role's decisions in plugins/module_utils/_docker_install.py, on both families.
 
 The family data is the role's own (roles/docker/vars/<family>.yml), so a change there is tested here too.
 EL cannot run in this project's Molecule (no EL image), so its logic is covered here in detail.
@@ -11,14 +11,15 @@ import os
 import pytest
 import yaml
 
-from ansible_collections.fleetops.docker_host.plugins.filter.docker_install import (
-    FilterModule,
+from ansible_collections.fleetops.docker_host.plugins.module_utils._docker_install import (
+    docker_install_decide,
     docker_install_look,
     docker_install_plan,
     docker_install_problems,
     docker_install_result,
     package_specs,
     repository,
+    resolve_settings,
 )
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
@@ -35,7 +36,7 @@ def _yaml(*parts):
 
 DEBIAN = _yaml('vars', 'Debian.yml')['__docker_os']
 REDHAT = _yaml('vars', 'RedHat.yml')['__docker_os']
-OTHER_OS = _yaml('vars', 'other.yml')['__docker_os']
+OTHER_OS = {}  # any other os_family: no vars file is loaded
 DEFAULTS = _yaml('defaults', 'main.yml')
 
 FACTS = {
@@ -98,13 +99,6 @@ def probe(**overrides):
 RUNNING = {'name': 'docker.service', 'enabled': True, 'active': True, 'exists': True}
 
 
-def test_filters_are_registered():
-    assert set(FilterModule().filters()) == {
-        'docker_install_problems', 'docker_install_look', 'docker_install_plan', 'docker_install_result'}
-
-
-# --- input problems -------------------------------------------------------------------------------------------
-
 def test_defaults_have_no_problems():
     assert docker_install_problems(settings(), DEBIAN, FACTS['debian12']) == []
     assert docker_install_problems(settings(), REDHAT, FACTS['rocky9']) == []
@@ -121,7 +115,7 @@ def test_defaults_have_no_problems():
     ({'docker_package_source': 'files', 'docker_package_files': ['a.deb']}, REDHAT, 'rocky9', ['.rpm files', 'a.deb']),
     ({'docker_package_source': 'distro'}, REDHAT, 'rocky9', ['docker_package_source="distro"', 'only podman']),
     ({}, REDHAT, 'fedora41', ['Fedora 41 is not supported', 'EL 7, 8, 9, 10']),
-    ({}, DEBIAN, 'mint', ['Linux Mint', 'docker_install_ubuntu_repo_uri']),
+    ({}, DEBIAN, 'mint', ['Linux Mint', 'docker_repo_uri']),
     ({}, OTHER_OS, 'alpine', ['Alpine 3.20 (os_family Alpine) is not supported']),
 ])
 def test_problems_name_variable_value_and_fix(overrides, os_data, facts, needles):
@@ -138,7 +132,7 @@ def test_a_bad_fingerprint_is_the_only_problem_reported():
 
 
 def test_a_derivative_with_its_own_mirror_is_fine():
-    assert docker_install_problems(settings(docker_install_ubuntu_repo_uri='http://m/x'), DEBIAN, FACTS['mint']) == []
+    assert docker_install_problems(settings(docker_repo_uri='http://m/x'), DEBIAN, FACTS['mint']) == []
     assert docker_install_problems(settings(docker_package_source='distro'), DEBIAN, FACTS['mint']) == []
 
 
@@ -148,7 +142,7 @@ def test_a_derivative_with_its_own_mirror_is_fine():
     ('debian12', DEBIAN, {}, 'https://download.docker.com/linux/debian', 'https://download.docker.com/linux/debian/gpg'),
     ('ubuntu2404', DEBIAN, {}, 'https://download.docker.com/linux/ubuntu', 'https://download.docker.com/linux/ubuntu/gpg'),
     ('debian12', DEBIAN, {'docker_repo_url': 'http://127.0.0.1:8765/'}, 'http://127.0.0.1:8765/debian', 'http://127.0.0.1:8765/debian/gpg'),
-    ('debian12', DEBIAN, {'docker_install_ubuntu_repo_uri': 'http://m/d/', 'docker_install_ubuntu_gpg_key_url': 'http://k'},
+    ('debian12', DEBIAN, {'docker_repo_uri': 'http://m/d/', 'docker_gpg_key_url': 'http://k'},
      'http://m/d', 'http://k'),
     ('rocky9', REDHAT, {}, 'https://download.docker.com/linux/rhel', 'https://download.docker.com/linux/rhel/gpg'),
     ('alma8', REDHAT, {}, 'https://download.docker.com/linux/rhel', 'https://download.docker.com/linux/rhel/gpg'),
@@ -163,7 +157,7 @@ def test_a_derivative_with_its_own_mirror_is_fine():
     ('centos10', REDHAT, {}, 'https://download.docker.com/linux/centos', 'https://download.docker.com/linux/centos/gpg'),
     ('alma10', REDHAT, {}, 'https://download.docker.com/linux/rhel', 'https://download.docker.com/linux/rhel/gpg'),
     ('rocky10', REDHAT, {}, 'https://download.docker.com/linux/rhel', 'https://download.docker.com/linux/rhel/gpg'),
-    ('rocky9', REDHAT, {'docker_install_centos_repo_baseurl': 'http://m/el/'}, 'http://m/el', 'http://m/el/gpg'),
+    ('rocky9', REDHAT, {'docker_repo_uri': 'http://m/el/'}, 'http://m/el', 'http://m/el/gpg'),
 ])
 def test_repository_per_distribution(facts, os_data, overrides, url, key_url):
     repo = repository(settings(**overrides), os_data, FACTS[facts])
@@ -228,14 +222,15 @@ def _apt_repo_right(version='', **extra):
     installed = dict((name, '5:28.0.0-1~debian.12~bookworm') for name in s['docker_packages'])
     installed.update({'gpg': '2.2.40-1.1', 'ca-certificates': '20230311'})
     return s, probe(packages=installed, files=files, keyrings={'/etc/apt/keyrings/docker.asc': [DOCKER_APT]},
-                    service=RUNNING)
+                    service=RUNNING, held=sorted(s['docker_packages']) if version else [])
 
 
 def test_fresh_apt_host_needs_everything():
     plan = docker_install_plan(probe(), settings(docker_users=['deploy']), DEBIAN, FACTS['debian12'])
     assert plan['work'] and plan['install'] and plan['key']['install'] and plan['service_work']
     assert plan['key'] == {'url': 'https://download.docker.com/linux/debian/gpg', 'fingerprint': DOCKER_APT,
-                           'dest': '/etc/apt/keyrings/docker.asc', 'install': True, 'rpm_import': False}
+                           'dest': '/etc/apt/keyrings/docker.asc', 'install': True, 'rpm_import': False,
+                           'rpm_import_now': False}
     assert plan['tools'] == ['ca-certificates', 'gpg']
     assert plan['repository'] == 'https://download.docker.com/linux/debian'
     assert plan['users_to_add'] == ['deploy'] and plan['users_missing'] == ['deploy']
@@ -326,7 +321,7 @@ def test_no_lists_means_fetch_even_if_all_else_is_right():
 
 
 def test_mirror_layout_suite_and_channel():
-    s = settings(docker_install_ubuntu_repo_uri='http://m/d', docker_install_ubuntu_suite='stable-x', docker_channel='test')
+    s = settings(docker_repo_uri='http://m/d', docker_install_ubuntu_suite='stable-x', docker_channel='test')
     source = docker_install_plan(probe(architecture='arm64'), s, DEBIAN, FACTS['ubuntu2404'])['file_changes'][
         '/etc/apt/sources.list.d/docker.sources']
     assert 'URIs: http://m/d\n' in source and 'Suites: stable-x\n' in source and 'Components: test\n' in source
@@ -378,8 +373,13 @@ def test_files_not_yet_on_the_host():
     assert plan['install'] and plan['packages'] == []
     assert plan['file_paths'] == ['/var/cache/fleetops-docker-packages/docker.io_1_amd64.deb',
                                   '/var/cache/fleetops-docker-packages/runc_1_amd64.deb']
-    assert plan['files_install_argv'] == (['apt-get', '-o', 'DPkg::Lock::Timeout=45', 'install', '--yes', '--allow-downgrades',
-                                          '--no-install-recommends'] + plan['file_paths'])
+    assert plan['install_step'] == {'packages': [], 'files': plan['file_paths'], 'allow_downgrade': True,
+                                    'update_cache': True, 'cache_valid_time': 3600, 'install_recommends': False}
+    assert plan['install_now']
+    # In check mode the files were not copied: the step is left out, and the plan says what it would install.
+    checked = docker_install_plan(look, s, DEBIAN, FACTS['debian12'], check_mode=True)
+    assert not checked['install_now'] and checked['warnings'] == [
+        'Check mode: would install docker.io_1_amd64.deb runc_1_amd64.deb from the package files']
     assert '/etc/apt/preferences.d/docker.pref' not in plan['file_changes']  # the files decide the version: no hold
 
 
@@ -404,10 +404,11 @@ def el_probe(**overrides):
 def _el_right(version='', lock_entries=None, facts='rocky9', **extra):
     s = settings(docker_version=version, **extra)
     fresh = docker_install_plan(el_probe(), s, REDHAT, FACTS[facts])
+    locked = sorted(set(e['name'] for e in lock_entries or []))
     installed = dict((name, '3:28.0.0-1.el9') for name in s['docker_packages'])
     installed.update({'dnf-plugins-core': '4.3.0-16.el9', 'yum-utils': '1', 'device-mapper-persistent-data': '1', 'lvm2': '1'})
     lock = {'tool': 'dnf', 'path': '/etc/dnf/plugins/versionlock.list', 'entries': lock_entries or []}
-    return s, el_probe(packages=installed, files=dict(fresh['file_changes']), service=RUNNING, versionlock=lock,
+    return s, el_probe(packages=installed, files=dict(fresh['file_changes']), service=RUNNING, versionlock=lock, held=locked,
                        keyrings={'/etc/pki/rpm-gpg/docker-ce.gpg': [DOCKER_RPM]}, rpm_keys=['621e9f35'])
 
 
@@ -422,7 +423,8 @@ def test_fresh_el_host():
     plan = docker_install_plan(el_probe(), settings(), REDHAT, FACTS['rocky9'])
     assert plan['prerequisites'] == ['dnf-plugins-core'] and plan['tools'] == []
     assert plan['key'] == {'url': 'https://download.docker.com/linux/rhel/gpg', 'fingerprint': DOCKER_RPM,
-                           'dest': '/etc/pki/rpm-gpg/docker-ce.gpg', 'install': True, 'rpm_import': True}
+                           'dest': '/etc/pki/rpm-gpg/docker-ce.gpg', 'install': True, 'rpm_import': True,
+                           'rpm_import_now': True}
     repo = plan['file_changes']['/etc/yum.repos.d/docker-ce.repo']
     assert '[docker-ce-stable]\n' in repo and 'baseurl=https://download.docker.com/linux/rhel/9/$basearch/stable\n' in repo
     assert 'gpgcheck=1\n' in repo and 'gpgkey=file:///etc/pki/rpm-gpg/docker-ce.gpg\n' in repo and '[docker-ce-test]' not in repo
@@ -443,44 +445,39 @@ def test_el_host_already_right():
     assert not plan['work'], plan['changes']
 
 
+ENGINE = ['docker-ce', 'docker-ce-cli', 'containerd.io', 'docker-buildx-plugin', 'docker-compose-plugin']
+
+
 def test_el_locked_at_the_version_is_right():
-    locks = [_lock('docker-ce', '3:28.0.0-1.el9'), _lock('docker-ce-cli', '1:28.0.0-1.el9')]
+    locks = [_lock(name, '3:28.0.0-1.el9') for name in ENGINE]
     s, look = _el_right(version='28.0.0', lock_entries=locks)
     plan = docker_install_plan(look, s, REDHAT, FACTS['rocky9'])
     assert not plan['work'], plan['changes']
-    assert plan['hold'] == '28.0.0' and plan['versionlock']['ok']
+    assert plan['hold'] == '28.0.0'
 
 
-def test_el_lock_added():
+def test_el_every_engine_package_is_held_containerd_included():
     s, look = _el_right(version='28.0.0')
     plan = docker_install_plan(look, s, REDHAT, FACTS['rocky9'])
-    assert plan['versionlock'] == {'tool': 'dnf', 'ok': False, 'delete': [], 'add': ['docker-ce-28.0.0', 'docker-ce-cli-28.0.0']}
-    assert not plan['install'] and plan['work']
+    assert plan['hold_changes'] == ENGINE and plan['install_now'] and not plan['install'] and plan['work']
+    assert plan['install_step']['hold'] is True
+    assert plan['install_step']['packages'][:3] == [{'name': 'docker-ce', 'version': '28.0.0'},
+                                                    {'name': 'docker-ce-cli', 'version': '28.0.0'},
+                                                    {'name': 'containerd.io', 'version': ''}]
 
 
-def test_el_stale_lock_replaced_and_package_changed():
-    locks = [_lock('docker-ce', '3:27.5.1-1.el9'), _lock('docker-ce-cli', '1:28.0.0-1.el9'), _lock('bash', '5.1.8-9.el9')]
+def test_el_version_change_is_one_step_that_moves_the_locks():
+    locks = [_lock(name, '3:28.0.0-1.el9') for name in ENGINE]
     s, look = _el_right(version='27.5.1', lock_entries=locks)
     plan = docker_install_plan(look, s, REDHAT, FACTS['rocky9'])
-    assert plan['versionlock']['delete'] == ['docker-ce-3:27.5.1-1.el9.*', 'docker-ce-cli-1:28.0.0-1.el9.*']
-    assert plan['versionlock']['add'] == ['docker-ce-27.5.1', 'docker-ce-cli-27.5.1']
-    assert plan['to_change'] == ['docker-ce', 'docker-ce-cli']
-    assert plan['specs'][:2] == ['docker-ce-27.5.1', 'docker-ce-cli-27.5.1']
+    assert plan['to_change'] == ['docker-ce', 'docker-ce-cli'] and plan['hold_changes'] == []
+    assert plan['install_now'] and plan['install_step']['allow_downgrade']
 
 
 def test_el_locks_released_when_version_is_emptied():
-    locks = [_lock('docker-ce', '3:28.0.0-1.el9')]
-    s, look = _el_right(lock_entries=locks)
+    s, look = _el_right(lock_entries=[_lock('docker-ce', '3:28.0.0-1.el9')])
     plan = docker_install_plan(look, s, REDHAT, FACTS['rocky9'])
-    assert plan['versionlock']['delete'] == ['docker-ce-3:28.0.0-1.el9.*'] and plan['versionlock']['add'] == []
-
-
-def test_el_without_the_plugin_warns_and_holds_nothing():
-    s, look = _el_right(version='28.0.0')
-    look['versionlock'] = {'tool': None, 'path': None, 'entries': []}
-    plan = docker_install_plan(look, s, REDHAT, FACTS['rocky9'])
-    assert not plan['work'] and plan['hold'] == ''
-    assert 'python3-dnf-plugin-versionlock' in plan['warnings'][0]
+    assert plan['hold_changes'] == ['docker-ce'] and plan['install_step']['hold'] is False and plan['install_now']
 
 
 def test_el_key_not_in_rpm_database():
@@ -494,19 +491,19 @@ def test_el_conflicts_and_custom_conflicts():
     s, look = _el_right()
     look['conflicts_installed'] = ['podman', 'runc']
     assert docker_install_plan(look, s, REDHAT, FACTS['rocky9'])['conflicts_to_remove'] == ['podman', 'runc']
-    custom = docker_install_look(settings(docker_install_centos_conflicting_packages=['podman']), REDHAT, FACTS['rocky9'])
+    custom = docker_install_look(settings(docker_conflicting_packages=['podman']), REDHAT, FACTS['rocky9'])
     assert custom['conflicts'] == ['podman']
 
 
 def test_el_files():
     s = settings(docker_package_source='files', docker_package_files=['/ctl/docker-ce-28.0.0-1.el9.x86_64.rpm'],
-                 docker_install_centos_package_dir='/srv/rpms')
+                 docker_package_dir='/srv/rpms')
     info = {'path': '/srv/rpms/docker-ce-28.0.0-1.el9.x86_64.rpm', 'name': 'docker-ce', 'version': '3:28.0.0-1.el9'}
     look = el_probe(package_files={'docker-ce-28.0.0-1.el9.x86_64.rpm': info}, packages={'docker-ce': None}, service=RUNNING)
     plan = docker_install_plan(look, s, REDHAT, FACTS['rocky9'])
     assert plan['file_paths'] == ['/srv/rpms/docker-ce-28.0.0-1.el9.x86_64.rpm'] and plan['to_change'] == ['docker-ce']
-    assert plan['files_install_argv'] == [] and plan['repository'] == '' and not plan['key']['install']
-    assert plan['versionlock']['add'] == []
+    assert plan['install_step']['files'] == plan['file_paths'] and 'hold' not in plan['install_step']
+    assert plan['repository'] == '' and not plan['key']['install'] and plan['hold_changes'] == []
 
 
 def test_plan_needs_a_look():
@@ -611,7 +608,7 @@ def test_el7_install_is_warned_about(facts, version, warned):
     cap = [w for w in plan['warnings'] if 'at most' in w]
     assert bool(cap) == warned, plan['warnings']
     if warned:
-        assert cap[0].startswith('WARNING: h1: ') and 'Docker 26.1 at most' in cap[0] and 'EL 8 or later' in cap[0]
+        assert cap[0].startswith('h1: ') and 'Docker 26.1 at most' in cap[0] and 'EL 8 or later' in cap[0]
 
 
 def test_el7_warning_stays_on_a_host_that_is_already_right():
@@ -656,3 +653,93 @@ def test_selinux_package_already_installed_is_no_work():
     facts = dict(FACTS['rocky9'], selinux=SELINUX_ENFORCING)
     plan = docker_install_plan(look, s, REDHAT, facts)
     assert not plan['work'] and plan['prerequisites'] == [], plan['changes']
+
+
+# --- the settings: deprecated per-family names and geerlingguy.docker's variables ------------------------------
+
+def test_deprecated_family_names_fill_the_neutral_option_with_a_warning():
+    raw = dict(DEFAULTS, docker_install_ubuntu_conflicting_packages=['docker-doc'], docker_install_centos_package_dir='/x')
+    s, warnings, problems = resolve_settings(raw, 'Debian')
+    assert s['docker_conflicting_packages'] == ['docker-doc'] and s['docker_package_dir'] == ''
+    assert warnings == [
+        'docker_install_centos_package_dir is deprecated and will be removed in 0.3.0: set docker_package_dir instead',
+        'docker_install_ubuntu_conflicting_packages is deprecated and will be removed in 0.3.0: set '
+        'docker_conflicting_packages instead']
+    assert problems == []
+    # The neutral name wins over the old one.
+    s = resolve_settings(dict(raw, docker_conflicting_packages=['runc']), 'Debian')[0]
+    assert s['docker_conflicting_packages'] == ['runc']
+
+
+@pytest.mark.parametrize('theirs, ours', [
+    ({'docker_add_repo': False}, {'docker_add_repo': False}),
+    ({'docker_service_manage': False}, {'docker_service_manage': False}),
+    ({'docker_apt_release_channel': 'test'}, {'docker_channel': 'test'}),
+    ({'docker_yum_repo_enable_test': '1'}, {'docker_channel': 'test'}),
+    ({'docker_apt_gpg_key': 'http://k/gpg'}, {'docker_gpg_key_url': 'http://k/gpg'}),
+    ({'docker_yum_gpg_key': 'http://k/gpg'}, {'docker_gpg_key_url': 'http://k/gpg'}),
+    ({'docker_obsolete_packages': ['docker.io']}, {'docker_conflicting_packages': ['docker.io']}),
+    ({'docker_install_compose_plugin': False},
+     {'docker_packages': ['docker-ce', 'docker-ce-cli', 'containerd.io', 'docker-buildx-plugin']}),
+    ({'docker_install_compose_plugin': True, 'docker_compose_package': 'docker-compose-v2'},
+     {'docker_packages': ['docker-ce', 'docker-ce-cli', 'containerd.io', 'docker-buildx-plugin', 'docker-compose-plugin',
+                          'docker-compose-v2']}),
+    ({'docker_edition': 'ce', 'docker_service_state': 'started', 'docker_service_enabled': True,
+      'docker_restart_handler_state': 'restarted', 'docker_install_compose': False, 'docker_package_state': 'present'}, {}),
+])
+def test_geerlingguy_variables_with_a_meaning_here_are_mapped(theirs, ours):
+    s, warnings, problems = resolve_settings(dict(DEFAULTS, **theirs), 'Debian')
+    assert problems == [] and warnings == []
+    for key, value in ours.items():
+        assert s[key] == value
+    assert not set(theirs) - set(ours) & set(s)  # their names are not passed on
+
+
+@pytest.mark.parametrize('theirs, needles', [
+    ({'docker_edition': 'ee'}, ['docker_edition="ee"', 'Docker CE']),
+    ({'docker_package_state': 'latest'}, ['docker_package_state="latest"', 'docker_version']),
+    ({'docker_service_state': 'stopped'}, ['docker_service_state', 'docker_service_manage']),
+    ({'docker_install_compose': True}, ['docker_install_compose', 'docker-compose-plugin']),
+    ({'docker_compose_version': 'v2.4.1'}, ['docker_compose_version is not supported', 'docker_packages']),
+    ({'docker_apt_repository': 'deb x y z'}, ['docker_apt_repository', 'docker_repo_uri']),
+    ({'docker_apt_ignore_key_error': True}, ['docker_apt_ignore_key_error', 'docker_gpg_fingerprint']),
+    ({'docker_apt_arch': 'arm64'}, ['docker_apt_arch', 'architecture']),
+    ({'docker_yum_repo_url': 'https://x/docker-ce.repo'}, ['docker_yum_repo_url', 'docker_repo_uri']),
+    ({'docker_apt_release_channel': 'nightly'}, ['docker_apt_release_channel', 'docker_channel']),
+])
+def test_geerlingguy_variables_without_a_meaning_here_are_refused_by_name(theirs, needles):
+    problems = resolve_settings(dict(DEFAULTS, **theirs), 'Debian')[2]
+    assert len(problems) == 1 and "geerlingguy.docker's variable" in problems[0]
+    for needle in needles:
+        assert needle in problems[0], problems[0]
+
+
+def test_decide_refuses_before_planning_and_plans_otherwise():
+    bad = docker_install_decide(probe(), dict(DEFAULTS, docker_edition='ee', docker_users=['ghost']), DEBIAN,
+                                FACTS['debian12'])
+    assert bad['plan'] == {'work': False} and len(bad['problems']) == 2
+    assert 'docker_users lists ghost, which do not exist' in bad['problems'][1]
+    s, look = _apt_repo_right()
+    good = docker_install_decide(look, s, DEBIAN, FACTS['debian12'])
+    assert good['problems'] == [] and not good['plan']['work'] and good['result']['changed'] is False
+
+
+def test_add_repo_false_writes_no_repository():
+    s = settings(docker_add_repo=False)
+    plan = docker_install_plan(probe(), s, DEBIAN, FACTS['debian12'])
+    assert '/etc/apt/sources.list.d/docker.sources' not in plan['file_changes'] and not plan['key']['install']
+    assert plan['install']
+
+
+def test_apt_holds_what_the_pin_file_does_not_containerd_included():
+    s, look = _apt_repo_right(version='5:28.0.0')
+    look['held'] = []
+    plan = docker_install_plan(look, s, DEBIAN, FACTS['debian12'])
+    # docker-ce and docker-ce-cli are pinned by /etc/apt/preferences.d/docker.pref; the rest by apt-mark hold.
+    assert plan['hold_changes'] == ['containerd.io', 'docker-buildx-plugin', 'docker-compose-plugin']
+    assert plan['install_step']['hold'] is True and plan['install_now']
+    assert plan['install_step']['hold_names'] == ['containerd.io', 'docker-buildx-plugin', 'docker-compose-plugin']
+    # Only the engine pinned (the distro mirror of docker_install_repo): the pin file holds it all.
+    s = settings(docker_version='20.10.24', docker_packages=['docker.io'], docker_pinned_packages=['docker.io'])
+    plan = docker_install_plan(probe(packages={'docker.io': '20.10.24+dfsg1-1'}), s, DEBIAN, FACTS['debian12'])
+    assert 'hold' not in plan['install_step'] and plan['hold_changes'] == []

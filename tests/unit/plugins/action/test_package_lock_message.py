@@ -1,5 +1,5 @@
 # -*- coding: utf-8 -*-
-"""Unit tests for plugins/plugin_utils/_package_lock_message.py (and its filter shim) with real apt (Debian 11/12/13), dnf 4 and yum output."""
+"""Unit tests for plugins/action/packages.py (and its filter shim) with real apt (Debian 11/12/13), dnf 4 and yum output."""
 
 import json
 import os
@@ -8,7 +8,7 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.fleetops.docker_host.plugins.filter.package_lock import FilterModule
-from ansible_collections.fleetops.docker_host.plugins.plugin_utils._package_lock_message import (
+from ansible_collections.fleetops.docker_host.plugins.action.packages import (
     package_lock_holder, package_lock_message, yum_command)
 
 # What ansible.builtin.apt returned (ansible-core 2.21) with a python3 holding the dpkg and lists locks, in
