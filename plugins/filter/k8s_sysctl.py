@@ -30,7 +30,7 @@ KEY_RE = re.compile(r'^/?[A-Za-z0-9_][A-Za-z0-9_:@+-]*([./][A-Za-z0-9_][A-Za-z0-
 MODULE_RE = re.compile(r'^[A-Za-z0-9_-]+$')
 NO_KEY_VERDICT = {
     'ok': True, 'results': {}, 'mismatches': [], 'hints': [],
-    'msg': 'sysctl_check: no key applies on this host (container with a read-only /proc/sys or only global keys)',
+    'msg': 'sysctl_info: no key applies on this host (container with a read-only /proc/sys or only global keys)',
 }
 
 

@@ -32,4 +32,4 @@ def test_tool_packages_per_family():
 
 def test_the_look_asks_for_the_commands_the_plan_reads():
     look = _load("tasks/look.yml")
-    assert tuple(look[0]["fleetops.docker_host.container_preflight"]["commands"]) == COMMANDS
+    assert tuple(look[0]["fleetops.docker_host.container_preflight_info"]["commands"]) == COMMANDS
