@@ -142,6 +142,12 @@ commands:
   description: C(conntrack), C(socat), C(crictl) -> path or V(null).
   returned: always
   type: dict
+missing_commands:
+  description: The commands kubeadm's preflight needs (C(conntrack), C(socat)) that are not installed.
+  returned: always
+  type: list
+  elements: str
+  version_added: 0.3.0
 ports_in_use:
   description: The ports of O(ports) something listens on.
   returned: always
@@ -392,6 +398,7 @@ def run(module):
     result['containerd'] = containerd_look(module, params)
     commands = dict((name, module.get_bin_path(name, opt_dirs=SBIN)) for name in REQUIRED_COMMANDS + ('crictl',))
     result['commands'] = commands
+    result['missing_commands'] = [name for name in REQUIRED_COMMANDS if not commands[name]]
     call = cri_call(module, params, commands['crictl'], result['containerd']['cri'])
     result['cri_call'] = call
     result['docker_active'] = is_active(module, 'docker.service')
