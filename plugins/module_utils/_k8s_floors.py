@@ -203,10 +203,10 @@ def floors_unmet(facts, kubernetes_version=None):
             fix = ('upgrade the engine packages: %s %s from the host\'s repositories meets it (the collection\'s docker '
                    'role installs it; docker_package_source: repo brings containerd.io)' % best)
         else:
+            where = facts.get('distribution') or 'this distribution release'
             fix = ('none is available for %s from the host\'s repositories (they offer %s); Docker\'s repository '
                    '(the docker role\'s docker_package_source: repo) brings containerd.io where it ships a line listed '
-                   'here for this distribution release' % (facts.get('distribution') or 'this distribution release',
-                                                          _offered(offers)))
+                   'here for this distribution release' % (where, _offered(offers)))
         unmet.append({'check': 'containerd', 'msg': 'containerd %s is not one Kubernetes %s supports (containerd\'s '
                       'support matrix: %s)' % (installed, version, wanted), 'fix': fix})
     sandbox = containerd.get('effective_sandbox_image') or (containerd.get('config') or {}).get('sandbox_image')

@@ -237,8 +237,8 @@ def verdict_text(verdict):
         target += ' (floors of %s)' % verdict['floors_version']
     if verdict.get('ready'):
         return 'ready' + target if version else 'k8s ready'
-    return 'not ready%s: ' % target + '; '.join('%s (%s)' % (item['check'], item['msg'])
-                                               for item in verdict.get('unmet') or [])
+    items = '; '.join('%s (%s)' % (item['check'], item['msg']) for item in verdict.get('unmet') or [])
+    return 'not ready%s: %s' % (target, items)
 
 
 def fleet_duplicates(identities):

@@ -23,7 +23,7 @@ description:
     host name is a valid node name and resolves, C(/etc/machine-id) and the product UUID (for the fleet-wide
     uniqueness check of the fleet report), and whether the host is a container (the collection's one detection).
   - The floors of the Kubernetes release O(kubernetes_version) (a table in the collection, each row naming its
-    sources - containerd's Kubernetes support matrix, kubeadm's SystemVerification, KEP-5573): the kernel (4.19 or
+    sources - containerd's Kubernetes support matrix, kubeadm's SystemVerification, KEP-5573) - the kernel (4.19 or
     newer from 1.32), cgroup v1 (refused by the kubelet from 1.35), the containerd lines and releases supported, and
     the pause image kubeadm of that release expects. Where containerd is too old, the versions the host's configured
     repositories offer (C(apt-cache policy), C(dnf -C list)) decide the fix named.
@@ -215,7 +215,8 @@ distribution:
 containerd_offers:
   description:
     - The versions of C(containerd) and C(containerd.io) the host's configured repositories offer (and the installed
-      one), C({package: [versions]}); looked at only when the installed containerd misses the floor, else V({}).
+      one), as package -> list of versions; looked at only when the installed containerd misses the floor, else
+      empty.
   returned: always
   type: dict
   version_added: 0.3.0

@@ -24,6 +24,8 @@ description:
   - With O(applied) (what M(fleetops.docker_host.sysctl_apply) returned, or C({check, changed}) with
     M(fleetops.docker_host.sysctl_info)'s verdict) and O(plan) it returns the role's result (RV(result), which the
     role keeps as C(k8s_sysctl_result)), what the run left out (RV(notes)) and the failure message, if any (RV(failure)).
+  - The plan also carries the settings as key -> value text (booleans as 1/0) under the key C(values), which the
+    role's template reads as C(__k8s_sysctl_plan['values']).
   - The rules are private Python of the collection (C(plugins/plugin_utils/_k8s_sysctl.py)), unit-tested.
 options:
   probe:
@@ -89,10 +91,6 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
-values:
-  description: The settings as key -> value text (booleans as 1/0), the keys the role writes.
-  returned: without O(applied)
-  type: dict
 look:
   description: Whether the role must look itself (the caller's look does not cover it).
   returned: without O(applied)

@@ -273,4 +273,3 @@ def k8s_node_result(look, *, containerd=None, swap=None, restart=None, docker=No
         # What the role left alone or could not judge: the plan's notes, swap's, the verdict's.
         'notes': list(notes or []) + list(swap.get('notes') or []) + list(verdict.get('notes') or []),
     }
-

@@ -253,4 +253,3 @@ def k8s_sysctl_outcome(applied, plan, host='', check_mode=False):
                 else '/proc/sys is read-only here, so no key is applied',
                 plan['sysctl_file'])))
     return {'notes': notes, 'failure': failure.strip()}
-

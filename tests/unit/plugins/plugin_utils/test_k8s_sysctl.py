@@ -54,7 +54,6 @@ BAD_CHECK = {'ok': False, 'results': {'net.ipv4.ip_forward': {'status': 'shadowe
              'hints': ['Rename the file.'], 'msg': 'sysctl_check: 1 of 3 keys not as expected: net.ipv4.ip_forward [shadowed]'}
 
 
-
 # --- input problems -----------------------------------------------------------------------------------------
 
 def test_good_input_has_no_problem_and_values_as_sysctl_prints_them():
