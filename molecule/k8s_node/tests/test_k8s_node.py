@@ -76,4 +76,5 @@ def test_fleet_report_has_the_readiness_column():
     column = report_rows(text)["k8s-node-1"]["K8s"]
     assert column.startswith("not ready for 1.36: cgroup (the host runs cgroup v1"), text
     assert "; containerd (containerd 1.6." in column, text
-    assert column.count("; ") == 1, text
+    # The two reasons and no other, each listed with its fix below the table.
+    assert re.findall(r"^- \*\*k8s-node-1\*\* \((\w+)\): ", text, re.M) == ["cgroup", "containerd"], text
