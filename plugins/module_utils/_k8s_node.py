@@ -11,6 +11,7 @@ __metaclass__ = type  # noqa: UP001 - ansible-test sanity expects it
 
 import re
 
+from ansible_collections.fleetops.docker_host.plugins.module_utils._k8s_floors import FLOORS, NEWEST, floors_unmet
 from ansible_collections.fleetops.docker_host.plugins.module_utils._preflight import DEFAULT_MODULES
 
 # What the role puts before an fstab swap line it turns off: the line stays, readable and easy to restore.
@@ -118,9 +119,11 @@ def sysctl_fix(key):
     return 'set %s = 1 in /etc/sysctl.d/k8s.conf and apply it (the collection\'s k8s_sysctl role does it)' % key
 
 
-def readiness(facts, allow_swap=False, cgroup_driver='systemd'):
-    """The verdict on FACTS (k8s_node_info's look): {'ready', 'unmet': [{check, msg, fix}], 'notes'}."""
-    unmet, notes = [], []
+def readiness(facts, allow_swap=False, cgroup_driver='systemd', kubernetes_version=None):
+    """The verdict on FACTS (k8s_node_info's look) for KUBERNETES_VERSION (MAJOR.MINOR, default the newest the floors
+    table knows): {'ready', 'kubernetes_version', 'floors_version', 'floors', 'unmet': [{check, msg, fix}], 'notes'}.
+    Raises _k8s_floors.FloorsError for a version the table cannot judge."""
+    floors_version, unmet, notes = floors_unmet(facts, kubernetes_version)
 
     def need(check, msg, fix):
         unmet.append({'check': check, 'msg': msg, 'fix': fix})
@@ -215,16 +218,27 @@ def readiness(facts, allow_swap=False, cgroup_driver='systemd'):
     if not facts.get('product_uuid'):
         notes.append('no product UUID readable (/sys/class/dmi/id/product_uuid)%s'
                      % (': a container sees none' if in_container else ''))
-    return {'ready': not unmet, 'unmet': unmet, 'notes': notes}
+    row = FLOORS[floors_version]
+    return {'ready': not unmet, 'kubernetes_version': str(kubernetes_version or NEWEST).strip(),
+            'floors_version': floors_version,
+            'floors': {'kernel': row['kernel'], 'cgroup_v1': row['cgroup_v1'], 'containerd': list(row['containerd']),
+                       'pause': row['pause']},
+            'unmet': unmet, 'notes': notes}
 
 
 def verdict_text(verdict):
-    """The fleet report's readiness column: 'k8s ready', or the unmet checks with their messages."""
+    """The fleet report's readiness column: 'ready for 1.35', or 'not ready for 1.35: ' and the unmet checks with
+    their messages ('k8s ready' / 'not ready: ...' for a verdict without a version, from before the floors)."""
     if not verdict or 'ready' not in verdict:
         return '-'
+    version = verdict.get('kubernetes_version')
+    target = ' for %s' % version if version else ''
+    if version and verdict.get('floors_version') and verdict['floors_version'] != version:
+        target += ' (floors of %s)' % verdict['floors_version']
     if verdict.get('ready'):
-        return 'k8s ready'
-    return 'not ready: ' + '; '.join('%s (%s)' % (item['check'], item['msg']) for item in verdict.get('unmet') or [])
+        return 'ready' + target if version else 'k8s ready'
+    items = '; '.join('%s (%s)' % (item['check'], item['msg']) for item in verdict.get('unmet') or [])
+    return 'not ready%s: %s' % (target, items)
 
 
 def fleet_duplicates(identities):

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: fleetops.docker_host contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Pure functions behind fleetops.docker_host.container_preflight: what the kernel offers a container engine.
+"""Pure functions behind fleetops.docker_host.container_preflight_info: what the kernel offers a container engine.
 
 Every reader takes a `root` argument (default "/"), so the unit tests run on a temporary tree; the module
 passes in what only a command can tell (modinfo, systemd-detect-virt). Runs on Python 3.6+.

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: fleetops.docker_host contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Pure functions behind fleetops.docker_host.sysctl_check: key and value normalisation, parsing of sysctl
+"""Pure functions behind fleetops.docker_host.sysctl_info: key and value normalisation, parsing of sysctl
 files, the boot-time precedence of `sysctl --system`, and the per-key verdict.
 
 Every function that reads the file system takes a `root` argument (default "/"), so the unit tests run on a
@@ -432,10 +432,10 @@ def check(expected, check_persisted=True, root='/'):
                          '/etc/sysctl.d/.' % key)
     mismatches = [key for key in keys if results[key]['status'] not in FINE_STATUSES]
     if mismatches:
-        msg = 'sysctl_check: %d of %d keys are not as expected: %s' % (
+        msg = 'sysctl_info: %d of %d keys are not as expected: %s' % (
             len(mismatches), len(keys), '; '.join(describe(key, results[key]) for key in mismatches))
     else:
-        msg = 'sysctl_check: all %d keys are as expected%s' % (
+        msg = 'sysctl_info: all %d keys are as expected%s' % (
             len(keys), ' at runtime and at boot' if check_persisted else ' at runtime')
     return {
         'ok': not mismatches,

@@ -22,8 +22,21 @@ description:
     kernel modules C(overlay) and C(br_netfilter), C(conntrack) and C(socat), the ports O(ports), whether the
     host name is a valid node name and resolves, C(/etc/machine-id) and the product UUID (for the fleet-wide
     uniqueness check of the fleet report), and whether the host is a container (the collection's one detection).
+  - The floors of the Kubernetes release O(kubernetes_version) (a table in the collection, each row naming its
+    sources - containerd's Kubernetes support matrix, kubeadm's SystemVerification, KEP-5573) - the kernel (4.19 or
+    newer from 1.32), cgroup v1 (refused by the kubelet from 1.35), the containerd lines and releases supported, and
+    the pause image kubeadm of that release expects. Where containerd is too old, the versions the host's configured
+    repositories offer (C(apt-cache policy), C(dnf -C list)) decide the fix named.
   - Changes nothing on the host.
 options:
+  kubernetes_version:
+    description:
+      - The Kubernetes release (C(MAJOR.MINOR), e.g. V(1.35)) the verdict is for. Unset, the newest release the
+        floors table knows (1.36).
+      - A release newer than the table is judged by the newest floors, and RV(readiness) says so in its notes; a
+        malformed release or one older than the table (1.28) is refused.
+    type: str
+    version_added: 0.3.0
   config_file:
     description: containerd's configuration file.
     type: path
@@ -74,6 +87,11 @@ EXAMPLES = r'''
   ansible.builtin.debug:
     msg: "{{ k8s_look.readiness.unmet | map(attribute='fix') | list }}"
   when: not k8s_look.readiness.ready
+
+- name: Is this node ready for Kubernetes 1.33?
+  fleetops.docker_host.k8s_node_info:
+    kubernetes_version: "1.33"
+  register: k8s_look_133
 '''
 
 RETURN = r'''
@@ -85,7 +103,8 @@ containerd:
       runtime the pods use, C(default_runtime_name)), C(systemd_cgroup) and C(cgroup_driver) (of that runtime),
       C(sandbox_image), C(config_path)), C(config_error) (why the file could not be read, a FIFO or a directory in its
       place, nesting too deep; else V(null)) and
-      C(effective_cgroup_driver) (from C(containerd config dump) when the CRI plugin is loaded).
+      C(effective_cgroup_driver) and C(effective_sandbox_image) (from C(containerd config dump) when the CRI plugin is
+      loaded).
   returned: always
   type: dict
   sample: {installed: true, version: 1.6.20~ds1, active: true, socket: /run/containerd/containerd.sock, cri: ok,
@@ -125,6 +144,12 @@ commands:
   description: C(conntrack), C(socat), C(crictl) -> path or V(null).
   returned: always
   type: dict
+missing_commands:
+  description: The commands kubeadm's preflight needs (C(conntrack), C(socat)) that are not installed.
+  returned: always
+  type: list
+  elements: str
+  version_added: 0.3.0
 ports_in_use:
   description: The ports of O(ports) something listens on.
   returned: always
@@ -161,12 +186,42 @@ init:
   type: str
 readiness:
   description:
-    - The verdict. C(ready); C(unmet), a list of C({check, msg, fix}) with C(check) one of C(cri), C(cgroup_driver),
-      C(swap), C(sysctl), C(kernel_module), C(commands), C(ports), C(hostname), C(machine_id); C(notes).
+    - The verdict for O(kubernetes_version). C(ready); C(kubernetes_version) (the release asked about);
+      C(floors_version) (the table's row applied, the newest for a newer release); C(floors) (C(kernel), C(cgroup_v1)
+      - V(supported), V(maintenance) or V(refused) - C(containerd), the lowest release of each supported line, and
+      C(pause)); C(unmet), a list of C({check, msg, fix}) with C(check) one of C(kernel), C(cgroup), C(containerd),
+      C(cri), C(cgroup_driver), C(swap), C(sysctl), C(kernel_module), C(commands), C(ports), C(hostname),
+      C(machine_id); C(notes).
     - The fleet-wide checks (machine-id and product UUID unique across the fleet) are the fleet report's.
   returned: always
   type: dict
-  sample: {ready: false, notes: [], unmet: [{check: swap, msg: "swap is on: /swapfile", fix: "swapoff -a, ..."}]}
+  sample: {ready: false, kubernetes_version: "1.35", floors_version: "1.35", notes: [],
+           floors: {kernel: "4.19", cgroup_v1: refused, containerd: [2.2.0, 2.1.5, 1.7.28], pause: "registry.k8s.io/pause:3.10.1"},
+           unmet: [{check: cgroup, msg: "the host runs cgroup v1; ...",
+                    fix: "move to cgroup v2 by a trial boot: kernel_ml_cmdline_args: [systemd.unified_cgroup_hierarchy=1] ..."}]}
+kernel:
+  description: The running kernel's release (C(uname -r)).
+  returned: always
+  type: str
+  version_added: 0.3.0
+cgroup:
+  description: The cgroup hierarchy - C(version) (V(v1), V(v2) or V(null)), C(hybrid), C(controllers).
+  returned: always
+  type: dict
+  version_added: 0.3.0
+distribution:
+  description: The distribution release (C(PRETTY_NAME) of C(/etc/os-release)).
+  returned: always
+  type: str
+  version_added: 0.3.0
+containerd_offers:
+  description:
+    - The versions of C(containerd) and C(containerd.io) the host's configured repositories offer (and the installed
+      one), as package -> list of versions; looked at only when the installed containerd misses the floor, else
+      empty.
+  returned: always
+  type: dict
+  version_added: 0.3.0
 '''
 
 import os
@@ -192,6 +247,13 @@ from ansible_collections.fleetops.docker_host.plugins.module_utils._cri import (
     parse_crictl_info,
     parse_crictl_version,
 )
+from ansible_collections.fleetops.docker_host.plugins.module_utils._k8s_floors import (
+    FloorsError,
+    containerd_supported,
+    floors_for,
+    parse_apt_policy,
+    parse_dnf_list,
+)
 from ansible_collections.fleetops.docker_host.plugins.module_utils._k8s_node import (
     REQUIRED_COMMANDS,
     REQUIRED_MODULES,
@@ -203,7 +265,7 @@ from ansible_collections.fleetops.docker_host.plugins.module_utils._k8s_node imp
     readiness,
     registry_dir_managed,
 )
-from ansible_collections.fleetops.docker_host.plugins.module_utils._preflight import container_info, module_state
+from ansible_collections.fleetops.docker_host.plugins.module_utils._preflight import cgroup_info, container_info, module_state
 from ansible_collections.fleetops.docker_host.plugins.module_utils._files import (
     UnsafeFileError,
     look_text,
@@ -237,7 +299,8 @@ def containerd_look(module, params):
     binary = module.get_bin_path('containerd', opt_dirs=SBIN)
     look = dict(installed=bool(binary), version=None, active=False, socket=params['socket'], cri=None,
                 config_file=params['config_file'], config_exists=os.path.exists(params['config_file']),
-                config=None, config_error=None, effective_cgroup_driver=None)
+                config=None, config_error=None, effective_cgroup_driver=None,
+                effective_sandbox_image=None)
     text = ''
     try:
         require_absolute(params['config_file'], 'config_file', '/etc/containerd/config.toml')
@@ -263,7 +326,9 @@ def containerd_look(module, params):
         rc, out, err = run_cmd(module, [binary, '--config', params['config_file'], 'config', 'dump'])
         if rc == 0:
             try:
-                look['effective_cgroup_driver'] = summary(loads(out)).get('cgroup_driver') or 'cgroupfs'
+                dumped = summary(loads(out))
+                look['effective_cgroup_driver'] = dumped.get('cgroup_driver') or 'cgroupfs'
+                look['effective_sandbox_image'] = dumped.get('sandbox_image')
             except (TomlError, ContainerdConfigError, RecursionError):
                 look['effective_cgroup_driver'] = None
     return look
@@ -317,12 +382,36 @@ def cri_call(module, params, crictl, cri):
     return no_client()
 
 
+CONTAINERD_PACKAGES = ('containerd', 'containerd.io')
+
+
+def containerd_offers(module):
+    """{package: [versions]} of containerd and containerd.io in the configured repositories (no download)."""
+    apt_cache = module.get_bin_path('apt-cache')
+    if apt_cache:
+        rc, out, err = run_cmd(module, [apt_cache, 'policy'] + list(CONTAINERD_PACKAGES))
+        return parse_apt_policy(out) if rc == 0 else {}
+    dnf = module.get_bin_path('dnf')
+    if dnf:
+        rc, out, err = run_cmd(module, [dnf, '-q', '-C', 'list', '--showduplicates'] + list(CONTAINERD_PACKAGES))
+        return parse_dnf_list(out, CONTAINERD_PACKAGES)
+    return {}
+
+
+def distribution():
+    for line in read('/etc/os-release').splitlines():
+        if line.startswith('PRETTY_NAME='):
+            return line.split('=', 1)[1].strip().strip('"\'')
+    return ''
+
+
 def run(module):
     params = module.params
     result = dict(changed=False)
     result['containerd'] = containerd_look(module, params)
     commands = dict((name, module.get_bin_path(name, opt_dirs=SBIN)) for name in REQUIRED_COMMANDS + ('crictl',))
     result['commands'] = commands
+    result['missing_commands'] = [name for name in REQUIRED_COMMANDS if not commands[name]]
     call = cri_call(module, params, commands['crictl'], result['containerd']['cri'])
     result['cri_call'] = call
     result['docker_active'] = is_active(module, 'docker.service')
@@ -365,7 +454,15 @@ def run(module):
     result['in_container'] = container_info(detect_virt_container=detected)['is_container']
     result['init'] = read('/proc/1/comm').strip()
     result['registry_dirs'] = managed_registry_dirs(params['certs_dirs'])
-    result['readiness'] = readiness(result, allow_swap=params['allow_swap'], cgroup_driver=params['cgroup_driver'])
+    result['kernel'] = release
+    result['cgroup'] = cgroup_info()
+    result['distribution'] = distribution()
+    box = result['containerd']
+    minimums = floors_for(params['kubernetes_version'])[1]['containerd']
+    missed = box['installed'] and box['version'] and not containerd_supported(box['version'], minimums)
+    result['containerd_offers'] = containerd_offers(module) if missed else {}
+    result['readiness'] = readiness(result, allow_swap=params['allow_swap'], cgroup_driver=params['cgroup_driver'],
+                                    kubernetes_version=params['kubernetes_version'])
     return result
 
 
@@ -379,9 +476,15 @@ def main():
             allow_swap=dict(type='bool', default=False),
             cgroup_driver=dict(type='str', default='systemd', choices=['systemd', 'cgroupfs']),
             certs_dirs=dict(type='list', elements='path', default=['/etc/containerd/certs.d', '/etc/docker/certs.d']),
+            kubernetes_version=dict(type='str'),
         ),
         supports_check_mode=True,
     )
+    # Bad input, not what the host shows: refused before looking.
+    try:
+        floors_for(module.params['kubernetes_version'])
+    except FloorsError as exc:
+        module.fail_json(msg='k8s_node_info: %s' % exc)
     module.exit_json(**run(module))
 
 

@@ -21,7 +21,7 @@ description:
     O(apply=keys) by writing only the differing keys to C(/proc/sys) (for containers, where C(sysctl --system)
     would also write the global keys of the distribution's files), or not at all with O(apply=none).
   - Then verifies every key of O(expected), live and as the next boot sets it, exactly as
-    M(fleetops.docker_host.sysctl_check) does, and returns that result in RV(check).
+    M(fleetops.docker_host.sysctl_info) does, and returns that result in RV(check).
   - One module run instead of a template, a file check, a read, a command and a check per step, so a host
     that is already right costs one round trip.
 options:
@@ -42,7 +42,7 @@ options:
   load_modules:
     description:
       - Kernel modules to load now with C(modprobe). Give only those that are neither loaded nor built into the
-        kernel (M(fleetops.docker_host.container_preflight) tells). A module C(modprobe) cannot load is reported
+        kernel (M(fleetops.docker_host.container_preflight_info) tells). A module C(modprobe) cannot load is reported
         in RV(modules_failed), not as a failure of this module.
     type: list
     elements: str
@@ -91,8 +91,8 @@ attributes:
   platform:
     description: Linux hosts.
 seealso:
-  - module: fleetops.docker_host.sysctl_check
-  - module: fleetops.docker_host.container_preflight
+  - module: fleetops.docker_host.sysctl_info
+  - module: fleetops.docker_host.container_preflight_info
   - name: sysctl.d(5)
     description: Configuration directories and precedence.
     link: https://man7.org/linux/man-pages/man5/sysctl.d.5.html
@@ -181,11 +181,11 @@ system_stderr:
   sample: ''
 check:
   description:
-    - The verification of O(expected) after applying, as M(fleetops.docker_host.sysctl_check) returns it
+    - The verification of O(expected) after applying, as M(fleetops.docker_host.sysctl_info) returns it
       (C(ok), C(results), C(mismatches), C(hints), C(msg)); V(null) when O(expected) is empty.
   returned: success
   type: dict
-  sample: {"ok": true, "mismatches": [], "hints": [], "msg": "sysctl_check: all 1 keys are as expected at runtime and at boot"}
+  sample: {"ok": true, "mismatches": [], "hints": [], "msg": "sysctl_info: all 1 keys are as expected at runtime and at boot"}
 '''
 
 import os

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ansible_collections.fleetops.docker_host.plugins.module_utils._k8s_floors import NEWEST
 from ansible_collections.fleetops.docker_host.plugins.module_utils._k8s_node import (
     FSTAB_MARK,
     comment_fstab_swap,
@@ -66,7 +67,10 @@ def test_listening_ports():
 
 
 READY = {
+    'kernel': '6.1.0-18-amd64', 'cgroup': {'version': 'v2', 'hybrid': False, 'controllers': ['cpu', 'memory']},
+    'distribution': 'Debian GNU/Linux 12 (bookworm)', 'containerd_offers': {},
     'containerd': {'installed': True, 'active': True, 'cri': 'ok', 'socket': '/run/containerd/containerd.sock',
+                   'version': '2.2.1', 'effective_sandbox_image': 'registry.k8s.io/pause:3.10.2',
                    'effective_cgroup_driver': 'systemd', 'config': {'cgroup_driver': 'systemd'}},
     'cri_call': {'client': 'python-grpc', 'proof': 'python-grpc', 'runtime_name': 'containerd', 'runtime_ready': True,
                  'conditions': {'RuntimeReady': True, 'NetworkReady': True}, 'not_ready_reason': '', 'error': None},
@@ -93,8 +97,14 @@ def _with(**changes):
 
 def test_a_ready_node():
     verdict = readiness(READY)
-    assert verdict == {'ready': True, 'unmet': [], 'notes': []}
-    assert verdict_text(verdict) == 'k8s ready'
+    assert (verdict['ready'], verdict['unmet'], verdict['notes']) == (True, [], [])
+    assert verdict['kubernetes_version'] == verdict['floors_version'] == NEWEST
+    assert verdict_text(verdict) == 'ready for %s' % NEWEST
+
+
+def test_a_verdict_from_before_the_floors_keeps_its_text():
+    assert verdict_text({'ready': True, 'unmet': [], 'notes': []}) == 'k8s ready'
+    assert verdict_text({'ready': False, 'unmet': [{'check': 'swap', 'msg': 'on'}]}) == 'not ready: swap (on)'
 
 
 @pytest.mark.parametrize('changes, check, words', [
@@ -126,7 +136,7 @@ def test_each_unmet_prerequisite_has_its_fix(changes, check, words):
     assert [item['check'] for item in verdict['unmet']] == [check]
     item = verdict['unmet'][0]
     assert words in item['fix'] or words in item['msg'], item
-    assert verdict_text(verdict).startswith('not ready: %s (' % check)
+    assert verdict_text(verdict).startswith('not ready for %s: %s (' % (NEWEST, check))
 
 
 def test_swap_in_a_container_is_the_machines():

@@ -147,3 +147,27 @@ def test_registry_dirs_lists_only_the_roles(fake_host, tmp_path, capsys):
         {'path': str(old), 'files': ['hosts.toml']},
         {'path': str(marked), 'files': ['ca.crt', 'fleetops-k8s-node.managed']},
     ]
+
+
+def test_a_malformed_kubernetes_version_is_refused_before_looking(fake_host, tmp_path, capsys):
+    args = _ready(fake_host, tmp_path)
+    result = run_module(capsys, dict(args, kubernetes_version='1.35.0'))
+    assert result['failed'] is True
+    assert "kubernetes_version '1.35.0' is not a Kubernetes MAJOR.MINOR version" in result['msg']
+    assert 'containerd' not in result
+
+
+def test_the_verdict_is_for_the_version_asked(fake_host, tmp_path, capsys):
+    args = _ready(fake_host, tmp_path)
+    fake_host['_bins'] = BINS + ('apt-cache',)
+    fake_host['apt-cache policy'] = (0, 'containerd:\n  Version table:\n *** 1.6.20~ds1-1+b1 500\n', '')
+    old = run_module(capsys, dict(args, kubernetes_version='1.28'))
+    # containerd 1.6.20 meets 1.28's floor: the repositories are not asked.
+    assert old['readiness']['kubernetes_version'] == '1.28' and old['containerd_offers'] == {}
+    assert 'containerd' not in [item['check'] for item in old['readiness']['unmet']]
+    new = run_module(capsys, dict(args, kubernetes_version='1.35'))
+    assert new['containerd_offers'] == {'containerd': ['1.6.20~ds1-1+b1']}
+    (item,) = [item for item in new['readiness']['unmet'] if item['check'] == 'containerd']
+    assert item['fix'].startswith('none is available for ') and 'containerd 1.6.20~ds1-1+b1' in item['fix']
+    assert new['readiness']['floors']['pause'] == 'registry.k8s.io/pause:3.10.1'
+    assert new['kernel'] and new['cgroup']['version'] in ('v1', 'v2', None)

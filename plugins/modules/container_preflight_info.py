@@ -9,7 +9,7 @@ __metaclass__ = type  # noqa: UP001 - ansible-test sanity expects it
 
 DOCUMENTATION = r'''
 ---
-module: container_preflight
+module: container_preflight_info
 short_description: Report what a container engine needs from the kernel, and what is missing
 version_added: 0.1.0
 description:
@@ -22,8 +22,10 @@ description:
     in C(/proc/modules): C(/sys/module/<name>), or what the module provides, such as C(/proc/sys/net/bridge) for
     C(br_netfilter) and an C(overlay) entry in C(/proc/filesystems)); C(available) (in C(modules.dep) or found
     by C(modinfo)); C(absent).'
-  - Fails, with O(fail_on_missing), when a capability in O(require) is missing or the kernel is older than
-    O(min_kernel). Changes nothing on the host.
+  - Reports, in RV(problems), a capability of O(require) that is missing or a kernel older than O(min_kernel); it
+    fails on them only with O(fail_on_missing=true). Changes nothing on the host.
+  - This module was C(container_preflight) (0.1.0, which failed on a problem by default); that name still works and
+    is deprecated.
 options:
   min_kernel:
     description: Oldest kernel release accepted, as C(major.minor[.patch]).
@@ -51,9 +53,11 @@ options:
     elements: str
     default: [overlay, br_netfilter]
   fail_on_missing:
-    description: Fail when RV(problems) is not empty. With V(false) the problems are only reported.
+    description:
+      - Fail when RV(problems) is not empty. With V(false) the problems are only reported.
+      - The default was V(true) under the old name C(container_preflight) (before 0.3.0).
     type: bool
-    default: true
+    default: false
   commands:
     description:
       - Commands to look for on the C(PATH) and in C(/sbin) and C(/usr/sbin); their paths are returned in
@@ -71,15 +75,15 @@ attributes:
 '''
 
 EXAMPLES = r'''
-- name: Check the kernel before installing Docker
-  fleetops.docker_host.container_preflight:
+- name: Check the kernel before installing Docker, failing when something is missing
+  fleetops.docker_host.container_preflight_info:
     min_kernel: "4.15"
+    fail_on_missing: true
   register: preflight
 
-- name: Report only, and require the memory and pids controllers too
-  fleetops.docker_host.container_preflight:
+- name: Report only (the default), and require the memory and pids controllers too
+  fleetops.docker_host.container_preflight_info:
     require: [uts, ipc, mnt, pid, net, cgroups, cgroup.memory, cgroup.pids, overlay]
-    fail_on_missing: false
   register: preflight
 
 - name: Say what is missing
@@ -218,7 +222,7 @@ def main():
             min_kernel=dict(type='str', default='3.10'),
             require=dict(type='list', elements='str', default=list(DEFAULT_REQUIRE)),
             modules=dict(type='list', elements='str', default=list(DEFAULT_MODULES)),
-            fail_on_missing=dict(type='bool', default=True),
+            fail_on_missing=dict(type='bool', default=False),
             commands=dict(type='list', elements='str', default=[]),
         ),
         supports_check_mode=True,
@@ -231,7 +235,7 @@ def main():
         validate_modules(params['modules'])
         validate_commands(params['commands'])
     except PreflightError as exc:
-        module.fail_json(msg='container_preflight: %s' % to_native(exc))
+        module.fail_json(msg='container_preflight_info: %s' % to_native(exc))
     names = list(params['modules']) + [name for name in DEFAULT_MODULES if name not in params['modules']]
     try:
         report, problems = build_report(
@@ -239,11 +243,11 @@ def main():
             modinfo=modinfo_found(module, names, release),
             detect_virt_container=detect_virt(module, '-c'), detect_virt_vm=detect_virt(module, '-v'))
     except PreflightError as exc:
-        module.fail_json(msg='container_preflight: %s' % to_native(exc))
+        module.fail_json(msg='container_preflight_info: %s' % to_native(exc))
     commands = dict((name, module.get_bin_path(name, opt_dirs=['/sbin', '/usr/sbin'])) for name in params['commands'])
     result = dict(changed=False, preflight=report, problems=problems, commands=commands)
     if problems and params['fail_on_missing']:
-        module.fail_json(msg='container_preflight: %s' % ' '.join(problems), **result)
+        module.fail_json(msg='container_preflight_info: %s' % ' '.join(problems), **result)
     module.exit_json(**result)
 
 

@@ -1,16 +1,16 @@
 # -*- coding: utf-8 -*-
-"""Module-level tests for plugins/modules/container_preflight.py (reads this machine, changes nothing)."""
+"""Module-level tests for plugins/modules/container_preflight_info.py (reads this machine, changes nothing)."""
 
 import pytest
 
-from ansible_collections.fleetops.docker_host.plugins.modules import container_preflight
+from ansible_collections.fleetops.docker_host.plugins.modules import container_preflight_info
 
 from ansible_collections.fleetops.docker_host.tests.unit.plugins.modules.utils import module_runner, needs_module_testing
 
 pytestmark = needs_module_testing
 
 
-run_module = module_runner(container_preflight)
+run_module = module_runner(container_preflight_info)
 
 
 def test_report_shape(capsys):
@@ -23,9 +23,12 @@ def test_report_shape(capsys):
     assert isinstance(result['problems'], list)
 
 
-def test_impossible_minimum_fails(capsys):
+def test_impossible_minimum_is_reported_by_default_and_fails_when_asked(capsys):
     result = run_module(capsys, {'min_kernel': '999.0', 'require': []})
+    assert not result.get('failed') and any('older than the minimum 999.0' in item for item in result['problems'])
+    result = run_module(capsys, {'min_kernel': '999.0', 'require': [], 'fail_on_missing': True})
     assert result['failed'] and 'older than the minimum 999.0' in result['msg']
+    assert result['msg'].startswith('container_preflight_info: ')
 
 
 def test_unknown_capability_fails(capsys):
@@ -48,7 +51,7 @@ def test_commands_are_looked_up(capsys):
 ])
 def test_malformed_names_fail_before_modinfo_runs(capsys, monkeypatch, args, fragment):
     ran = []
-    monkeypatch.setattr(container_preflight, 'modinfo_found', lambda module, names, release: ran.append(names) or {})
+    monkeypatch.setattr(container_preflight_info, 'modinfo_found', lambda module, names, release: ran.append(names) or {})
     result = run_module(capsys, args)
     assert result['failed'] and fragment in result['msg'], result['msg']
     assert ran == []

@@ -1,12 +1,11 @@
 # -*- coding: utf-8 -*-
-"""Unit tests for plugins/filter/k8s_sysctl.py: the k8s_sysctl role's plan, result and messages."""
+"""Unit tests for plugins/plugin_utils/_k8s_sysctl.py: the k8s_sysctl role's plan, result and messages."""
 
 import pytest
 
-from ansible_collections.fleetops.docker_host.plugins.filter.k8s_sysctl import (
+from ansible_collections.fleetops.docker_host.plugins.plugin_utils._k8s_sysctl import (
     BOOT_DIRS,
     NO_KEY_VERDICT,
-    FilterModule,
     k8s_sysctl_outcome,
     k8s_sysctl_plan,
     k8s_sysctl_result,
@@ -53,10 +52,6 @@ GOOD_CHECK = {'ok': True, 'results': {'net.ipv4.ip_forward': {'status': 'ok'}}, 
               'msg': 'sysctl_check: all 3 keys are as expected at runtime and at boot'}
 BAD_CHECK = {'ok': False, 'results': {'net.ipv4.ip_forward': {'status': 'shadowed'}}, 'mismatches': ['net.ipv4.ip_forward'],
              'hints': ['Rename the file.'], 'msg': 'sysctl_check: 1 of 3 keys not as expected: net.ipv4.ip_forward [shadowed]'}
-
-
-def test_filters_are_registered():
-    assert sorted(FilterModule().filters()) == ['k8s_sysctl_outcome', 'k8s_sysctl_plan', 'k8s_sysctl_result']
 
 
 # --- input problems -----------------------------------------------------------------------------------------

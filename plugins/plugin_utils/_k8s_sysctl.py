@@ -1,11 +1,11 @@
 # -*- coding: utf-8 -*-
 # Copyright: fleetops.docker_host contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The decisions of the k8s_sysctl role, as filters (documented in the sidecar k8s_sysctl_*.yml files).
+"""The decisions of the k8s_sysctl role, private to the collection (called by the action plugin k8s_sysctl_plan).
 
 k8s_sysctl_plan: the input problems and what to do on this host, from the role's variables and a
-  container_preflight result (the caller's when it covers the role, else the role's own look).
-k8s_sysctl_result: the role's one result, from sysctl_apply's return and the plan.
+  container_preflight_info result (the caller's when it covers the role, else the role's own look).
+k8s_sysctl_result: the role's one result, from sysctl_apply's return (or sysctl_info's verdict) and the plan.
 k8s_sysctl_outcome: what the role says (notes) and the one failure message, if any, of a run.
 
 Runs on the controller; no I/O, so the unit tests call the functions directly.
@@ -30,7 +30,7 @@ KEY_RE = re.compile(r'^/?[A-Za-z0-9_][A-Za-z0-9_:@+-]*([./][A-Za-z0-9_][A-Za-z0-
 MODULE_RE = re.compile(r'^[A-Za-z0-9_-]+$')
 NO_KEY_VERDICT = {
     'ok': True, 'results': {}, 'mismatches': [], 'hints': [],
-    'msg': 'sysctl_check: no key applies on this host (container with a read-only /proc/sys or only global keys)',
+    'msg': 'sysctl_info: no key applies on this host (container with a read-only /proc/sys or only global keys)',
 }
 
 
@@ -121,7 +121,11 @@ def preflight_covers(preflight, modules, commands=COMMANDS):
 
 def k8s_sysctl_plan(settings, modules=(), sysctl_file='', modules_file='', *, boot_dirs=BOOT_DIRS, preflight=None,
                     probe=None, install_tools=True):
-    """What the role does on this host; see k8s_sysctl_plan.yml."""
+    """What the role does on this host: problems (one sentence per kind of bad input, naming the variable and the
+    fix), values (key -> value text), preflight_given, look (the role must look itself), tools_missing,
+    modules_to_load, modules_absent, load_modules (none in a container), in_container, container_evidence,
+    proc_sys_writable, applicable (the keys this host can hold), skipped_keys, apply (system or keys),
+    module_states, kernel_release, sysctl_file, check_keys (what the read-only entry point checks)."""
     problems, values = input_problems(settings, modules, sysctl_file, modules_file, boot_dirs)
     modules = [name for name in modules if isinstance(name, str)] if _is_list(modules) else []
     covers = preflight_covers(preflight, modules)
@@ -153,6 +157,8 @@ def k8s_sysctl_plan(settings, modules=(), sysctl_file='', modules_file='', *, bo
         'container_evidence': list(container.get('evidence') or []),
         'proc_sys_writable': writable,
         'applicable': applicable,
+        # What the read-only entry point checks: what this host can hold, or every key without a look to tell.
+        'check_keys': applicable if covers else dict(values),
         'skipped_keys': sorted(set(values) - set(applicable)),
         'apply': 'keys' if in_container else 'system',
         'module_states': states,
@@ -167,7 +173,8 @@ def _verdict(applied):
 
 
 def k8s_sysctl_result(applied, plan):
-    """The role's result from sysctl_apply's return and the plan; see k8s_sysctl_result.yml."""
+    """The role's result (k8s_sysctl_result, documented in the role's argument_specs) from sysctl_apply's return
+    (or {'check': sysctl_info's verdict, 'changed': False} for the read-only entry point) and the plan."""
     verdict = _verdict(applied)
     return {
         'ok': bool(verdict.get('ok')),
@@ -191,7 +198,8 @@ def _plural(names, one, many):
 
 
 def k8s_sysctl_outcome(applied, plan, host='', check_mode=False):
-    """{notes: [...], failure: '' or the message}; see k8s_sysctl_outcome.yml."""
+    """{notes: [...], failure: '' or the message}: modules a container cannot load, sysctl --system's errors, what
+    check mode would do; the failure names the host, the modules or keys and the fix."""
     verdict = _verdict(applied)
     changed = bool(applied.get('changed'))
     failed_modules = sorted(applied.get('modules_failed') or {})
@@ -245,14 +253,3 @@ def k8s_sysctl_outcome(applied, plan, host='', check_mode=False):
                 else '/proc/sys is read-only here, so no key is applied',
                 plan['sysctl_file'])))
     return {'notes': notes, 'failure': failure.strip()}
-
-
-class FilterModule(object):
-    """fleetops.docker_host k8s_sysctl filters."""
-
-    def filters(self):
-        return {
-            'k8s_sysctl_plan': k8s_sysctl_plan,
-            'k8s_sysctl_result': k8s_sysctl_result,
-            'k8s_sysctl_outcome': k8s_sysctl_outcome,
-        }

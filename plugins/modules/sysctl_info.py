@@ -9,7 +9,7 @@ __metaclass__ = type  # noqa: UP001 - ansible-test sanity expects it
 
 DOCUMENTATION = r'''
 ---
-module: sysctl_check
+module: sysctl_info
 short_description: Check sysctl keys at runtime and as the next boot would set them
 version_added: 0.1.0
 description:
@@ -33,7 +33,10 @@ description:
     its path inside C(/proc/sys)), so C(kernel/../../etc/passwd) is refused. A VLAN interface in the dotted form
     C(sysctl) prints (C(net.ipv4.conf.eth0/100.rp_filter)) is C(eth0.100) under C(/proc/sys).
   - Keys may be written with C(.) or C(/) separators; results use the dotted form C(sysctl) prints.
-  - Changes nothing on the host.
+  - Changes nothing on the host and, by default, does not fail on what it finds (RV(ok), RV(mismatches)); give
+    O(fail_on_mismatch=true) to fail the task.
+  - This module was C(sysctl_check) (0.1.0, which failed on a mismatch by default); that name still works and is
+    deprecated.
 options:
   expected:
     description:
@@ -51,8 +54,9 @@ options:
     description:
       - Fail when a key is not as expected, with a message that lists every bad key with its runtime value, the
         expected value and the file that wins at boot. With V(false) the result only reports it.
+      - The default was V(true) under the old name C(sysctl_check) (before 0.3.0).
     type: bool
-    default: true
+    default: false
 extends_documentation_fragment:
   - fleetops.docker_host.common
   - fleetops.docker_host.read_only
@@ -72,19 +76,19 @@ seealso:
 '''
 
 EXAMPLES = r'''
-- name: Check the Kubernetes prerequisites, live and persisted
-  fleetops.docker_host.sysctl_check:
+- name: Check the Kubernetes prerequisites, live and persisted; fail when one is not as expected
+  fleetops.docker_host.sysctl_info:
+    fail_on_mismatch: true
     expected:
       net.bridge.bridge-nf-call-iptables: 1
       net.bridge.bridge-nf-call-ip6tables: 1
       net.ipv4.ip_forward: 1
       net.ipv4.ip_local_port_range: "32768 60999"
 
-- name: Report only, for a fleet report
-  fleetops.docker_host.sysctl_check:
+- name: Report only (the default), for a fleet report
+  fleetops.docker_host.sysctl_info:
     expected:
       net/ipv4/ip_forward: 1
-    fail_on_mismatch: false
   register: sysctl_state
 
 - name: Show what to do
@@ -137,7 +141,7 @@ msg:
   description: One-line summary; when keys are bad, each with runtime, expected value and winning file.
   returned: always
   type: str
-  sample: "sysctl_check: all 3 keys are as expected at runtime and at boot"
+  sample: "sysctl_info: all 3 keys are as expected at runtime and at boot"
 '''
 
 from ansible.module_utils.basic import AnsibleModule
@@ -154,14 +158,14 @@ def main():
         argument_spec=dict(
             expected=dict(type='dict', required=True),
             check_persisted=dict(type='bool', default=True),
-            fail_on_mismatch=dict(type='bool', default=True),
+            fail_on_mismatch=dict(type='bool', default=False),
         ),
         supports_check_mode=True,
     )
     try:
         result = check(module.params['expected'], module.params['check_persisted'])
     except SysctlError as exc:
-        module.fail_json(msg='sysctl_check: %s' % to_native(exc))
+        module.fail_json(msg='sysctl_info: %s' % to_native(exc))
     if module.params['fail_on_mismatch'] and not result['ok']:
         module.fail_json(**result)
     module.exit_json(changed=False, **result)

@@ -1,0 +1,76 @@
+# -*- coding: utf-8 -*-
+# Copyright: fleetops.docker_host contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The k8s_sysctl role's decisions, on the controller in the action itself (no module process): the plan from the
+role's variables and a look, then the result and the outcome from what sysctl_apply did. The rules are in
+plugins/plugin_utils/_k8s_sysctl.py (pure, unit-tested); this only gathers the variables and fails with the message."""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type  # noqa: UP001 - ansible-test sanity expects it
+
+from collections.abc import Mapping
+
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.fleetops.docker_host.plugins.plugin_utils._k8s_sysctl import (
+    BOOT_DIRS,
+    k8s_sysctl_outcome,
+    k8s_sysctl_plan,
+    k8s_sysctl_result,
+)
+
+# The role's variables the plan reads: argument name -> (variable, default when the role does not set it).
+ROLE_VARIABLES = (
+    ('settings', 'k8s_sysctl_settings', None),
+    ('modules', 'k8s_sysctl_modules', []),
+    ('sysctl_file', 'k8s_sysctl_file', ''),
+    ('modules_file', 'k8s_sysctl_modules_file', ''),
+    ('boot_dirs', 'k8s_sysctl_boot_dirs', list(BOOT_DIRS)),
+    ('install_tools', 'k8s_sysctl_install_tools', True),
+    ('preflight', 'k8s_sysctl_preflight_result', {}),
+)
+VALID_ARGS = frozenset(['probe', 'plan', 'applied'] + [name for name, _variable, _default in ROLE_VARIABLES])
+
+
+def decide(args, variables, host, check_mode):
+    """The action's result for ARGS (the task's) and VARIABLES (the role's, rendered): the plan (`failed` with one
+    message naming every problem on bad input), or with `applied` the role's result, its notes and its failure."""
+    unknown = sorted(set(args) - VALID_ARGS)
+    if unknown:
+        return {'failed': True, 'msg': '%s: k8s_sysctl_plan takes %s, not %s' % (
+            host, ', '.join(sorted(VALID_ARGS)), ', '.join(unknown))}
+    given = dict((name, args[name] if name in args else variables.get(variable, default))
+                 for name, variable, default in ROLE_VARIABLES)
+    if 'applied' in args:
+        plan = args.get('plan')
+        applied = args['applied']
+        if not isinstance(plan, Mapping) or not isinstance(applied, Mapping):
+            return {'failed': True, 'msg': '%s: k8s_sysctl_plan needs plan (its own earlier result) and applied '
+                                           '(sysctl_apply\'s return) as dicts' % host}
+        outcome = k8s_sysctl_outcome(applied, plan, host, check_mode)
+        return {'changed': False, 'result': k8s_sysctl_result(applied, plan), 'notes': outcome['notes'],
+                'failure': outcome['failure']}
+    plan = k8s_sysctl_plan(given['settings'], given['modules'], given['sysctl_file'], given['modules_file'],
+                           boot_dirs=given['boot_dirs'], preflight=given['preflight'], probe=args.get('probe'),
+                           install_tools=bool(given['install_tools']))
+    answer = dict(plan, changed=False)
+    if plan['problems']:
+        # Bad input stops here, before anything on the host changes: one message naming every problem.
+        answer.update(failed=True, msg='%s: %s' % (host, ' '.join(plan['problems'])))
+    return answer
+
+
+class ActionModule(ActionBase):
+
+    TRANSFERS_FILES = False
+    _requires_connection = False
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(ActionModule, self).run(tmp, task_vars)
+        del tmp
+        task_vars = task_vars or {}
+        variables = dict((variable, self._templar.template(task_vars[variable]))
+                         for _name, variable, _default in ROLE_VARIABLES if variable in task_vars)
+        result.update(decide(dict(self._task.args), variables, task_vars.get('inventory_hostname', 'this host'),
+                             bool(self._play_context.check_mode)))
+        return result
