@@ -16,6 +16,11 @@ from ansible_collections.fleetops.docker_host.plugins.module_utils._boot import 
 # The drop-in that carries the arguments which proved themselves (read by update-grub after the user's own drop-ins
 # and before zz-kernel-ml.cfg, which puts panic= last).
 CMDLINE_DROPIN = '/etc/default/grub.d/zz-kernel-ml-cmdline.cfg'
+# GRUB_DEFAULT=saved and panic= (read last of /etc/default/grub.d: no other drop-in resets the command line after it).
+GRUB_DROPIN = '/etc/default/grub.d/zz-kernel-ml.cfg'
+# How a failed trial's kernel packages are removed (kernel_ml_remove_failed), by ansible_facts.pkg_mgr.
+REMOVE_COMMANDS = {'apt': ['apt-get', '-y', 'purge'], 'dnf': ['dnf', '-y', 'remove'], 'dnf5': ['dnf', '-y', 'remove'],
+                   'yum': ['yum', '-y', 'remove']}
 # A kernel_ml_cmdline_args word: key=value or a flag, nothing the shell (GRUB's drop-ins, /etc/grub.d) or GRUB's
 # quoting would read differently.
 _ARG = re.compile(r'^[A-Za-z0-9_.:/+,@-]+(=[A-Za-z0-9_.:/+,@=-]*)?$')
@@ -299,6 +304,18 @@ def _args_plan(look, decision, args, running, panic):
     return plan
 
 
+def grub_dropin(panic):
+    """/etc/default/grub.d/zz-kernel-ml.cfg: boot the saved entry, panic=N last on every entry's command line."""
+    lines = ['# Managed by fleetops.docker_host.kernel_ml: boot the entry grub-set-default saved (the last kernel that',
+             '# proved itself); grub-reboot boots a new kernel once.', 'GRUB_DEFAULT=saved']
+    if panic > 0:
+        lines += ['# A kernel that panics reboots after %d s, into the saved entry.' % panic,
+                  'GRUB_CMDLINE_LINUX_DEFAULT="$GRUB_CMDLINE_LINUX_DEFAULT panic=%d"' % panic]
+    lines += ['# Ubuntu\'s recordfail would hold the menu after a failed boot until someone presses a key.',
+              'GRUB_RECORDFAIL_TIMEOUT=10']
+    return '\n'.join(lines) + '\n'
+
+
 def cmdline_dropin(args):
     """The /etc/default/grub.d drop-in that puts the arguments which proved themselves on every entry's line."""
     return ('# Managed by fleetops.docker_host.kernel_ml (kernel_ml_cmdline_args): kernel command-line arguments that\n'
@@ -497,6 +514,9 @@ def kernel_ml_plan(look, host='this host', package='', install_changed=False, ch
         'action': action,
         'grub_dropin': trying and grub,
         'trial_script': args['script'] if trying else '',
+        # What update-grub reads before the trial: GRUB's settings and the trial entry's script.
+        'boot_files': ([{'dest': GRUB_DROPIN, 'content': grub_dropin(panic), 'mode': '0644'}] if trying and grub else [])
+        + ([{'dest': TRIAL_SCRIPT, 'content': args['script'], 'mode': '0755'}] if trying and args['script'] else []),
         'stage_commands': args['stage'] if trying else [],
         'trial_commands': trial if trying else [],
         'commit_commands': commit if action in ('trial', 'commit', 'image') else [],
@@ -533,16 +553,17 @@ def _failed_checks(checks):
 
 
 def kernel_ml_outcome(plan, host='this host', kernel_now='', reboot_error='', checks=None, timeout=0,  # noqa: PLR0917 - keyword arguments
-                      remove_failed=False, editenv='grub-editenv', cmdline_now=None, cgroup_fs=''):
+                      remove_failed=False, editenv='grub-editenv', cmdline_now=None, cgroup_fs='', remove_command=None):
     """What the trial boot (or the proof of a kernel the host already runs) came to.
 
     Returns {status, commit, kernel_tried, kernel_after, remove_failed, problem, message, args_tried, args_added,
-    commands, cmdline_dropin, remove_files}: status 'committed' (the host runs wanted, its command line carries the
+    commands, boot_files, remove_files}: status 'committed' (the host runs wanted, its command line carries the
     arguments tried, the cgroup file system is the one they ask for, and every check passed: make it the default),
     'not_back' (no answer within the timeout), 'fell_back' (it came back on another kernel), 'args_missing' (it came
     back without the arguments: the default entry booted), 'cgroup_failed' (with the arguments, but /sys/fs/cgroup is
     not what they ask for), 'checks_failed' (a check failed). problem is '' only for 'committed'; the default entry is
-    left as it is in every other case. commands: the commit's (committed) or the clean-up's (the trial entry goes).
+    left as it is in every other case. commands: the commit's (committed) or the clean-up's (the trial entry goes;
+    with remove_failed the kernel that fell back is removed with remove_command); boot_files: the arguments' drop-in.
     """
     wanted = plan.get('wanted', '')
     fallback = plan.get('fallback', '')
@@ -554,7 +575,7 @@ def kernel_ml_outcome(plan, host='this host', kernel_now='', reboot_error='', ch
     kept = ('%s was removed (kernel_ml_remove_failed).' % wanted if remove_failed
             else '%s stays installed, not the default (kernel_ml_remove_failed: false).' % wanted)
     failed_result = {'commit': False, 'kernel_tried': tried, 'remove_failed': False, 'args_tried': args, 'args_added': [],
-                     'commands': plan.get('cleanup_commands') or [], 'cmdline_dropin': '',
+                     'commands': plan.get('cleanup_commands') or [], 'boot_files': [],
                      'remove_files': plan.get('trial_files') or []}
 
     def failed(status, problem, **extra):
@@ -571,7 +592,10 @@ def kernel_ml_outcome(plan, host='this host', kernel_now='', reboot_error='', ch
         problem = ('%s: booted kernel %s once and the host came back on %s: %s did not boot (a panic, a root file system '
                    'it could not mount) and the boot loader fell back to the default entry, which still boots %s. %s%s %s'
                    % (host, wanted, kernel_now or 'an unknown kernel', wanted, fallback, kept, with_args, where))
-        return failed('fell_back', problem, kernel_after=kernel_now, remove_failed=bool(remove_failed))
+        removal = [list(remove_command) + plan['failed_packages']] if (
+            remove_failed and remove_command and plan.get('failed_packages')) else []
+        return failed('fell_back', problem, kernel_after=kernel_now, remove_failed=bool(remove_failed),
+                      commands=(plan.get('cleanup_commands') or []) + removal)
     missing = args_missing(cmdline_now, args) if args else []
     if missing:
         problem = ('%s: booted kernel %s once with %s added to its command line (the trial entry %s) and the host came '
@@ -607,7 +631,8 @@ def kernel_ml_outcome(plan, host='this host', kernel_now='', reboot_error='', ch
     return {'status': 'committed', 'commit': True, 'kernel_tried': tried, 'kernel_after': kernel_now,
             'remove_failed': False, 'problem': '', 'message': message, 'args_tried': args,
             'args_added': list(plan.get('args_persist') or []), 'commands': plan.get('commit_commands') or [],
-            'cmdline_dropin': plan.get('cmdline_dropin') or '', 'remove_files': plan.get('trial_files') or []}
+            'boot_files': [{'dest': CMDLINE_DROPIN, 'content': plan['cmdline_dropin'], 'mode': '0644'}]
+            if plan.get('cmdline_dropin') else [], 'remove_files': plan.get('trial_files') or []}
 
 
 def _last_panic(args):
@@ -771,14 +796,15 @@ def role_plan(look, settings, check_mode=False):
     plan['checks'] = (settings.get('kernel_ml_checks') or []) if plan['action'] in ('trial', 'commit') else []
     editenv = (look['boot'].get('commands') or {}).get('editenv') or 'grub-editenv'
     judged = dict(host=host, timeout=settings.get('kernel_ml_reboot_timeout'), editenv=editenv,
-                  remove_failed=_bool(settings.get('kernel_ml_remove_failed')))
+                  remove_failed=_bool(settings.get('kernel_ml_remove_failed')),
+                  remove_command=REMOVE_COMMANDS.get(facts.get('pkg_mgr') or ''))
     trial = settings.get('trial') or {}
     outcome = None
     if trial.get('action') == 'image':
         outcome = {'status': 'pending', 'commit': bool(trial.get('commit_commands')), 'kernel_tried': '',
                    'kernel_after': look['kernel']['running'], 'remove_failed': False, 'problem': '',
                    'message': trial.get('message', ''), 'args_tried': [], 'args_added': [],
-                   'commands': trial.get('commit_commands') or [], 'cmdline_dropin': '', 'remove_files': []}
+                   'commands': trial.get('commit_commands') or [], 'boot_files': [], 'remove_files': []}
     elif trial:
         cmdline = look.get('cmdline') or {}
         outcome = kernel_ml_outcome(trial, kernel_now=look['kernel']['running'], checks=settings.get('check_runs'),

@@ -393,8 +393,34 @@ def test_outcome_fell_back_names_tried_running_and_where_to_look():
 
 
 def test_outcome_fell_back_with_removal():
-    result = kernel_ml_outcome(trial(), host='web1', kernel_now=OLD, remove_failed=True)
+    result = kernel_ml_outcome(trial(), host='web1', kernel_now=OLD, remove_failed=True,
+                               remove_command=['apt-get', '-y', 'purge'])
     assert result['remove_failed'] and '%s was removed' % NEW in result['problem']
+    assert result['commands'] == [['apt-get', '-y', 'purge', 'linux-image-' + NEW]]
+    kept = kernel_ml_outcome(trial(), host='web1', kernel_now=OLD, remove_command=['apt-get', '-y', 'purge'])
+    assert kept['commands'] == [] and not kept['remove_failed']
+
+
+# The drop-in the role wrote with a template before: the same bytes, so a managed host sees no change.
+@pytest.mark.parametrize('panic, text', [
+    (7, '# Managed by fleetops.docker_host.kernel_ml: boot the entry grub-set-default saved (the last kernel that\n'
+        '# proved itself); grub-reboot boots a new kernel once.\nGRUB_DEFAULT=saved\n'
+        '# A kernel that panics reboots after 7 s, into the saved entry.\n'
+        'GRUB_CMDLINE_LINUX_DEFAULT="$GRUB_CMDLINE_LINUX_DEFAULT panic=7"\n'
+        "# Ubuntu's recordfail would hold the menu after a failed boot until someone presses a key.\n"
+        'GRUB_RECORDFAIL_TIMEOUT=10\n'),
+    (0, '# Managed by fleetops.docker_host.kernel_ml: boot the entry grub-set-default saved (the last kernel that\n'
+        '# proved itself); grub-reboot boots a new kernel once.\nGRUB_DEFAULT=saved\n'
+        "# Ubuntu's recordfail would hold the menu after a failed boot until someone presses a key.\n"
+        'GRUB_RECORDFAIL_TIMEOUT=10\n'),
+])
+def test_grub_dropin_is_the_one_the_role_wrote(panic, text):
+    result = plan(debian(), panic=panic)
+    assert result['boot_files'] == [{'dest': '/etc/default/grub.d/zz-kernel-ml.cfg', 'content': text, 'mode': '0644'}]
+
+
+def test_el_trial_writes_no_grub_files():
+    assert plan(el9())['boot_files'] == []
 
 
 def test_outcome_not_back():
@@ -606,6 +632,8 @@ def test_args_only_trial_on_debian_writes_a_trial_entry_from_the_kernels_own():
     assert result['commit_commands'] == [['/usr/sbin/update-grub'], ['/usr/sbin/grub-set-default', ENTRY_NEW]]
     assert result['cleanup_commands'] == [['/usr/sbin/update-grub']]
     assert result['trial_files'] == ['/etc/grub.d/42_kernel_ml_trial']
+    assert [f['dest'] for f in result['boot_files']] == ['/etc/default/grub.d/zz-kernel-ml.cfg', '/etc/grub.d/42_kernel_ml_trial']
+    assert result['boot_files'][1] == {'dest': '/etc/grub.d/42_kernel_ml_trial', 'content': result['trial_script'], 'mode': '0755'}
     assert result['failed_packages'] == []  # never the kernel the host runs
     assert result['cmdline_dropin'].endswith('GRUB_CMDLINE_LINUX_DEFAULT="$GRUB_CMDLINE_LINUX_DEFAULT %s"\n' % CG2)
     script = result['trial_script']
@@ -696,7 +724,7 @@ def test_outcome_of_args_that_broke_the_boot_names_them_and_cleans_up():
                                         '(the trial entry kernel_ml-trial) and the host came back without %s init=/bin/false'
                                         % (NEW, CG2, CG2))
     assert 'remove %s init=/bin/false from kernel_ml_cmdline_args' % CG2 in result['problem']
-    assert result['commands'] == [['/usr/sbin/update-grub']] and result['cmdline_dropin'] == ''
+    assert result['commands'] == [['/usr/sbin/update-grub']] and result['boot_files'] == []
     assert result['remove_files'] == ['/etc/grub.d/42_kernel_ml_trial'] and result['args_added'] == []
 
 
@@ -706,7 +734,9 @@ def test_outcome_of_args_that_proved_themselves_commits_them():
                                cgroup_fs='cgroup2fs', checks=[{'item': {'unit': 'ssh.service'}, 'rc': 0}])
     assert result['status'] == 'committed' and result['commit'] and result['problem'] == ''
     assert result['args_tried'] == [CG2] and result['args_added'] == [CG2]
-    assert result['commands'] == trial['commit_commands'] and result['cmdline_dropin'] == trial['cmdline_dropin']
+    assert result['commands'] == trial['commit_commands']
+    assert result['boot_files'] == [{'dest': '/etc/default/grub.d/zz-kernel-ml-cmdline.cfg',
+                                     'content': trial['cmdline_dropin'], 'mode': '0644'}]
     assert result['remove_files'] == ['/etc/grub.d/42_kernel_ml_trial']
     assert 'after booting it once and passed uname -r and 1 check, /proc/cmdline carries %s, /sys/fs/cgroup is cgroup2fs' % CG2 \
         in result['message']
