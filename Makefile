@@ -1,5 +1,5 @@
 # The two commands a newcomer needs (see README.md), plus the pieces they are made of.
-.PHONY: demo test bench lint unit sanity molecule images clean
+.PHONY: demo test bench chaos lint unit sanity molecule images clean
 
 demo:            ## The main job on a local throwaway fleet of 3 containers (KEEP=1 keeps it)
 	bash scripts/demo.sh $(if $(KEEP),--keep,)
@@ -9,6 +9,9 @@ test:            ## The whole test suite (what CI runs)
 
 bench:           ## Fleet benchmark: no-change rerun vs floor at N=1,5,10, over docker exec and SSH, CPU-s per host
 	bash scripts/bench.sh
+
+chaos:           ## Fault injection: site.yml cut off at every cut point, each followed by the run that must finish the job
+	bash scripts/chaos.sh
 
 lint:
 	FLEETOPS_ONLY="ruff ansible-lint" bash scripts/test.sh
@@ -26,5 +29,5 @@ images:
 	bash molecule/images/build.sh 11 12 13 hello
 
 clean:
-	bash scripts/fleet.sh down fleetops-demo; bash scripts/fleet.sh down fleetops-bench
+	bash scripts/fleet.sh down fleetops-demo; bash scripts/fleet.sh down fleetops-bench; bash scripts/fleet.sh down fleetops-chaos
 	rm -rf .cache/test-logs .cache/sanity .cache/galaxy tests/output

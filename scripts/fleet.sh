@@ -6,6 +6,8 @@
 #   scripts/fleet.sh down PREFIX           remove them
 # The container settings are the ones Molecule uses (molecule/default/molecule.yml): no --privileged
 # (it fails where CAP_SYS_RESOURCE is outside the bounding set), explicit capabilities instead.
+# FLEETOPS_FLEET_IMAGE starts the hosts from another image (scripts/chaos.py: a host committed at a stage's start),
+# FLEETOPS_FLEET_RUN_ARGS adds `docker run` arguments (words split on blanks, e.g. a volume for apt's archives).
 # SSH (the benchmark's second transport): with FLEETOPS_FLEET_SSH_KEY=<private key file> set, `up` makes that
 # throwaway key pair if it is missing, starts the hosts from fleetops/debian-systemd-sshd:<N> (the systemd
 # image plus openssh-server, built locally on first use), publishes each host's port 22 on a loopback port
@@ -17,7 +19,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 fleet_up() {  # prefix distro...
   local prefix="$1"; shift
-  local versions i=0 distro name image v key="${FLEETOPS_FLEET_SSH_KEY:-}" publish=()
+  local versions i=0 distro name image v key="${FLEETOPS_FLEET_SSH_KEY:-}" publish=() run_args=()
+  read -r -a run_args <<<"${FLEETOPS_FLEET_RUN_ARGS:-}"
   versions=$(printf '%s\n' "$@" | sed -n 's/^debian\(1[123]\)$/\1/p' | sort -u | tr '\n' ' ')
   # shellcheck disable=SC2086
   "$ROOT/molecule/images/build.sh" $versions hello
@@ -28,7 +31,7 @@ fleet_up() {  # prefix distro...
   fi
   for distro in "$@"; do
     i=$((i + 1)); name="$prefix-$i"
-    image="fleetops/debian-systemd:${distro#debian}"
+    image="${FLEETOPS_FLEET_IMAGE:-fleetops/debian-systemd:${distro#debian}}"
     [ -z "$key" ] || image="fleetops/debian-systemd-sshd:${distro#debian}"
     docker rm -f "$name" >/dev/null 2>&1 || true
     docker run -d --name "$name" --hostname "$name" --label "fleetops.fleet=$prefix" \
@@ -36,7 +39,7 @@ fleet_up() {  # prefix distro...
       --cgroupns host -v /sys/fs/cgroup:/sys/fs/cgroup:rw -v /var/lib/docker \
       --tmpfs /run --tmpfs /run/lock --tmpfs /tmp \
       --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
-      "${publish[@]}" "$image" >/dev/null
+      "${publish[@]}" "${run_args[@]}" "$image" >/dev/null
     echo "    started $name ($distro)" >&2
   done
   # Test-only host tweaks (molecule/resources/prepare.yml does the same): wait for systemd, and make

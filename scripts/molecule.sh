@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Run one Molecule scenario on one distro: scripts/molecule.sh SCENARIO [DISTRO] [molecule command]
-# DISTRO: debian11 debian12 debian13 el9tooling (local images, built here) or ubuntu2204 ubuntu2404 rockylinux8 almalinux8
-# rockylinux9 almalinux9 centosstream9 rockylinux10 almalinux10 centosstream10 (registry images, for public CI;
-# centosstream10 is built by the workflow from .github/images/). A registry image that cannot be
+# DISTRO: a name of scripts/platforms.py (the one list of test platforms): debian11-13 and el9tooling are local
+# images, built here; the others are registry images, for public CI. A registry image that cannot be
 # pulled makes the run SKIPPED with the reason, exit code 3; it never counts as a pass.
 set -euo pipefail
 # shellcheck source=/dev/null
@@ -11,25 +10,8 @@ scenario="${1:?usage: molecule.sh SCENARIO [DISTRO] [test|converge|verify|destro
 distro="${2:-debian12}"
 action="${3:-test}"
 
-image_for() {
-  case "$1" in
-    debian11) echo fleetops/debian-systemd:11 ;;
-    debian12) echo fleetops/debian-systemd:12 ;;
-    debian13) echo fleetops/debian-systemd:13 ;;
-    # EL 9 package tooling on a Debian 12 userland (not Rocky Linux): built here (molecule/images/el9).
-    el9tooling) echo fleetops/el9-tooling-debian:12 ;;
-    ubuntu2204) echo geerlingguy/docker-ubuntu2204-ansible:latest ;;
-    ubuntu2404) echo geerlingguy/docker-ubuntu2404-ansible:latest ;;
-    rockylinux8) echo geerlingguy/docker-rockylinux8-ansible:latest ;;
-    rockylinux9) echo geerlingguy/docker-rockylinux9-ansible:latest ;;
-    almalinux8) echo quay.io/almalinux/8-init:8 ;;
-    almalinux9) echo geerlingguy/docker-almalinux9-ansible:latest ;;
-    centosstream9) echo geerlingguy/docker-centos9-ansible:latest ;;
-    rockylinux10) echo geerlingguy/docker-rockylinux10-ansible:latest ;;
-    almalinux10) echo almalinux/10-init:latest ;;
-    centosstream10) echo fleetops-ci/centos-stream10-systemd:latest ;;
-    *) echo "unknown distro '$1'" >&2; return 2 ;;
-  esac
+image_for() {  # the image a distro boots: scripts/platforms.py, the one list of test platforms
+  python3 "$ROOT/scripts/platforms.py" image "$1"
 }
 
 use_venv
@@ -38,12 +20,10 @@ use_venv
 # so one run converges a mixed fleet in parallel. Platforms beyond the list reuse the last image.
 IFS=+ read -r -a parts <<<"$distro"
 images=()
-for part in "${parts[@]}"; do images+=("$(image_for "$part")"); done
-local_versions=()
+for part in "${parts[@]}"; do image="$(image_for "$part")" || exit 2; images+=("$image"); done
 for image in "${images[@]}"; do
   case "$image" in
-    fleetops/el9-tooling-debian:*) local_versions+=(el9) ;;
-    fleetops/*) local_versions+=("${image##*:}") ;;
+    fleetops/*) ;;  # built here (below)
     *)
       if ! docker image inspect "$image" >/dev/null 2>&1; then
         if ! reason="$(timeout 120 docker pull -q "$image" 2>&1)"; then
@@ -53,6 +33,7 @@ for image in "${images[@]}"; do
       fi ;;
   esac
 done
+mapfile -t local_versions < <(python3 "$ROOT/scripts/platforms.py" build "${parts[@]}")
 "$ROOT/molecule/images/build.sh" ${local_versions[@]+"${local_versions[@]}"} hello
 export MOLECULE_IMAGE="${images[0]}"
 for n in 2 3 4 5; do
@@ -68,6 +49,10 @@ if [ "$scenario" = default ] && [ "$action" = test ]; then
 fi
 # Molecule keeps its state per scenario; distinct names let scenarios run one after another safely.
 export MOLECULE_DISTRO="$distro"
+# The VM's SSH forward on 127.0.0.1: its usual port, or a free one when another program holds it.
+if [ "$scenario" = kernel_vm ] && [ -z "${KERNEL_VM_SSH_PORT:-}" ]; then
+  KERNEL_VM_SSH_PORT="$("$ROOT/scripts/free_port.sh" 52622)"; export KERNEL_VM_SSH_PORT
+fi
 # Per-task timings in every scenario log (Molecule writes its own ansible.cfg).
 export ANSIBLE_CALLBACKS_ENABLED="${ANSIBLE_CALLBACKS_ENABLED:-ansible.builtin.profile_tasks}"
 cd "$ROOT"

@@ -33,6 +33,14 @@ record() {  # name status seconds [note]
   printf '\033[1m--> %-40s %s (%ss) %s\033[0m\n' "$1" "$2" "$3" "${4:-}" >&2
 }
 
+# Why a run failed, in one line (scripts/failure_reason.py: the first failed task and its message, or the first
+# failed test), so the tally says the reason, not only where the log is. The log's path stays last in the note.
+why() {  # log -> "reason; " or nothing
+  local line
+  line="$(python3 "$ROOT/scripts/failure_reason.py" "$1" 2>/dev/null | tr '\t' ' ' | sed 's/log: /log /g')"
+  [ -z "$line" ] || printf '%s; ' "$line"
+}
+
 gate() {  # name command...   (output streams to the terminal and to a log)
   local name="$1"; shift
   wanted "$name" || return 0
@@ -41,17 +49,17 @@ gate() {  # name command...   (output streams to the terminal and to a log)
   if "$@" 2>&1 | tee "$LOGS/$name.log"; then
     record "$name" PASSED $((SECONDS - t0))
   else
-    record "$name" FAILED $((SECONDS - t0)) "log: $LOGS/$name.log"
+    record "$name" FAILED $((SECONDS - t0)) "$(why "$LOGS/$name.log")log: $LOGS/$name.log"
   fi
 }
 
 say "bootstrap: host packages, Docker engine"
 { ensure_host_packages && ensure_docker; } || { echo "bootstrap failed" >&2; exit 1; }
 
+# The scenarios and their runs come from the one list of test platforms (scripts/platforms.py).
 scenarios=()
-for dir in "$ROOT"/molecule/*/; do
-  s="$(basename "$dir")"
-  if [ ! -f "$dir/molecule.yml" ] || [ ! -f "$dir/DISTROS" ]; then continue; fi
+mapfile -t all_scenarios < <(python3 "$ROOT/scripts/platforms.py" scenarios)
+for s in "${all_scenarios[@]}"; do
   if [ "$s" = kernel_vm ] && [ "${FLEETOPS_SKIP_VM:-0}" = 1 ] && [ "${CI:-}" != true ]; then
     record "molecule $s" SKIPPED 0 "FLEETOPS_SKIP_VM=1 (local quick run)"; continue
   fi
@@ -66,7 +74,8 @@ done
 images_pid=""; vm_image_pid=""
 build_container_images() {
   local needed
-  needed=$(for s in "${scenarios[@]}"; do cat "$ROOT/molecule/$s/DISTROS"; done | tr -s ' +' '\n' | sed -n 's/^debian\(1[123]\)$/\1/p; s/^el9tooling$/el9/p' | sort -u)
+  needed=$(for s in "${scenarios[@]}"; do python3 "$ROOT/scripts/platforms.py" runs "$s"; done \
+    | xargs python3 "$ROOT/scripts/platforms.py" build)
   # shellcheck disable=SC2086
   timeout 2400 "$ROOT/molecule/images/build.sh" $needed hello || return
   # el_userland's signed repository is built in its image (a few minutes of rpmbuild): here, beside the
@@ -81,7 +90,7 @@ wait_build() {  # name pid log
   say "waiting for $1 (log: $3)"
   local t0=$SECONDS
   if wait "$2"; then record "$1" PASSED $((SECONDS - t0)) "(built in the background; waited this long)"
-  else record "$1" FAILED $((SECONDS - t0)) "log: $3"; fi
+  else record "$1" FAILED $((SECONDS - t0)) "$(why "$3")log: $3"; fi
 }
 if [ "${#scenarios[@]}" -gt 0 ]; then
   say "building the images Molecule needs in the background (logs: $LOGS/images.log, $LOGS/kernel_vm-image.log)"
@@ -115,7 +124,7 @@ gate sanity-compat "$ROOT/scripts/sanity.sh" compat
 gate galaxy "$ROOT/scripts/galaxy_install_test.sh"
 gate execution-environment "$ROOT/scripts/ee_test.sh"
 
-# Molecule: every scenario on every distro its DISTROS file names; scenarios in parallel, the distros of
+# Molecule: every scenario on every run scripts/platforms.py gives it; scenarios in parallel, the distros of
 # one scenario one after another (they share instance names).
 # Every run is bounded: a scenario that hangs (a wedged VM, a stalled download) is stopped, recorded as
 # FAILED with the tail of its log and cleaned up, so the suite always ends with its tally inside the CI
@@ -153,7 +162,7 @@ run_bounded() {  # seconds log command...  -> the command's exit code, 124 when 
 }
 run_scenario() {  # scenario -> one result line per distro
   local scenario="$1" distro rc t0 limit log left
-  local distros; read -r -a distros <"$ROOT/molecule/$scenario/DISTROS"
+  local distros; mapfile -t distros < <(python3 "$ROOT/scripts/platforms.py" runs "$scenario")
   for distro in "${distros[@]}"; do
     t0=$SECONDS
     log="$LOGS/molecule-$scenario-$distro.log"
@@ -171,10 +180,10 @@ run_scenario() {  # scenario -> one result line per distro
       0) record "molecule $scenario/$distro" PASSED $((SECONDS - t0)) ;;
       3) record "molecule $scenario/$distro" SKIPPED $((SECONDS - t0)) "$(grep -m1 '^SKIPPED' "$log")" ;;
       124)
-        record "molecule $scenario/$distro" FAILED $((SECONDS - t0)) "stopped after ${limit}s; log: $log"
+        record "molecule $scenario/$distro" FAILED $((SECONDS - t0)) "stopped after ${limit}s; $(why "$log")log: $log"
         # Leave no containers or VMs behind.
         run_bounded 300 "$log.destroy" "$ROOT/scripts/molecule.sh" "$scenario" "$distro" destroy ;;
-      *) record "molecule $scenario/$distro" FAILED $((SECONDS - t0)) "log: $log" ;;
+      *) record "molecule $scenario/$distro" FAILED $((SECONDS - t0)) "$(why "$log")log: $log" ;;
     esac
   done
 }

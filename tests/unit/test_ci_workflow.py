@@ -1,16 +1,22 @@
-"""The public-CI workflow (.github/workflows/ci.yml) against the project it runs: every Molecule entry names a
-scenario that exists and distros that scripts/molecule.sh knows, every registry distro of molecule.sh runs in
-the matrix, and the jobs call the project's own scripts."""
+"""The one list of test platforms (scripts/platforms.py) and the public-CI workflow (.github/workflows/ci.yml) that
+runs from it: every run names a scenario that exists and distros with an image, the workflow's Molecule matrix is
+platforms.py's (no second list), every registry distro runs in CI, and the jobs call the project's own scripts."""
 
+import importlib.util
+import json
 import os
-import re
+import subprocess
+import sys
 
 import pytest
 import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 WORKFLOW = os.path.join(ROOT, '.github', 'workflows', 'ci.yml')
-LOCAL = {'debian11', 'debian12', 'debian13', 'el9tooling'}
+SCRIPT = os.path.join(ROOT, 'scripts', 'platforms.py')
+SPEC = importlib.util.spec_from_file_location('platforms', SCRIPT)
+platforms = importlib.util.module_from_spec(SPEC)
+SPEC.loader.exec_module(platforms)
 
 
 def _workflow():
@@ -18,54 +24,60 @@ def _workflow():
         return yaml.safe_load(handle)
 
 
-def _molecule_distros():
-    with open(os.path.join(ROOT, 'scripts', 'molecule.sh')) as handle:
-        text = handle.read()
-    body = text[text.index('image_for() {'):text.index('esac', text.index('image_for() {'))]
-    return set(re.findall(r'^\s+([a-z0-9]+)\) echo ', body, re.M))
-
-
-def _matrix():
-    return _workflow()['jobs']['molecule']['strategy']['matrix']['include']
+def _cli(*args):
+    return subprocess.run([sys.executable, SCRIPT, *args], check=False, capture_output=True, text=True)
 
 
 def test_workflow_triggers_and_jobs():
     workflow = _workflow()
     assert set(workflow['on']) == {'pull_request', 'push', 'schedule'}
-    assert {'lint', 'sanity', 'molecule'} <= set(workflow['jobs'])
+    assert {'lint', 'sanity', 'plan', 'molecule', 'kernel-vm'} <= set(workflow['jobs'])
     lines = [entry['line'] for entry in workflow['jobs']['sanity']['strategy']['matrix']['include']]
     assert lines == ['main', 'compat']
 
 
-@pytest.mark.parametrize('entry', _matrix(), ids=lambda e: '%s-%s' % (e['scenario'], e['distro']))
-def test_matrix_entry_names_a_scenario_and_known_distros(entry):
-    assert os.path.isfile(os.path.join(ROOT, 'molecule', entry['scenario'], 'molecule.yml')), entry
-    unknown = set(entry['distro'].split('+')) - _molecule_distros()
-    assert not unknown, 'scripts/molecule.sh has no image for %s' % sorted(unknown)
+def test_molecule_matrix_is_the_platform_list():
+    jobs = _workflow()['jobs']
+    assert jobs['molecule']['strategy']['matrix'] == '${{ fromJSON(needs.plan.outputs.matrix) }}'
+    assert 'plan' in jobs['molecule']['needs']
+    assert 'scripts/platforms.py matrix' in '\n'.join(step.get('run', '') for step in jobs['plan']['steps'])
+    line = _cli('matrix').stdout
+    assert line.startswith('matrix=') and line.count('\n') == 1
+    assert json.loads(line[len('matrix='):]) == platforms.matrix()
 
 
-def test_every_registry_distro_runs_in_the_matrix():
-    in_matrix = set(part for entry in _matrix() for part in entry['distro'].split('+'))
-    registry = _molecule_distros() - LOCAL
+@pytest.mark.parametrize('scenario', sorted(platforms.SCENARIOS))
+def test_every_scenario_exists_and_names_known_distros(scenario):
+    assert os.path.isfile(os.path.join(ROOT, 'molecule', scenario, 'molecule.yml')), scenario
+    for run in platforms.runs(scenario, ci=True):
+        assert set(run.split('+')) <= set(platforms.DISTROS), run
+
+
+def test_every_scenario_directory_is_listed():
+    dirs = {d for d in os.listdir(os.path.join(ROOT, 'molecule'))
+            if os.path.isfile(os.path.join(ROOT, 'molecule', d, 'molecule.yml'))}
+    assert dirs == set(platforms.SCENARIOS)
+    # No second list of distros beside the one in platforms.py.
+    assert not [d for d in dirs if os.path.exists(os.path.join(ROOT, 'molecule', d, 'DISTROS'))]
+
+
+def test_every_registry_distro_runs_in_ci_and_suite_runs_too():
+    in_matrix = {part for entry in platforms.matrix()['include'] for part in entry['distro'].split('+')}
+    registry = {name for name, (_, build) in platforms.DISTROS.items() if build is None}
     assert registry <= in_matrix, sorted(registry - in_matrix)
-    # The platforms the README promises for public CI.
     assert {'ubuntu2204', 'ubuntu2404', 'rockylinux8', 'rockylinux9', 'rockylinux10', 'almalinux8', 'almalinux9',
             'almalinux10', 'centosstream9', 'centosstream10'} <= in_matrix
+    pairs = {(entry['scenario'], entry['distro']) for entry in platforms.matrix()['include']}
+    for scenario in set(platforms.SCENARIOS) - platforms.OWN_JOB:
+        assert {(scenario, run) for run in platforms.runs(scenario)} <= pairs
 
 
-def test_every_scenario_of_the_suite_runs_in_public_ci():
-    # What `make test` runs here (molecule/<scenario>/DISTROS) runs in the matrix too; kernel_vm has a job of its own.
-    in_matrix = set((entry['scenario'], entry['distro']) for entry in _matrix())
-    missing = []
-    molecule = os.path.join(ROOT, 'molecule')
-    for scenario in sorted(os.listdir(molecule)):
-        path = os.path.join(molecule, scenario, 'DISTROS')
-        if scenario == 'kernel_vm' or not os.path.isfile(path):
-            continue
-        with open(path) as handle:
-            missing += [(scenario, distro) for distro in handle.read().split() if (scenario, distro) not in in_matrix]
-    assert not missing, missing
-    assert 'kernel-vm' in _workflow()['jobs']
+def test_cli_image_build_runs_and_unknown_names():
+    assert _cli('image', 'el9tooling').stdout == 'fleetops/el9-tooling-debian:12\n'
+    assert _cli('build', 'debian11+debian12', 'el9tooling', 'ubuntu2204').stdout.split() == ['11', '12', 'el9']
+    assert _cli('runs', 'docker_daemon').stdout.split() == ['debian12+debian13']
+    done = _cli('image', 'nope')
+    assert done.returncode != 0 and "unknown distro 'nope'" in done.stderr
 
 
 def test_jobs_run_the_project_scripts():
