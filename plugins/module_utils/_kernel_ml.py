@@ -244,7 +244,7 @@ def _trial_script(look, decision, tried, panic):
             "cat <<'KERNEL_ML_TRIAL'\n"
             "menuentry '%s: %s with %s' --id %s {\n%s\n}\n"
             'KERNEL_ML_TRIAL\n' % (TRIAL_ID, decision['wanted'], ' '.join(tried), TRIAL_TITLE, decision['wanted'],
-                                     ' '.join(tried), TRIAL_ID, '\n'.join(lines)))
+                                    ' '.join(tried), TRIAL_ID, '\n'.join(lines)))
 
 
 def _walk(items, parent=None):
@@ -437,9 +437,9 @@ def _args_problem(host, look, action, wanted, args):
                 'new kernel (its trial boot carries them), or set them with grubby by hand.'
                 % (host, wanted, wanted, ' '.join(args['tried'])))
     if args['entry'] == TRIAL_ID and not args['script']:
+        entry = look['decision']['once_entry'] or '?'
         return ('%s: the menu entry of %s (%s) has no lines to copy into the trial entry that would add %s; run '
-                'update-grub and check /boot/grub/grub.cfg.' % (host, wanted, look['decision']['once_entry'] or '?',
-                                                               ' '.join(args['tried'])))
+                'update-grub and check /boot/grub/grub.cfg.' % (host, wanted, entry, ' '.join(args['tried'])))
     return ''
 
 
@@ -448,10 +448,9 @@ def _args_message(action, args, check_mode):
         return ''
     would = 'would ' if check_mode else ''
     if args['tried']:
-        return (' Kernel command line: the trial boot adds %s%s; %smake %s the default\'s arguments only after '
-                '/proc/cmdline carries them.' % (' '.join(args['tried']),
-                                                ' (trial entry %s)' % args['entry'] if args['entry'] else '',
-                                                would, 'them'))
+        entry = ' (trial entry %s)' % args['entry'] if args['entry'] else ''
+        return (' Kernel command line: the trial boot adds %s%s; %smake them the default\'s arguments only after '
+                '/proc/cmdline carries them.' % (' '.join(args['tried']), entry, would))
     return ' Kernel command line: %s%s carried by the running kernel; %smake the default carry them too.' % (
         ' '.join(args['persist']), ' is' if len(args['persist']) == 1 else ' are', would)
 
