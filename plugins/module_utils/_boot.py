@@ -17,6 +17,11 @@ import re
 import shlex
 
 VMLINUZ = 'vmlinuz-'
+# The one-shot trial entry kernel_ml writes to try kernel command-line arguments: GRUB's menu entry id (from the
+# script in /etc/grub.d) or the title of grubby's copy on EL. Never a default, never a fallback.
+TRIAL_ID = 'kernel_ml-trial'
+TRIAL_TITLE = 'kernel_ml trial'
+TRIAL_SCRIPT = '/etc/grub.d/42_kernel_ml_trial'
 # A versioned kernel image package: linux-image-6.1.0-18-amd64, linux-image-unsigned-6.8.0-50-generic.
 _VERSIONED_IMAGE = re.compile(r'^linux-image-(?:unsigned-)?(\d.*?)(?:-unsigned)?$')
 _IMAGE = re.compile(r'^linux-image-')
@@ -224,7 +229,8 @@ def _menu_item(words, kind):
     if kind == 'submenu':
         item['children'] = []
     else:
-        item.update(linux='', kernel='', args='', recovery='recovery' in (item_id or '') or '(recovery mode)' in title)
+        item.update(linux='', kernel='', args='', initrd='', body=[],
+                    recovery='recovery' in (item_id or '') or '(recovery mode)' in title)
     return item
 
 
@@ -233,7 +239,8 @@ def parse_grub_cfg(text):
 
     Returns {'items': [...], 'default': value of the last `set default=` that is not "${next_entry}" ('' when
     none), 'honors_next_entry': whether `set default="${next_entry}"` is there, 'blscfg': whether it loads BLS
-    entries}. Items are menuentries ({'kind': 'menuentry', 'title', 'id', 'linux', 'kernel', 'recovery'}) and
+    entries}. Items are menuentries ({'kind': 'menuentry', 'title', 'id', 'linux', 'kernel', 'args', 'initrd',
+    'recovery', 'body': the entry's own lines}) and
     submenus ({'kind': 'submenu', 'title', 'id', 'children': [...]}), in menu order.
     """
     top = []
@@ -254,17 +261,26 @@ def parse_grub_cfg(text):
             parents = [b for b in stack if b is not None]
             (parents[-1]['children'] if parents else top).append(item)
             stack.append(item)
-        elif words[-1] == '{':
+            continue
+        if words[-1] == '{':
             stack.append(None)
-        elif line == '}':
+            continue
+        if line == '}':
             if stack:
                 stack.pop()
-        elif head in ('linux', 'linux16', 'linuxefi') and len(words) > 1:
-            entries = [b for b in stack if b is not None and b['kind'] == 'menuentry']
+            continue
+        entries = [b for b in stack if b is not None and b['kind'] == 'menuentry']
+        if entries and stack[-1] is entries[-1]:
+            # The entry's own lines, as grub.cfg has them: kernel_ml's trial entry copies them.
+            entries[-1]['body'].append(line)
+        if head in ('linux', 'linux16', 'linuxefi') and len(words) > 1:
             if entries and not entries[-1]['linux']:
                 entries[-1]['linux'] = words[1]
                 entries[-1]['kernel'] = kernel_of_image(words[1])
                 entries[-1]['args'] = ' '.join(words[2:])
+        elif head in ('initrd', 'initrd16', 'initrdefi') and len(words) > 1:
+            if entries and not entries[-1]['initrd']:
+                entries[-1]['initrd'] = words[1]
         elif head == 'set' and len(words) > 1 and words[1].startswith('default='):
             value = words[1][len('default='):]
             if value in ('${next_entry}', '$next_entry'):
@@ -287,7 +303,7 @@ def parse_bls_entry(name, text):
     linux = fields.get('linux', '')
     return {'kind': 'menuentry', 'title': fields.get('title', entry_id), 'id': entry_id, 'linux': linux,
             'kernel': kernel_of_image(linux) or fields.get('version', ''), 'args': fields.get('options', ''),
-            'recovery': 'rescue' in entry_id}
+            'initrd': fields.get('initrd', '').split(' ')[0], 'body': [], 'recovery': 'rescue' in entry_id}
 
 
 def bls_items(entries):
@@ -349,11 +365,46 @@ def flatten(items, parent=None):
     return rows
 
 
+def is_trial(row):
+    """Whether a menu entry is kernel_ml's one-shot trial entry (never saved as a default or a fallback)."""
+    return row.get('id') == TRIAL_ID or (row.get('title') or '').startswith(TRIAL_TITLE)
+
+
+def trial_entry(grub):
+    """kernel_ml's trial entry in the menu: {'selector' (what grub-reboot takes: the GRUB id, or the BLS id on EL),
+    'kernel', 'args', 'file' (the BLS file grubby wrote, '' for GRUB's)}; {} when there is none."""
+    for row in flatten((grub or {}).get('_items') or []):
+        if is_trial(row):
+            bls_file = '' if row['id'] == TRIAL_ID else '/boot/loader/entries/%s.conf' % row['id']
+            return {'selector': row['path'], 'kernel': row['kernel'], 'args': row['args'], 'file': bls_file}
+    return {}
+
+
+def parse_grubby_info(text):
+    """The kernel command line in `grubby --info DEFAULT` output (its args="..." line), None without one."""
+    for line in (text or '').splitlines():
+        if line.startswith('args='):
+            value = line[len('args='):].strip()
+            return value[1:-1] if len(value) > 1 and value[0] == value[-1] == '"' else value
+    return None
+
+
+def default_args(grub, grubby_args=None):
+    """The kernel command line of the default entry: grubby's answer where grubby gave one, else the grub.cfg or BLS
+    entry GRUB boots by default; None when unknown."""
+    if grubby_args is not None:
+        return grubby_args
+    if not grub:
+        return None
+    return _args_of(grub, grub['default']['path'])
+
+
 def entry_to_save(items, kernel):
     """The selector grub-set-default should save to boot `kernel`, '' when no menu entry boots it.
     A kernel-specific entry (Debian's 'Advanced options' submenu) is preferred to the generic first entry
     (gnulinux-simple-*, which boots whichever kernel is newest), recovery entries are never chosen."""
-    candidates = [row for row in flatten(items) if row['kernel'] == kernel and not row['recovery']]
+    candidates = [row for row in flatten(items)
+                  if row['kernel'] == kernel and not row['recovery'] and not is_trial(row)]
     specific = [row for row in candidates if not (row['id'] or '').startswith('gnulinux-simple-')]
     chosen = (specific or candidates or [None])[0]
     return chosen['path'] if chosen else ''
@@ -392,7 +443,8 @@ def grub_state(cfg_text, env_text, bls=None, bls_only=False):
         'cfg_default': cfg_default, 'saved_entry': saved, 'next_entry': next_entry,
         'honors_next_entry': cfg['honors_next_entry'], 'blscfg': cfg['blscfg'],
         'submenus': [{'id': item['id'], 'title': item['title']} for item in items if item['kind'] == 'submenu'],
-        'entries': [dict((k, row[k]) for k in ('path', 'id', 'title', 'kernel', 'linux', 'args', 'recovery', 'in_submenu'))
+        'entries': [dict((k, row[k]) for k in ('path', 'id', 'title', 'kernel', 'linux', 'args', 'initrd', 'recovery',
+                                               'in_submenu'))
                     for row in flatten(items)],
         'default': default, 'next': following, '_items': items,
     }

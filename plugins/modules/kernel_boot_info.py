@@ -50,6 +50,13 @@ options:
       - An apt suite (such as C(bookworm-backports)) to look for in C(/etc/apt/sources.list) and
         C(/etc/apt/sources.list.d); the files that enable it are returned in RV(apt.sources).
     type: str
+  settings:
+    description:
+      - The fleetops.docker_host.kernel_ml role's settings (its variables by name, C(host), C(facts), its data
+        tables and what its earlier steps found). With them the look also returns RV(plan), the role's decisions,
+        and looks at the kernel package of the role's kernel line when O(package) is not given. For the role; an
+        audit leaves it out.
+    type: dict
 extends_documentation_fragment:
   - fleetops.docker_host.common
   - fleetops.docker_host.read_only
@@ -68,6 +75,11 @@ EXAMPLES = r'''
     package: linux-image-amd64
     apt_suite: bookworm-backports
   register: boot
+
+- name: Audit the cgroup version and the kernel command line
+  fleetops.docker_host.kernel_boot_info:
+  register: boot
+  # boot.cmdline.cgroup_fs is cgroup2fs on cgroup v2, tmpfs on v1; boot.cmdline.running is /proc/cmdline
 
 - name: Show hosts that would not boot the kernel the package installed
   ansible.builtin.debug:
@@ -166,6 +178,19 @@ boot:
       description: C(/boot/vmlinuz-<release>) of the default entry, V('') when unknown.
       type: str
       sample: /boot/vmlinuz-6.12.9+bpo-amd64
+    default_args:
+      description:
+        - The kernel command line of the default entry (grub.cfg's or the BLS entry's, C(grubby --info DEFAULT)
+          where grubby exists), null when unknown.
+      type: str
+      sample: root=UUID=0f3c ro quiet systemd.unified_cgroup_hierarchy=1 panic=10
+    trial:
+      description:
+        - The kernel_ml role's one-shot trial entry for kernel command-line arguments, C({}) without one
+          (C(selector) what C(grub-reboot) takes, C(kernel), C(args), C(file) the BLS file of grubby's copy).
+      type: dict
+      sample: {"selector": "kernel_ml-trial", "kernel": "6.1.0-18-amd64", "args": "root=UUID=0f3c ro init=/bin/false panic=10",
+               "file": ""}
     grubby_default:
       description: C(grubby --default-kernel), null without grubby.
       type: str
@@ -181,7 +206,7 @@ boot:
           not 1024 bytes; GRUB then ignores it and boots entry 0, so C(saved_entry) and C(next_entry) are read as
           empty, and C(env_problem) says why and how to recreate it (V(null) when valid).
         - C(entries) lists every menu entry with C(path) (the selector grub-set-default takes,
-          C(submenu-id>entry-id)), C(id), C(title), C(kernel), C(linux), C(recovery), C(in_submenu);
+          C(submenu-id>entry-id)), C(id), C(title), C(kernel), C(linux), C(args), C(initrd), C(recovery), C(in_submenu);
           C(submenus) their C(id) and C(title).
         - C(default) and C(next) are the entries selected, each with C(selector), C(path), C(title), C(kernel) and C(image).
       type: dict
@@ -196,11 +221,32 @@ boot:
         submenus: [{"id": "gnulinux-advanced-0f3c", "title": "Advanced options for Debian GNU/Linux"}]
         entries: [{"path": "gnulinux-simple-0f3c", "id": "gnulinux-simple-0f3c", "title": "Debian GNU/Linux",
                    "kernel": "6.12.9+bpo-amd64", "linux": "/boot/vmlinuz-6.12.9+bpo-amd64",
-                   "args": "root=UUID=0f3c ro quiet panic=10", "recovery": false, "in_submenu": false}]
+                   "args": "root=UUID=0f3c ro quiet panic=10", "initrd": "/boot/initrd.img-6.12.9+bpo-amd64",
+                   "recovery": false, "in_submenu": false}]
         default: {"selector": "0", "path": "gnulinux-simple-0f3c", "title": "Debian GNU/Linux",
                   "kernel": "6.12.9+bpo-amd64", "image": "/boot/vmlinuz-6.12.9+bpo-amd64"}
         next: {"selector": "0", "path": "gnulinux-simple-0f3c", "title": "Debian GNU/Linux",
                "kernel": "6.12.9+bpo-amd64", "image": "/boot/vmlinuz-6.12.9+bpo-amd64"}
+cmdline:
+  description: The running kernel's command line and the cgroup file system it led to.
+  returned: always
+  type: dict
+  contains:
+    running:
+      description: C(/proc/cmdline).
+      type: str
+      sample: BOOT_IMAGE=/boot/vmlinuz-6.1.0-18-amd64 root=UUID=0f3c ro systemd.unified_cgroup_hierarchy=1
+    cgroup_fs:
+      description: C(stat -fc %T /sys/fs/cgroup), V(cgroup2fs) (cgroup v2) or V(tmpfs) (v1 or hybrid); V('') when unknown.
+      type: str
+      sample: cgroup2fs
+plan:
+  description:
+    - The kernel_ml role's decisions from this look and O(settings) (private to the role, it may change with it);
+      empty without O(settings).
+  returned: always
+  type: dict
+  sample: {"action": "none", "problems": [], "message": "web1 runs and defaults to 6.12.9+bpo-amd64: nothing to do."}
 container:
   description: C(is_container), C(type) and C(evidence), as M(fleetops.docker_host.container_preflight) reports them.
   returned: always
@@ -275,15 +321,19 @@ from ansible_collections.fleetops.docker_host.plugins.module_utils._boot import 
     GRUBENV_SIZE,
     boot_summary,
     decide,
+    default_args,
     follow_apt,
     grub_state,
     grubenv_problem,
     installed_kernels,
     parse_dpkg_query,
+    parse_grubby_info,
     rpm_package,
     source_has_suite,
+    trial_entry,
 )
 from ansible_collections.fleetops.docker_host.plugins.module_utils._files import look_bytes, look_text
+from ansible_collections.fleetops.docker_host.plugins.module_utils._kernel_ml import kernel_ml_line, role_plan
 from ansible_collections.fleetops.docker_host.plugins.module_utils._preflight import container_info
 
 C_ENV = {'LANG': 'C', 'LC_ALL': 'C'}
@@ -366,15 +416,27 @@ def look_boot(module):
         grub = grub_state('', env_text, bls, bls_only=True)
         grub['cfg_path'], grub['env_path'] = None, env_path
         grub['env_valid'], grub['env_problem'] = env_problem is None, env_problem
-    grubby_default = None
+    grubby_default = grubby_args = None
     if commands['grubby']:
         rc, out, err = module.run_command([commands['grubby'], '--default-kernel'], environ_update=C_ENV)
         grubby_default = out.strip() if rc == 0 else ''
+        rc, out, err = module.run_command([commands['grubby'], '--info', 'DEFAULT'], environ_update=C_ENV)
+        grubby_args = parse_grubby_info(out) if rc == 0 else None
     summary = boot_summary(grub, grubby_default)
     boot = {'loader': 'grub' if grub is not None or commands['grubby'] else 'unknown', 'commands': commands,
-            'grubby_default': grubby_default, 'grub': grub}
+            'grubby_default': grubby_default, 'grub': grub, 'default_args': default_args(grub, grubby_args),
+            'trial': trial_entry(grub)}
     boot.update(summary)
     return boot
+
+
+def look_cmdline(module):
+    stat = module.get_bin_path('stat')
+    cgroup_fs = ''
+    if stat:
+        rc, out, err = module.run_command([stat, '-fc', '%T', '/sys/fs/cgroup'], environ_update=C_ENV)
+        cgroup_fs = out.strip() if rc == 0 else ''
+    return {'running': (_read('/proc/cmdline') or '').strip(), 'cgroup_fs': cgroup_fs}
 
 
 def detect_virt_container(module):
@@ -392,6 +454,7 @@ def main():
             manager=dict(type='str', choices=['auto', 'apt', 'rpm'], default='auto'),
             kernel=dict(type='str'),
             apt_suite=dict(type='str'),
+            settings=dict(type='dict'),
         ),
         supports_check_mode=True,
     )
@@ -402,21 +465,30 @@ def main():
     except OSError:
         boot_files = []
     installed = installed_kernels(boot_files)
-    package = look_package(module, params['package'], params['manager']) if params['package'] else {}
+    settings = params['settings']
+    name, suite = params['package'], params['apt_suite']
+    if settings is not None:
+        line = kernel_ml_line(settings.get('facts') or {}, flavor=settings.get('kernel_ml_flavor') or '',
+                              el_releases=settings.get('el_releases'), el_packages=settings.get('el_packages'),
+                              debian_arch=settings.get('debian_arch'))
+        name, suite = name or line['package'], suite or line['apt_release']
+    package = look_package(module, name, params['manager']) if name else {}
     boot = look_boot(module)
     wanted = params['kernel'] if params['kernel'] is not None else package.get('kernel', '')
     decision = decide(running, wanted, boot, boot['grub'], installed)
-    if boot['grub'] is not None:
-        boot['grub'].pop('_items', None)
-    module.exit_json(
-        changed=False,
+    result = dict(
         kernel={'running': running, 'installed': installed},
         package=package,
-        apt=look_apt(params['apt_suite']) if params['apt_suite'] else {},
+        apt=look_apt(suite) if suite else {},
         boot=boot,
+        cmdline=look_cmdline(module),
         container=container_info(detect_virt_container=detect_virt_container(module)),
         decision=decision,
     )
+    result['plan'] = role_plan(result, settings, check_mode=module.check_mode) if settings is not None else {}
+    if boot['grub'] is not None:
+        boot['grub'].pop('_items', None)
+    module.exit_json(changed=False, **result)
 
 
 if __name__ == '__main__':

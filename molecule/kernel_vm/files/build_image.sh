@@ -4,7 +4,7 @@
 # kernel), GRUB for BIOS (grub-pc), openssh-server, python3 and python3-apt (Debian's cloud images have it;
 # Ansible's apt module would install it itself, slowly under emulation), dbus (systemctl reboot asks logind),
 # plus an SSH key generated for the test.
-# The result is converted to a compressed qcow2 (base.qcow2); every run boots its own overlay of it,
+# The result is converted to a compressed qcow2 (base-cgroup1.qcow2); every run boots its own overlay of it,
 # so each run starts from the old kernel. Cached under .cache/kernel_vm/ (KERNEL_VM_CACHE).
 # Usage: build_image.sh [--force]
 set -euo pipefail
@@ -79,12 +79,13 @@ install -m 0600 "$KVM_KEY.pub" "$mnt/root/.ssh/authorized_keys"
 printf 'PermitRootLogin prohibit-password\nUseDNS no\n' >"$mnt/etc/ssh/sshd_config.d/kernel-vm.conf"
 # Serial console, short menu timeout; GRUB_DEFAULT stays Debian's 0 (the newest kernel first). panic=10: a
 # kernel that panics restarts after 10 s instead of hanging until the run's SSH wait gives up (a kernel that
-# always panics still fails the run).
+# always panics still fails the run). systemd.unified_cgroup_hierarchy=0: the VM starts on cgroup v1 (Debian 12's
+# systemd 252 still honours it), which the role moves to cgroup v2 by a trial boot (kernel_ml_cmdline_args).
 install -d "$mnt/etc/default/grub.d"
 cat >"$mnt/etc/default/grub.d/kernel-vm.cfg" <<GRUB
 GRUB_TIMEOUT=1
 GRUB_CMDLINE_LINUX_DEFAULT=""
-GRUB_CMDLINE_LINUX="console=ttyS0,115200n8 net.ifnames=0 panic=10"
+GRUB_CMDLINE_LINUX="console=ttyS0,115200n8 net.ifnames=0 panic=10 systemd.unified_cgroup_hierarchy=0"
 GRUB_TERMINAL="serial"
 GRUB_SERIAL_COMMAND="serial --unit=0 --speed=115200"
 GRUB_DISABLE_OS_PROBER=true

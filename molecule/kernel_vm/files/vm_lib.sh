@@ -4,7 +4,8 @@
 # shellcheck disable=SC2034
 KVM_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
 KVM_CACHE="${KERNEL_VM_CACHE:-$KVM_ROOT/.cache/kernel_vm}"
-KVM_BASE="$KVM_CACHE/base.qcow2"
+# The name says what the image boots with: an image built before it started on cgroup v1 is not reused.
+KVM_BASE="$KVM_CACHE/base-cgroup1.qcow2"
 KVM_KEY="$KVM_CACHE/id_ed25519"
 KVM_DISK_SIZE="${KERNEL_VM_DISK_SIZE:-3G}"
 KVM_MIRROR="${KERNEL_VM_MIRROR:-http://deb.debian.org/debian}"

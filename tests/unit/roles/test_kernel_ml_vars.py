@@ -33,7 +33,7 @@ def role_vars():
 
 @pytest.fixture(scope="module")
 def table(role_vars):
-    return role_vars["kernel_ml_el_releases"]
+    return role_vars["__kernel_ml_el_releases"]
 
 
 def test_table_covers_el7_to_el10(table):
@@ -70,7 +70,7 @@ def test_keys_per_major_version(table, major, keys):
     ],
 )
 def test_key_urls_and_fingerprints(role_vars, name, url, fingerprint):
-    key = role_vars["kernel_ml_elrepo_keys"][name]
+    key = role_vars["__kernel_ml_elrepo_keys"][name]
     assert _load_defaults()["kernel_ml_elrepo_url"] + "/" + key["file"] == url
     assert key["fingerprint"] == fingerprint
     assert len(key["fingerprint"].replace(" ", "")) == 40
@@ -89,13 +89,13 @@ def test_only_el7_is_archived(table):
 
 
 def test_flavors_map_to_elrepo_packages(role_vars):
-    assert role_vars["kernel_ml_el_packages"] == {"ml": "kernel-ml", "lt": "kernel-lt"}
+    assert role_vars["__kernel_ml_el_packages"] == {"ml": "kernel-ml", "lt": "kernel-lt"}
 
 
 def test_flavor_choices_match_the_argument_spec(role_vars):
     with open(os.path.join(ROLE, "meta", "argument_specs.yml")) as handle:
         spec = yaml.safe_load(handle)["argument_specs"]["main"]["options"]
-    assert sorted(spec["kernel_ml_flavor"]["choices"]) == sorted(role_vars["kernel_ml_el_packages"])
+    assert sorted(spec["kernel_ml_flavor"]["choices"]) == sorted(role_vars["__kernel_ml_el_packages"])
     assert spec["kernel_ml_reboot"]["type"] == "bool"
 
 
@@ -109,11 +109,11 @@ def test_defaults_match_the_argument_spec():
 
 
 def test_debian_architectures(role_vars):
-    assert role_vars["kernel_ml_debian_arch"]["x86_64"] == "amd64"
-    assert role_vars["kernel_ml_debian_arch"]["aarch64"] == "arm64"
+    assert role_vars["__kernel_ml_debian_arch"]["x86_64"] == "amd64"
+    assert role_vars["__kernel_ml_debian_arch"]["aarch64"] == "arm64"
 
 
 @pytest.mark.parametrize("name", ["v1", "v2"])
 def test_installed_key_is_the_downloaded_file(role_vars, name):
-    key = role_vars["kernel_ml_elrepo_keys"][name]
+    key = role_vars["__kernel_ml_elrepo_keys"][name]
     assert key["installed"] == "file:///etc/pki/rpm-gpg/" + key["file"]

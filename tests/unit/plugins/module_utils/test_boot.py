@@ -7,6 +7,7 @@ import pytest
 from ansible_collections.fleetops.docker_host.plugins.module_utils._boot import (
     boot_summary,
     decide,
+    default_args,
     entry_to_save,
     follow_apt,
     grub_state,
@@ -15,12 +16,14 @@ from ansible_collections.fleetops.docker_host.plugins.module_utils._boot import 
     parse_dpkg_depends,
     parse_dpkg_query,
     parse_grub_cfg,
+    parse_grubby_info,
     parse_grubenv,
     parse_rpm_query,
     resolve,
     rpm_package,
     rpmvercmp,
     source_has_suite,
+    trial_entry,
     versioned_image,
 )
 
@@ -548,3 +551,38 @@ def test_rpm_not_installed():
 ])
 def test_source_has_suite(name, text, found):
     assert source_has_suite(name, text, 'bookworm-backports') is found
+
+
+# ---------------------------------------------------------------------------------------------- kernel_ml's trial entry
+
+def test_grubby_info_gives_the_default_entrys_command_line():
+    text = ('index=0\nkernel="/boot/vmlinuz-%s"\nargs="ro crashkernel=1G-4G:192M rhgb quiet $tuned_params"\n'
+            'root="/dev/mapper/rl-root"\ninitrd="/boot/initramfs-%s.img $tuned_initrd"\ntitle="Rocky Linux"\n') % (OLD, OLD)
+    assert parse_grubby_info(text) == 'ro crashkernel=1G-4G:192M rhgb quiet $tuned_params'
+    assert parse_grubby_info('index=0\n') is None
+    assert default_args(None, 'ro quiet') == 'ro quiet'
+
+
+def test_default_args_are_the_default_entrys_linux_line():
+    grub = grub_state(debian_grub_cfg(default='${saved_entry}'), grubenv(saved_entry=SUBMENU + '>' + advanced(OLD)))
+    assert default_args(grub) == 'root=UUID=%s ro console=ttyS0' % UUID
+    assert default_args(None) is None
+
+
+def test_menu_entries_keep_their_initrd_and_lines():
+    items = parse_grub_cfg(debian_grub_cfg())['items']
+    entry = items[0]
+    assert entry['initrd'] == '/boot/initrd.img-' + NEW
+    assert entry['body'][0] == 'load_video' and entry['body'][-1] == 'initrd\t/boot/initrd.img-' + NEW
+    assert [line for line in entry['body'] if line.startswith('linux')] == [
+        'linux\t/boot/vmlinuz-%s root=UUID=%s ro  console=ttyS0' % (NEW, UUID)]
+
+
+def test_the_trial_entry_is_found_and_never_saved_as_a_default():
+    trial = ("menuentry 'kernel_ml trial: %s with quiet' --id kernel_ml-trial {\n\tlinux\t/boot/vmlinuz-%s ro quiet\n}\n"
+             % (OLD, OLD))
+    grub = grub_state(trial + debian_grub_cfg(), grubenv(next_entry='kernel_ml-trial'))
+    assert trial_entry(grub) == {'selector': 'kernel_ml-trial', 'kernel': OLD, 'args': 'ro quiet', 'file': ''}
+    assert grub['next']['kernel'] == OLD
+    assert entry_to_save(grub['_items'], OLD) == SUBMENU + '>' + advanced(OLD)
+    assert trial_entry(grub_state(debian_grub_cfg(), grubenv())) == {}

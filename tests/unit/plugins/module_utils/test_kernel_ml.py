@@ -1,5 +1,5 @@
 # -*- coding: utf-8 -*-
-"""Unit tests for plugins/filter/kernel_ml.py: the role's input problems, the hosts it refuses, its plan."""
+"""Unit tests for plugins/module_utils/_kernel_ml.py: the role's input problems, the hosts it refuses, its plan."""
 
 import copy
 import os
@@ -7,10 +7,10 @@ import re
 
 import pytest
 import yaml
-from ansible.errors import AnsibleFilterError
 
-from ansible_collections.fleetops.docker_host.plugins.filter.kernel_ml import (
-    FilterModule,
+from ansible_collections.fleetops.docker_host.plugins.module_utils._kernel_ml import (
+    args_missing,
+    cgroup_wanted,
     kernel_ml_armed,
     kernel_ml_host_problems,
     kernel_ml_keep,
@@ -18,8 +18,15 @@ from ansible_collections.fleetops.docker_host.plugins.filter.kernel_ml import (
     kernel_ml_outcome,
     kernel_ml_plan,
     kernel_ml_problems,
+    role_plan,
 )
-from ansible_collections.fleetops.docker_host.plugins.module_utils._boot import boot_summary, decide, grub_state
+from ansible_collections.fleetops.docker_host.plugins.module_utils._boot import (
+    boot_summary,
+    decide,
+    default_args,
+    grub_state,
+    trial_entry,
+)
 from ansible_collections.fleetops.docker_host.tests.unit.plugins.module_utils.test_boot import (
     EL9_CFG,
     MACHINE,
@@ -34,11 +41,6 @@ from ansible_collections.fleetops.docker_host.tests.unit.plugins.module_utils.te
 GOOD = {'kernel_ml_reboot_timeout': 900, 'kernel_ml_repo_url': '', 'kernel_ml_elrepo_url': 'https://www.elrepo.org',
         'kernel_ml_backports_uri': 'http://deb.debian.org/debian', 'kernel_ml_panic_timeout': 10, 'kernel_ml_keep': 2,
         'kernel_ml_checks': [{'unit': 'docker.service'}, {'name': 'engine answers', 'command': ['docker', 'info']}]}
-
-
-def test_filters_are_registered():
-    assert set(FilterModule().filters()) == {'kernel_ml_problems', 'kernel_ml_host_problems', 'kernel_ml_plan',
-                                             'kernel_ml_outcome', 'kernel_ml_keep', 'kernel_ml_armed', 'kernel_ml_line'}
 
 
 def test_good_input_has_no_problems():
@@ -73,7 +75,7 @@ def test_repo_url_schemes(url):
 
 
 def test_problems_need_a_dict():
-    with pytest.raises(AnsibleFilterError):
+    with pytest.raises(ValueError):
         kernel_ml_problems(['x'])
 
 
@@ -294,7 +296,7 @@ def test_plan_does_not_change_the_look():
 
 
 def test_plan_needs_a_look():
-    with pytest.raises(AnsibleFilterError):
+    with pytest.raises(ValueError):
         kernel_ml_plan({'decision': {}})
 
 
@@ -320,8 +322,8 @@ def test_kernel_lt_where_elrepo_does_not_ship_it(distribution, major, flavor, re
     facts = {'os_family': 'RedHat', 'distribution': distribution, 'distribution_major_version': major,
              'distribution_version': major + '.0'}
     el_vars = _el_vars()
-    problems = kernel_ml_host_problems(facts, 'web1', el_releases=el_vars['kernel_ml_el_releases'], flavor=flavor,
-                                       el_packages=el_vars['kernel_ml_el_packages'])
+    problems = kernel_ml_host_problems(facts, 'web1', el_releases=el_vars['__kernel_ml_el_releases'], flavor=flavor,
+                                       el_packages=el_vars['__kernel_ml_el_packages'])
     assert bool(problems) == refused, problems
     if refused:
         text = problems[0]
@@ -391,8 +393,34 @@ def test_outcome_fell_back_names_tried_running_and_where_to_look():
 
 
 def test_outcome_fell_back_with_removal():
-    result = kernel_ml_outcome(trial(), host='web1', kernel_now=OLD, remove_failed=True)
+    result = kernel_ml_outcome(trial(), host='web1', kernel_now=OLD, remove_failed=True,
+                               remove_command=['apt-get', '-y', 'purge'])
     assert result['remove_failed'] and '%s was removed' % NEW in result['problem']
+    assert result['commands'] == [['apt-get', '-y', 'purge', 'linux-image-' + NEW]]
+    kept = kernel_ml_outcome(trial(), host='web1', kernel_now=OLD, remove_command=['apt-get', '-y', 'purge'])
+    assert kept['commands'] == [] and not kept['remove_failed']
+
+
+# The drop-in the role wrote with a template before: the same bytes, so a managed host sees no change.
+@pytest.mark.parametrize('panic, text', [
+    (7, '# Managed by fleetops.docker_host.kernel_ml: boot the entry grub-set-default saved (the last kernel that\n'
+        '# proved itself); grub-reboot boots a new kernel once.\nGRUB_DEFAULT=saved\n'
+        '# A kernel that panics reboots after 7 s, into the saved entry.\n'
+        'GRUB_CMDLINE_LINUX_DEFAULT="$GRUB_CMDLINE_LINUX_DEFAULT panic=7"\n'
+        "# Ubuntu's recordfail would hold the menu after a failed boot until someone presses a key.\n"
+        'GRUB_RECORDFAIL_TIMEOUT=10\n'),
+    (0, '# Managed by fleetops.docker_host.kernel_ml: boot the entry grub-set-default saved (the last kernel that\n'
+        '# proved itself); grub-reboot boots a new kernel once.\nGRUB_DEFAULT=saved\n'
+        "# Ubuntu's recordfail would hold the menu after a failed boot until someone presses a key.\n"
+        'GRUB_RECORDFAIL_TIMEOUT=10\n'),
+])
+def test_grub_dropin_is_the_one_the_role_wrote(panic, text):
+    result = plan(debian(), panic=panic)
+    assert result['boot_files'] == [{'dest': '/etc/default/grub.d/zz-kernel-ml.cfg', 'content': text, 'mode': '0644'}]
+
+
+def test_el_trial_writes_no_grub_files():
+    assert plan(el9())['boot_files'] == []
 
 
 def test_outcome_not_back():
@@ -503,17 +531,340 @@ def _role_vars(name):
 ])
 def test_kernel_ml_line_from_the_role_tables(facts, flavor, package, apt_release, el_major):
     el_vars, debian_vars = _role_vars('RedHat.yml'), _role_vars('Debian.yml')
-    line = kernel_ml_line(facts, flavor=flavor, el_releases=el_vars['kernel_ml_el_releases'],
-                          el_packages=el_vars['kernel_ml_el_packages'], debian_arch=debian_vars['kernel_ml_debian_arch'])
+    line = kernel_ml_line(facts, flavor=flavor, el_releases=el_vars['__kernel_ml_el_releases'],
+                          el_packages=el_vars['__kernel_ml_el_packages'], debian_arch=debian_vars['__kernel_ml_debian_arch'])
     assert line['package'] == package and line['apt_release'] == apt_release
-    assert line['el'] == (el_vars['kernel_ml_el_releases'][el_major] if el_major else {})
+    assert line['el'] == (el_vars['__kernel_ml_el_releases'][el_major] if el_major else {})
 
 
 def test_kernel_ml_vars_hold_data_only():
-    for name in ('Debian.yml', 'RedHat.yml', 'Ubuntu.yml'):
+    for name in ('Debian.yml', 'RedHat.yml'):
         text = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', '..', 'roles', 'kernel_ml',
                                  'vars', name)).read()
         assert '{{' not in text and '{%' not in text, name
-    with pytest.raises(AnsibleFilterError):
+    with pytest.raises(ValueError):
         kernel_ml_line('facts')
-    assert FilterModule().filters()['kernel_ml_line'] is kernel_ml_line
+
+
+# ---------------------------------------------------------------------------------------------- command-line arguments
+# kernel_ml_cmdline_args: tried on a one-shot entry of their own, made the default only after /proc/cmdline carries them.
+
+CG2 = 'systemd.unified_cgroup_hierarchy=1'
+
+
+def _with_cmdline(look, running_cmdline, cgroup_fs='tmpfs'):
+    """What kernel_boot_info adds to the look: /proc/cmdline, the cgroup fs, the default entry's line, the trial entry."""
+    grub = look['boot']['grub']
+    look['boot'].update(default_args=default_args(grub), trial=trial_entry(grub))
+    look['cmdline'] = {'running': running_cmdline, 'cgroup_fs': cgroup_fs}
+    return look
+
+
+def _cmdline_of(kernel, extra=''):
+    return ('BOOT_IMAGE=/boot/vmlinuz-%s root=UUID=%s ro console=ttyS0%s' % (kernel, UUID, extra)).strip()
+
+
+def debian_with(running=NEW, cmdline=None, cfg_extra='', cgroup_fs='tmpfs', **env):
+    """Debian on `running`, GRUB's menu optionally with the trial script's entry (cfg_extra), like update-grub writes."""
+    grub = grub_state(debian_grub_cfg(default='${saved_entry}') + cfg_extra, grubenv(**env))
+    grub['env_path'] = '/boot/grub/grubenv'
+    package = {'name': 'linux-image-amd64', 'manager': 'apt', 'installed': True, 'kernel': NEW,
+               'chain': ['linux-image-amd64', 'linux-image-' + NEW]}
+    look = _look(running, NEW, grub, grubby_default=None, installed=(OLD, NEW), commands=GRUB_CMDS, package=package)
+    return _with_cmdline(look, _cmdline_of(running) if cmdline is None else cmdline, cgroup_fs)
+
+
+def _script_entry(script):
+    """The menu entry the trial script prints (what update-grub puts into grub.cfg)."""
+    return script.split("<<'KERNEL_ML_TRIAL'\n", 1)[1].split('KERNEL_ML_TRIAL\n', 1)[0]
+
+
+@pytest.mark.parametrize('cmdline, args, missing', [
+    ('ro quiet', [CG2], [CG2]),
+    ('ro systemd.unified_cgroup_hierarchy=0', [CG2], [CG2]),
+    ('ro systemd.unified_cgroup_hierarchy=0 systemd.unified_cgroup_hierarchy=1', [CG2], []),  # the last one counts
+    ('ro systemd.unified_cgroup_hierarchy=1 systemd.unified_cgroup_hierarchy=0', [CG2], [CG2]),
+    ('ro init=/bin/false', ['init=/bin/false', 'quiet'], ['quiet']),
+    ('ro quiet', ['quiet'], []),
+    (None, ['quiet'], ['quiet']),
+])
+def test_args_missing_takes_the_last_value_of_a_key(cmdline, args, missing):
+    assert args_missing(cmdline, args) == missing
+
+
+@pytest.mark.parametrize('args, fs', [
+    ([CG2], 'cgroup2fs'), (['systemd.unified_cgroup_hierarchy=yes'], 'cgroup2fs'),
+    (['systemd.unified_cgroup_hierarchy=0'], 'tmpfs'), (['quiet'], ''), ([], ''),
+])
+def test_cgroup_wanted(args, fs):
+    assert cgroup_wanted(args) == fs
+
+
+@pytest.mark.parametrize('value, words', [
+    ('systemd.unified_cgroup_hierarchy=1', "kernel_ml_cmdline_args is 'systemd.unified_cgroup_hierarchy=1'; write a list"),
+    (['a b'], "kernel_ml_cmdline_args[0] is 'a b'; write one key=value word or flag"),
+    (["x='y'"], 'kernel_ml_cmdline_args[0] is "x=\'y\'"'),
+    (['$(reboot)'], 'without spaces, quotes or shell characters'),
+    ([''], 'kernel_ml_cmdline_args[0]'),
+    ([3], 'kernel_ml_cmdline_args[0] is 3'),
+    (['panic=5'], 'set kernel_ml_panic_timeout instead'),
+])
+def test_cmdline_args_problems_name_host_variable_value_and_fix(value, words):
+    problems = kernel_ml_problems(dict(GOOD, kernel_ml_cmdline_args=value), 'web1')
+    assert len(problems) == 1 and problems[0].startswith('web1: ') and words in problems[0], problems
+
+
+def test_good_cmdline_args_have_no_problems():
+    args = [CG2, 'user_namespace.enable=1', 'init=/bin/false', 'quiet', 'cgroup_no_v1=all', 'mitigations=auto,nosmt']
+    assert kernel_ml_problems(dict(GOOD, kernel_ml_cmdline_args=args)) == []
+
+
+def test_no_args_is_the_kernel_plan_unchanged():
+    assert plan(debian(), cmdline_args=[]) == plan(debian())
+
+
+def test_args_only_trial_on_debian_writes_a_trial_entry_from_the_kernels_own():
+    look = debian_with(saved_entry=ENTRY_NEW)
+    result = plan(look, cmdline_args=[CG2], panic=7)
+    assert result['action'] == 'trial' and result['reboot'] and result['problem'] == ''
+    assert result['once_entry'] == 'kernel_ml-trial' and result['args_tried'] == [CG2]
+    assert result['trial_commands'] == [['/usr/sbin/grub-reboot', 'kernel_ml-trial']]  # the default already boots NEW
+    assert result['commit_commands'] == [['/usr/sbin/update-grub'], ['/usr/sbin/grub-set-default', ENTRY_NEW]]
+    assert result['cleanup_commands'] == [['/usr/sbin/update-grub']]
+    assert result['trial_files'] == ['/etc/grub.d/42_kernel_ml_trial']
+    assert [f['dest'] for f in result['boot_files']] == ['/etc/default/grub.d/zz-kernel-ml.cfg', '/etc/grub.d/42_kernel_ml_trial']
+    assert result['boot_files'][1] == {'dest': '/etc/grub.d/42_kernel_ml_trial', 'content': result['trial_script'], 'mode': '0755'}
+    assert result['failed_packages'] == []  # never the kernel the host runs
+    assert result['cmdline_dropin'].endswith('GRUB_CMDLINE_LINUX_DEFAULT="$GRUB_CMDLINE_LINUX_DEFAULT %s"\n' % CG2)
+    script = result['trial_script']
+    assert script.startswith('#!/bin/sh\n') and "menuentry 'kernel_ml trial: %s with %s' --id kernel_ml-trial {" % (NEW, CG2) in script
+    assert '\tlinux\t/boot/vmlinuz-%s root=UUID=%s ro console=ttyS0 %s panic=7\n' % (NEW, UUID, CG2) in script
+    assert '\tinitrd\t/boot/initrd.img-%s\n' % NEW in script and 'search --no-floppy --fs-uuid --set=root %s' % UUID in script
+    assert 'adds %s' % CG2 in result['message'] and 'only after /proc/cmdline carries them' in result['message']
+
+
+def test_the_trial_entry_update_grub_writes_is_armed_and_never_a_default():
+    script = plan(debian_with(saved_entry=ENTRY_NEW), cmdline_args=[CG2], panic=7)['trial_script']
+    armed = debian_with(saved_entry=ENTRY_NEW, next_entry='kernel_ml-trial', cfg_extra=_script_entry(script))
+    assert armed['boot']['trial'] == {'selector': 'kernel_ml-trial', 'kernel': NEW, 'file': '',
+                                      'args': 'root=UUID=%s ro console=ttyS0 %s panic=7' % (UUID, CG2)}
+    assert armed['decision']['boot_entry'] == ENTRY_NEW and armed['decision']['once_entry'] == ENTRY_NEW
+    again = plan(armed, cmdline_args=[CG2], panic=7)
+    assert again['trial_script'] == script  # the same file: nothing changes on a rerun of the step
+    assert kernel_ml_armed(armed, again, host='web1', panic=7) == []
+    not_armed = debian_with(saved_entry=ENTRY_NEW, cfg_extra=_script_entry(script))
+    problems = kernel_ml_armed(not_armed, again, host='web1', panic=7)
+    assert any("the next boot is '', not the trial entry kernel_ml-trial that adds %s" % CG2 in p for p in problems), problems
+
+
+def test_a_trial_entry_without_the_arguments_is_not_armed():
+    entry = ("menuentry 'kernel_ml trial: x' --id kernel_ml-trial {\n\tlinux\t/boot/vmlinuz-%s root=UUID=%s ro panic=7\n}\n"
+             % (NEW, UUID))
+    look = debian_with(saved_entry=ENTRY_NEW, next_entry='kernel_ml-trial', cfg_extra=entry)
+    problems = kernel_ml_armed(look, plan(look, cmdline_args=[CG2], panic=7), host='web1', panic=7)
+    assert len(problems) == 1 and 'without %s; the trial would not try them' % CG2 in problems[0]
+
+
+def test_new_kernel_and_args_are_tried_on_one_boot():
+    look = debian_with(running=OLD, saved_entry=ENTRY_OLD)
+    result = plan(look, cmdline_args=[CG2], panic=7)
+    assert result['action'] == 'trial' and result['wanted'] == NEW and result['once_entry'] == 'kernel_ml-trial'
+    assert result['trial_commands'] == [['/usr/sbin/grub-reboot', 'kernel_ml-trial']]
+    assert '\tlinux\t/boot/vmlinuz-%s ' % NEW in result['trial_script']
+    assert result['failed_packages'] == ['linux-image-' + NEW]
+
+
+def test_running_with_the_args_commits_them_to_the_default():
+    look = debian_with(saved_entry=ENTRY_NEW, cmdline=_cmdline_of(NEW, ' ' + CG2 + ' panic=7'), cgroup_fs='cgroup2fs')
+    result = plan(look, cmdline_args=[CG2])
+    assert result['action'] == 'commit' and not result['reboot'] and result['args_persist'] == [CG2]
+    assert result['commit_commands'] == [['/usr/sbin/update-grub'], ['/usr/sbin/grub-set-default', ENTRY_NEW]]
+    assert CG2 in result['cmdline_dropin'] and 'carried by the running kernel' in result['message']
+
+
+def test_second_run_with_args_changes_nothing():
+    cfg_args = ' systemd.unified_cgroup_hierarchy=0 %s panic=7' % CG2
+    grub = grub_state(debian_grub_cfg(default='${saved_entry}').replace(' console=ttyS0\n', ' console=ttyS0' + cfg_args + '\n'),
+                      grubenv(saved_entry=ENTRY_NEW))
+    look = _look(NEW, NEW, grub, grubby_default=None, installed=(OLD, NEW), commands=GRUB_CMDS,
+                 package={'name': 'linux-image-amd64', 'manager': 'apt', 'kernel': NEW, 'chain': []})
+    look = _with_cmdline(look, _cmdline_of(NEW, cfg_args), 'cgroup2fs')
+    result = plan(look, cmdline_args=[CG2])
+    assert result['action'] == 'none' and result['commit_commands'] == [] and result['trial_script'] == ''
+    assert result['cmdline_dropin'] == '' and result['args_tried'] == [] and not result['reboot_pending']
+
+
+def test_check_mode_says_which_args_it_would_add():
+    result = plan(debian_with(saved_entry=ENTRY_NEW), cmdline_args=[CG2], check_mode=True)
+    assert result['action'] == 'trial' and not result['reboot'] and result['problem'] == ''
+    assert 'the trial boot adds %s (trial entry kernel_ml-trial); would make them' % CG2 in result['message']
+
+
+def test_no_reboot_arms_the_trial_entry_and_then_waits():
+    result = plan(debian_with(saved_entry=ENTRY_NEW), cmdline_args=[CG2], reboot=False)
+    assert result['action'] == 'arm' and result['trial_commands'] == [['/usr/sbin/grub-reboot', 'kernel_ml-trial']]
+    script = result['trial_script']
+    armed = debian_with(saved_entry=ENTRY_NEW, next_entry='kernel_ml-trial', cfg_extra=_script_entry(script))
+    assert plan(armed, cmdline_args=[CG2], reboot=False)['action'] == 'pending'
+
+
+# The outcome of an argument trial.
+
+def _args_trial():
+    script = plan(debian_with(saved_entry=ENTRY_NEW), cmdline_args=[CG2, 'init=/bin/false'], panic=7)['trial_script']
+    armed = debian_with(saved_entry=ENTRY_NEW, next_entry='kernel_ml-trial', cfg_extra=_script_entry(script))
+    return plan(armed, cmdline_args=[CG2, 'init=/bin/false'], panic=7)
+
+
+def test_outcome_of_args_that_broke_the_boot_names_them_and_cleans_up():
+    result = kernel_ml_outcome(_args_trial(), host='web1', kernel_now=NEW, cmdline_now=_cmdline_of(NEW, ' panic=7'),
+                               cgroup_fs='tmpfs')
+    assert result['status'] == 'args_missing' and not result['commit'] and result['kernel_tried'] == ''
+    assert result['problem'].startswith('web1: booted kernel %s once with %s init=/bin/false added to its command line '
+                                        '(the trial entry kernel_ml-trial) and the host came back without %s init=/bin/false'
+                                        % (NEW, CG2, CG2))
+    assert 'remove %s init=/bin/false from kernel_ml_cmdline_args' % CG2 in result['problem']
+    assert result['commands'] == [['/usr/sbin/update-grub']] and result['boot_files'] == []
+    assert result['remove_files'] == ['/etc/grub.d/42_kernel_ml_trial'] and result['args_added'] == []
+
+
+def test_outcome_of_args_that_proved_themselves_commits_them():
+    trial = plan(debian_with(saved_entry=ENTRY_NEW), cmdline_args=[CG2], panic=7)
+    result = kernel_ml_outcome(trial, host='web1', kernel_now=NEW, cmdline_now=_cmdline_of(NEW, ' %s panic=7' % CG2),
+                               cgroup_fs='cgroup2fs', checks=[{'item': {'unit': 'ssh.service'}, 'rc': 0}])
+    assert result['status'] == 'committed' and result['commit'] and result['problem'] == ''
+    assert result['args_tried'] == [CG2] and result['args_added'] == [CG2]
+    assert result['commands'] == trial['commit_commands']
+    assert result['boot_files'] == [{'dest': '/etc/default/grub.d/zz-kernel-ml-cmdline.cfg',
+                                     'content': trial['cmdline_dropin'], 'mode': '0644'}]
+    assert result['remove_files'] == ['/etc/grub.d/42_kernel_ml_trial']
+    assert 'after booting it once and passed uname -r and 1 check, /proc/cmdline carries %s, /sys/fs/cgroup is cgroup2fs' % CG2 \
+        in result['message']
+
+
+def test_outcome_with_the_argument_but_still_cgroup_v1_is_not_committed():
+    trial = plan(debian_with(saved_entry=ENTRY_NEW), cmdline_args=[CG2], panic=7)
+    result = kernel_ml_outcome(trial, host='web1', kernel_now=NEW, cmdline_now=_cmdline_of(NEW, ' ' + CG2),
+                               cgroup_fs='tmpfs')
+    assert result['status'] == 'cgroup_failed' and not result['commit']
+    assert '/sys/fs/cgroup is tmpfs (stat -fc %T), not cgroup2fs' in result['problem']
+    assert result['commands'] == [['/usr/sbin/update-grub']]
+
+
+def test_outcome_of_a_new_kernel_with_args_that_fell_back_names_the_args():
+    trial = plan(debian_with(running=OLD, saved_entry=ENTRY_OLD), cmdline_args=[CG2], panic=7)
+    result = kernel_ml_outcome(trial, host='web1', kernel_now=OLD, cmdline_now=_cmdline_of(OLD))
+    assert result['status'] == 'fell_back' and result['kernel_tried'] == NEW
+    assert result['problem'].startswith('web1: booted kernel %s once and the host came back on %s' % (NEW, OLD))
+    assert 'The trial entry added %s to the command line.' % CG2 in result['problem']
+
+
+# EL: grubby adds the arguments to the new kernel's entry, or to a copy of the running kernel's (BLS only).
+
+def el9_with(running=EL_OLD, grubby_default=EL_OLD, cmdline=None, extra=None, **env):
+    entries = {'%s-%s.conf' % (MACHINE, k): bls(k) for k in (EL_OLD, EL_NEW)}
+    entries.update(extra or {})
+    grub = grub_state(EL9_CFG, grubenv(**env), entries)
+    grub['env_path'] = '/boot/grub2/grubenv'
+    package = {'name': 'kernel-ml', 'manager': 'rpm', 'installed': True, 'kernel': EL_NEW, 'chain': ['kernel-ml']}
+    look = _look(running, EL_NEW, grub, grubby_default='/boot/vmlinuz-' + grubby_default, installed=(EL_OLD, EL_NEW),
+                 commands=EL_CMDS, package=package)
+    look['boot'].update(default_args='root=/dev/mapper/rl-root ro', trial=trial_entry(grub))
+    look['cmdline'] = {'running': cmdline or 'BOOT_IMAGE=(hd0,gpt2)/vmlinuz-%s root=/dev/mapper/rl-root ro' % running,
+                       'cgroup_fs': 'tmpfs'}
+    return look
+
+
+def test_el_new_kernel_carries_the_args_on_its_own_entry():
+    result = plan(el9_with(), cmdline_args=[CG2], panic=10)
+    assert result['action'] == 'trial' and result['stage_commands'] == [] and result['trial_script'] == ''
+    assert result['trial_commands'] == [
+        ['/usr/sbin/grubby', '--update-kernel', '/boot/vmlinuz-' + EL_NEW, '--args', CG2 + ' panic=10'],
+        ['/usr/sbin/grub2-reboot', '%s-%s' % (MACHINE, EL_NEW)],
+    ]
+    assert result['commit_commands'] == [['/usr/sbin/grubby', '--set-default', '/boot/vmlinuz-' + EL_NEW],
+                                         ['/usr/sbin/grubby', '--update-kernel', 'ALL', '--args', CG2]]
+    assert result['cmdline_dropin'] == ''
+
+
+def test_el_args_only_adds_a_copy_then_boots_it_once():
+    result = plan(el9_with(running=EL_NEW, grubby_default=EL_NEW), cmdline_args=['user_namespace.enable=1'], panic=10)
+    assert result['action'] == 'trial' and result['problem'] == ''
+    assert result['stage_commands'] == [[
+        '/usr/sbin/grubby', '--add-kernel', '/boot/vmlinuz-' + EL_NEW, '--initrd', '/boot/initramfs-%s.img' % EL_NEW,
+        '--copy-default', '--title', 'kernel_ml trial ' + EL_NEW, '--args', 'user_namespace.enable=1 panic=10']]
+    copy = {'%s-%s~custom.conf' % (MACHINE, EL_NEW): bls(EL_NEW).replace(
+        'title Rocky Linux (%s) 9.5 (Blue Onyx)' % EL_NEW, 'title kernel_ml trial ' + EL_NEW).replace(
+        'options root=/dev/mapper/rl-root ro', 'options root=/dev/mapper/rl-root ro user_namespace.enable=1 panic=10')}
+    staged = el9_with(running=EL_NEW, grubby_default=EL_NEW, extra=copy)
+    assert staged['decision']['boot_entry'] == '/boot/vmlinuz-' + EL_NEW
+    again = plan(staged, cmdline_args=['user_namespace.enable=1'], panic=10)
+    trial_id = '%s-%s~custom' % (MACHINE, EL_NEW)
+    assert again['stage_commands'] == [] and again['trial_commands'] == [['/usr/sbin/grub2-reboot', trial_id]]
+    assert again['trial_files'] == ['/boot/loader/entries/%s.conf' % trial_id]
+    assert again['commit_commands'][-1] == ['/usr/sbin/grubby', '--update-kernel', 'ALL', '--args', 'user_namespace.enable=1']
+    armed = el9_with(running=EL_NEW, grubby_default=EL_NEW, extra=copy, saved_entry='%s-%s' % (MACHINE, EL_NEW),
+                     next_entry=trial_id)
+    assert kernel_ml_armed(armed, again, host='web1', panic=10) == []
+
+
+def test_el7_args_only_is_refused_without_bls():
+    cfg = ("set default=\"${saved_entry}\"\nif [ \"${next_entry}\" ] ; then\n set default=\"${next_entry}\"\nfi\n"
+           "menuentry 'CentOS Linux (%s) 7 (Core)' --class centos $menuentry_id_option 'gnulinux-%s-advanced-x' {\n"
+           " linux16 /vmlinuz-%s root=/dev/sda1 ro\n}\n") % ((EL_NEW,) * 3)
+    grub = grub_state(cfg, grubenv())
+    look = _look(EL_NEW, EL_NEW, grub, grubby_default='/boot/vmlinuz-' + EL_NEW, installed=(EL_NEW,),
+                 commands=EL_CMDS, package={'name': 'kernel-ml', 'manager': 'rpm', 'chain': ['kernel-ml']})
+    look['boot'].update(default_args='root=/dev/sda1 ro', trial={})
+    look['cmdline'] = {'running': 'root=/dev/sda1 ro', 'cgroup_fs': 'tmpfs'}
+    result = plan(look, cmdline_args=['user_namespace.enable=1'])
+    assert 'grubby adds only where GRUB reads BLS entries (EL 8+)' in result['problem']
+    assert 'user_namespace.enable=1' in result['problem']
+
+
+# role_plan: everything the role reads from one look.
+
+SETTINGS = dict(GOOD, host='web1', kernel_ml_flavor='ml', kernel_ml_reboot=True, kernel_ml_remove_failed=False,
+                kernel_ml_in_container=False, kernel_ml_cmdline_args=[CG2], kernel_ml_checks=[{'unit': 'ssh.service'}],
+                facts={'os_family': 'Debian', 'distribution': 'Debian', 'distribution_release': 'bookworm',
+                       'architecture': 'x86_64'}, debian_arch=ARCH)
+
+
+def test_role_plan_refuses_bad_input_before_anything():
+    look = debian_with(saved_entry=ENTRY_NEW)
+    result = role_plan(look, dict(SETTINGS, kernel_ml_cmdline_args=['a b'], kernel_ml_keep=0))
+    assert len(result['problems']) == 2 and result['action'] == 'none' and not result['prove']
+    assert result['problems'][0].startswith('web1: kernel_ml_keep is 0')
+
+
+def test_role_plan_of_an_args_trial_with_its_checks_and_not_back_outcome():
+    result = role_plan(debian_with(saved_entry=ENTRY_NEW), SETTINGS)
+    assert result['problems'] == [] and result['installs'] and result['action'] == 'trial' and result['prove']
+    assert result['line'] == {'package': 'linux-image-amd64', 'apt_release': 'bookworm-backports', 'el': {}}
+    assert result['checks'] == [{'unit': 'ssh.service'}] and result['keep']['protect'] == [OLD]
+    assert result['armed']  # not armed yet: no trial entry in the menu
+    not_back = result['not_back']
+    assert not_back['status'] == 'not_back' and not_back['commands'] == [] and not_back['remove_files'] == []
+    assert 'The trial entry added %s to the command line.' % CG2 in not_back['problem']
+    assert not_back['result']['status'] == 'not_back' and not_back['result']['kernel_after'] == ''
+    assert result['result']['status'] == 'unchanged' and result['result']['cmdline_args'] == [CG2]  # until the reboot
+
+
+def test_role_plan_after_the_reboot_judges_with_the_trial():
+    trial = role_plan(debian_with(saved_entry=ENTRY_NEW), SETTINGS)
+    back = debian_with(saved_entry=ENTRY_NEW, cmdline=_cmdline_of(NEW, ' %s panic=10' % CG2), cgroup_fs='cgroup2fs')
+    runs = [{'item': {'unit': 'ssh.service'}, 'rc': 0}]
+    result = role_plan(back, dict(SETTINGS, trial=trial, check_runs=runs, rebooted=True))
+    outcome = result['outcome']
+    assert outcome['status'] == 'committed' and outcome['args_added'] == [CG2]
+    assert result['result']['status'] == 'committed' and result['result']['rebooted']
+    assert result['result']['cgroup_fs'] == 'cgroup2fs' and result['result']['cmdline_args_added'] == [CG2]
+    assert result['result']['kernel_before'] == NEW and result['result']['kernel_after'] == NEW
+
+
+def test_role_plan_in_a_container_installs_nothing_and_says_why():
+    look = debian_with(saved_entry=ENTRY_NEW)
+    look['container'] = {'is_container': True, 'type': 'docker', 'evidence': ['/.dockerenv']}
+    result = role_plan(look, SETTINGS)
+    assert not result['installs'] and result['problems'] == [] and not result['prove']
+    assert 'is a container (docker: /.dockerenv)' in result['message'] and result['result']['status'] == 'container'
