@@ -18,7 +18,7 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.fleetops.docker_host.plugins.plugin_utils._fleet_report import (
-    build_report, collection_version, render, report_paths, run_meta, summary)
+    build_report, collection_version, render, report_paths, run_meta)
 
 # The collection's root (plugins/action/ is two levels down) and the report's templates in it.
 COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -115,7 +115,7 @@ class ActionModule(ActionBase):
         msg = 'Fleet report: %s' % ' and '.join(files)
         if check_run:
             msg += ' (check run: nothing was changed; the report of the last real run is left as it was)'
-        result.update(changed=changed, files=files, msg=msg, meta=meta, summary=summary(rows, files, meta))
+        result.update(changed=changed, files=files, msg=msg, meta=meta)
         result['_ansible_verbose_always'] = True
         if diffs:
             result['diff'] = diffs

@@ -25,12 +25,12 @@ description:
     host that is not a Kubernetes node. A machine-id or product UUID shared by several nodes of the fleet (a
     cloned image) is unmet on each of them (containers share the machine's product UUID, so theirs is not compared).
   - A host that did not take a stage shows C(-) (or C(not checked)) in that stage's columns. The C(swarm) column
-    (from C(swarm_result): C(role), C(ready), C(leader)) and the C(docker_upgrade) and C(containers) columns (from
-    C(docker_upgrade_result): C(before), C(after), C(containers)) are C(-) on a host without that result.
+    (from C(swarm_result), its C(role), C(ready), C(leader)) and the C(docker_upgrade) and C(containers) columns (from
+    C(docker_upgrade_result), its C(before), C(after), C(containers)) are C(-) on a host without that result.
   - 'A host''s C(status) follows from its stages by one rule, the first that applies: C(failed) (a stage failed),
     C(failed or unreachable) (the host did not come through to the report), C(unmet) (a verdict is unmet as the
     host stands: sysctl values, Kubernetes or Swarm readiness), C(would change) (a check run only: a verdict is
-    unmet and the stage that owns it would change the host), C(ok). So a sysctl column C(bad: ...) never sits next
+    unmet and the run would change the host, so the verdict is the host before that change), C(ok). So a sysctl column C(bad: ...) never sits next
     to C(ok).'
 options:
   _input:
@@ -67,7 +67,7 @@ _value:
       C(kernel_after) (C(not back) when the host did not come back from the trial boot), C(docker), C(daemon_keys),
       C(daemon_action), C(sysctl), C(hello), C(k8s), C(k8s_unmet) (the unmet prerequisites as C({check, msg, fix})),
       C(swarm), C(docker_upgrade), C(containers), C(unmet) (every unmet verdict as C({stage, check, msg, fix})),
-      C(verdicts) (each stage's verdict: C(met), C(unmet), C(pending), C(none)) and C(failures) (a list of
+      C(verdicts) (each stage's verdict, C(met), C(unmet), C(pending) or C(none)) and C(failures) (a list of
       C({stage, msg})).
   type: list
   elements: dict
@@ -80,6 +80,9 @@ from ansible_collections.fleetops.docker_host.plugins.plugin_utils._fleet_report
     MET, NONE, PENDING, UNMET, host_status)
 
 SYSCTL_FIX = 'run the sysctl stage (ansible-playbook fleetops.docker_host.site --tags sysctl)'
+# The roles' results whose `changed` says the run changed (in a check run: would change) the host.
+RESULTS = ('kernel_ml_result', 'k8s_sysctl_result', 'docker_result', 'docker_daemon_result', 'k8s_node_result',
+           'swarm_result', 'docker_upgrade_result')
 
 
 def _var(hostvars_of_host, name, default=None):
@@ -106,7 +109,7 @@ def _state(met, would_act):
     return PENDING if would_act else UNMET
 
 
-def sysctl_verdict(result):
+def sysctl_verdict(result, host_would_change=False):
     """(column text, state, unmet items) from k8s_sysctl_result: 'ok', 'bad: <keys>', 'would set: <keys>'
     (a check run whose sysctl stage would set them) or 'not checked'."""
     if not result or 'ok' not in result:
@@ -114,11 +117,11 @@ def sysctl_verdict(result):
     if result.get('ok'):
         return 'ok', MET, []
     keys = ', '.join(str(key) for key in result.get('mismatches') or [])
-    state = _state(False, result.get('changed'))
+    state = _state(False, result.get('changed') or host_would_change)
     hints = [str(hint) for hint in result.get('hints') or []]
     unmet = [{'stage': 'sysctl', 'check': 'sysctl', 'msg': _text(result.get('msg')) or 'not as expected: ' + keys,
               'fix': ' '.join(hints) or SYSCTL_FIX}]
-    return ('would set: ' if state == PENDING else 'bad: ') + keys, state, unmet
+    return ('would set: ' if result.get('changed') else 'bad: ') + keys, state, unmet
 
 
 def sysctl_column(result):
@@ -156,21 +159,21 @@ def k8s_column(look, duplicates):
     return verdict_text(verdict), unmet
 
 
-def k8s_state(look, unmet, duplicates):
+def k8s_state(look, unmet, duplicates, host_would_change=False):
     if not look:
         return NONE
-    # A machine-id shared with another host is not something the k8s stage changes: unmet whatever it would do.
-    return _state(not unmet, look.get('changed') and not duplicates)
+    # A machine-id shared with another host is not something the run changes: unmet whatever it would do.
+    return _state(not unmet, (look.get('changed') or host_would_change) and not duplicates)
 
 
-def swarm_verdict(result):
+def swarm_verdict(result, host_would_change=False):
     """(column text, state, unmet items) from swarm_result (role, ready, leader)."""
     if not result:
         return '-', NONE, []
     words = [_text(result.get('role')) or '?', 'ready' if result.get('ready') else 'not ready']
     if result.get('leader'):
         words.append('leader')
-    state = _state(bool(result.get('ready')), result.get('changed'))
+    state = _state(bool(result.get('ready')), result.get('changed') or host_would_change)
     unmet = [] if state == MET else [{'stage': 'swarm', 'check': 'swarm',
                                       'msg': _text(result.get('msg')) or 'the node is not ready in the swarm',
                                       'fix': _text(result.get('fix')) or 'run the swarm stage and read its message'}]
@@ -214,10 +217,15 @@ def report_row(host, hostvars_of_host, k8s_duplicates=None, check_run=False):
     duplicates = (k8s_duplicates or {}).get(host)
     look = k8s_look(hostvars_of_host)
     k8s, k8s_unmet = k8s_column(look, duplicates)
-    sysctl_text, sysctl_state, sysctl_unmet = sysctl_verdict(sysctl)
-    swarm_text, swarm_state, swarm_unmet = swarm_verdict(_mapping(_var(hostvars_of_host, 'swarm_result', {})))
+    # In a check run the verdicts are the host before the run's changes: where any stage would change the host,
+    # an unmet verdict is pending (status 'would change'), not settled.
+    would_change = bool(check_run) and any(_mapping(_var(hostvars_of_host, name, {})).get('changed') for name in RESULTS)
+    sysctl_text, sysctl_state, sysctl_unmet = sysctl_verdict(sysctl, would_change)
+    swarm_text, swarm_state, swarm_unmet = swarm_verdict(_mapping(_var(hostvars_of_host, 'swarm_result', {})),
+                                                         would_change)
     upgrade, containers = upgrade_columns(_mapping(_var(hostvars_of_host, 'docker_upgrade_result', {})))
-    verdicts = {'sysctl': sysctl_state, 'k8s': k8s_state(look, k8s_unmet, duplicates), 'swarm': swarm_state}
+    verdicts = {'sysctl': sysctl_state, 'k8s': k8s_state(look, k8s_unmet, duplicates, would_change),
+                'swarm': swarm_state}
     unmet = sysctl_unmet + [dict(item, stage='k8s') for item in k8s_unmet] + swarm_unmet
 
     return {

@@ -17,7 +17,7 @@ description:
     on the Ansible controller, C(<path>.md) and C(<path>.html). Each file is replaced in one rename, so a reader
     never sees half a report.
   - A check run (O(check_run)) writes C(<path>.check.md) and C(<path>.check.html), marked as a check run in their
-    title, a banner and the run line: it never replaces the report of a real run.
+    title, a banner and the run line; it never replaces the report of a real run.
   - The report places itself; the time (UTC), the collection's version, ansible-core's version, the inventory
     sources, the playbook and the command line (values of extra vars whose names contain C(pass), C(secret),
     C(token), C(key) or C(credential) replaced by C(********)), check or real run.
@@ -136,12 +136,6 @@ meta:
     limit:
       description: The C(--limit), empty without one.
       type: str
-summary:
-  description:
-    - The report in brief, as P(fleetops.docker_host.fleet_report_summary#filter) returns it, plus C(check_run),
-      C(generated) and C(collection). The C(report) playbook publishes it with M(ansible.builtin.set_stats).
-  returned: success
-  type: dict
 '''
 
 from ansible.module_utils.basic import AnsibleModule

@@ -23,8 +23,8 @@ import jinja2  # ansible-core's own dependency
 #   unmet                  every stage it took passed, but a verdict says a requirement is unmet as the host stands
 #                          (sysctl values, Kubernetes readiness, Swarm readiness): the host is not what the run
 #                          promises, and the report's "What is unmet, and the fix" lists why;
-#   would change           check runs only: a verdict is unmet, and the stage that owns it would change the host
-#                          (the verdict is the host before that change);
+#   would change           check runs only: a verdict is unmet, and the run would change the host (the verdicts
+#                          are the host before those changes);
 #   ok                     every verdict it has is met.
 STATUSES = ('failed', 'failed or unreachable', 'unmet', 'would change', 'ok')
 

@@ -72,7 +72,7 @@ def test_writes_both_formats_placed_in_time_version_and_command(tmp_path):
     assert 'hunter2' not in md and 'hunter2' not in (tmp_path / 'out' / 'report.html').read_text()
     assert 'become_password=********' in meta['command']
     assert oct((tmp_path / 'out' / 'report.html').stat().st_mode & 0o7777) == '0o644'
-    assert result['summary']['ok'] == ['web1'] and result['summary']['check_run'] is False
+    assert 'summary' not in result  # the run's output shows this result: it stays small at any fleet size
 
 
 def test_a_check_run_writes_its_own_files_and_leaves_the_real_report(tmp_path):
@@ -88,7 +88,7 @@ def test_a_check_run_writes_its_own_files_and_leaves_the_real_report(tmp_path):
     html = (tmp_path / 'out' / 'report.check.html').read_text()
     assert md.startswith('# Fleet report (check run)\n') and 'CHECK RUN (`--check`)' in md
     assert '<title>Fleet report (check run)</title>' in html and 'id="check-run"' in html
-    assert result['meta']['check_run'] is True and result['summary']['check_run'] is True
+    assert result['meta']['check_run'] is True
 
 
 def test_the_task_in_check_mode_writes_nothing(tmp_path):

@@ -50,6 +50,23 @@ def test_a_check_run_k8s_node_whose_stage_would_act():
     assert fleet_report_rows({'n': node}, ['n'], check_run=False)[0]['status'] == 'unmet'
 
 
+def test_a_check_run_on_a_fresh_host_where_another_stage_would_act():
+    """The example inventory's case: docker would be installed (containerd with it), the k8s look says not ready."""
+    node = {'fleetops_reached_report': True, 'docker_result': {'changed': True}, 'k8s_node_result': {
+        'readiness': {'ready': False, 'unmet': [{'check': 'containerd', 'msg': 'absent', 'fix': 'install'}]},
+        'changed': False, 'machine_id': 'a', 'product_uuid': 'b'},
+        'k8s_sysctl_result': {'ok': False, 'mismatches': ['net.ipv4.ip_forward'], 'changed': False}}
+    (row,) = fleet_report_rows({'n': node}, ['n'], check_run=True)
+    assert (row['status'], row['sysctl']) == ('would change', 'bad: net.ipv4.ip_forward')
+    # Nothing would change: the verdicts are settled, unmet.
+    settled = dict(node, docker_result={'changed': False})
+    assert fleet_report_rows({'n': settled}, ['n'], check_run=True)[0]['status'] == 'unmet'
+    # A cloned machine-id is not something the run changes.
+    clone = dict(node, k8s_sysctl_result={'ok': True})
+    rows = fleet_report_rows({'n': clone, 'm': clone}, ['n', 'm'], check_run=True)
+    assert [row['status'] for row in rows] == ['unmet', 'unmet']
+
+
 def test_histogram_keeps_the_most_common_and_folds_the_rest():
     bars = histogram(['a'] * 5 + ['b'] * 3 + ['c', 'd', 'e'], bars=3)
     assert bars == [('a', 5, 45.5), ('b', 3, 27.3), ('other (3 values)', 3, 27.3)]
