@@ -14,7 +14,7 @@ LONG = ('docker stage: host-%d: package docker-ce=5:26.1.5-1~debian.12~bookworm 
 
 
 def _pick(rng, weighted):
-    values = [value for value, weight in weighted for _ in range(weight)]
+    values = [value for value, weight in weighted for _copy in range(weight)]
     return rng.choice(values)
 
 
