@@ -1,7 +1,7 @@
 # The two commands a newcomer needs (see README.md), plus the pieces they are made of.
 .PHONY: demo test bench chaos lint unit sanity molecule images clean
 
-demo:            ## The main job on a local throwaway fleet of 3 containers (KEEP=1 keeps it)
+demo:            ## The main job on a local throwaway fleet of 3 containers (KEEP=1 keeps it; one Python 3.11+, FLEETOPS_PYTHON=... picks it)
 	bash scripts/demo.sh $(if $(KEEP),--keep,)
 
 test:            ## The whole test suite (what CI runs)

@@ -10,21 +10,38 @@ VENV="${FLEETOPS_VENV:-$ROOT/.venv}"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
-find_python312() {
-  # Python 3.12+ for the main line (ansible-core 2.21 needs it).
-  local candidates=()
+# Interpreters: pyenv's (when pyenv is on PATH) and python3.X on PATH. FLEETOPS_PYTHON names the one the demo uses.
+python_candidates() {
   if command -v pyenv >/dev/null 2>&1; then
-    candidates+=("$(pyenv root)/versions/3.12.1/bin/python3")
+    local root; root="$(pyenv root)"
+    printf '%s\n' "$root"/versions/3.1[2-9]*/bin/python3 "$root"/versions/3.11*/bin/python3
   fi
-  candidates+=(python3.14 python3.13 python3.12 python3)
-  local c
-  for c in "${candidates[@]}"; do
-    if command -v "$c" >/dev/null 2>&1 && "$c" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then
-      command -v "$c"; return 0
+  printf '%s\n' python3.14 python3.13 python3.12 python3.11 python3
+}
+
+# find_python MIN_MINOR [MAX_MINOR]: the newest Python 3.MIN..3.MAX found, as a path.
+find_python() {
+  local min="$1" max="${2:-99}" c best="" best_minor=0 minor
+  while read -r c; do
+    command -v "$c" >/dev/null 2>&1 || continue
+    minor="$("$c" -c 'import sys; print(sys.version_info[1] if sys.version_info[0] == 3 else 0)' 2>/dev/null)" || continue
+    if [ "$minor" -ge "$min" ] && [ "$minor" -le "$max" ] && [ "$minor" -gt "$best_minor" ]; then
+      best="$(command -v "$c")"; best_minor="$minor"
     fi
-  done
-  echo "no Python 3.12+ found: install one (pyenv install 3.12) and retry" >&2
-  return 1
+  done < <(python_candidates)
+  [ -n "$best" ] && echo "$best"
+}
+
+how_to_get_python() {
+  echo "no Python $1 found. It is needed for $2 only. Get it with pyenv (https://github.com/pyenv/pyenv):" \
+    "curl -fsSL https://pyenv.run | bash; pyenv install $1 (then put pyenv on PATH and retry)," \
+    "or from your distribution where it has it (e.g. apt-get install python$1 python$1-venv)." >&2
+}
+
+find_python312() {
+  # Python 3.12+ for the main line (ansible-core 2.21 needs it): the test suite.
+  # 3.12 first (the line requirements-lock.txt is proven on), else a newer one.
+  find_python 12 12 || find_python 12 || { how_to_get_python 3.12 "the main test line (make test)"; return 1; }
 }
 
 # make_venv VENV PYTHON REQUIREMENTS [CONSTRAINTS]: (re)create when the requirements changed.
@@ -40,11 +57,32 @@ make_venv() {
 }
 
 find_python311() {
-  if command -v pyenv >/dev/null 2>&1 && [ -x "$(pyenv root)/versions/3.11.7/bin/python3" ]; then
-    echo "$(pyenv root)/versions/3.11.7/bin/python3"
-  else
-    command -v python3.11 || { echo "no Python 3.11 found for the compat line" >&2; return 1; }
+  find_python 11 11 || { how_to_get_python 3.11 "the compatibility test line (make test: unit-compat, sanity-compat)"; return 1; }
+}
+
+# The demo runs with the one Python the machine has: on 3.12+ the main line (the same virtualenv as the tests),
+# on 3.11 (Debian 12's) the newest ansible-core for 3.11 in its own virtualenv (requirements-demo.txt).
+# FLEETOPS_PYTHON names the interpreter to use instead of the newest one found.
+find_demo_python() {
+  local py="${FLEETOPS_PYTHON:-}"
+  [ -n "$py" ] || py="$(find_python 12 12 || find_python 12 || find_python 11 11)" || true
+  if [ -z "$py" ] || ! "$py" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+    how_to_get_python 3.11 "the demo (any Python 3.11 or later)"; return 1
   fi
+  command -v "$py"
+}
+
+ensure_demo_venv() {
+  local py; py="$(find_demo_python)" || return 1
+  if "$py" -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then
+    VENV="${FLEETOPS_VENV:-$ROOT/.venv}"
+    make_venv "$VENV" "$py" "$ROOT/requirements.txt" "$ROOT/requirements-lock.txt"
+  else
+    VENV="${FLEETOPS_VENV:-$ROOT/.venv-demo}"
+    make_venv "$VENV" "$py" "$ROOT/requirements-demo.txt"
+  fi
+  say "Demo line: $("$VENV/bin/python" --version) with ansible-core $("$VENV/bin/python" -c \
+    'from ansible.release import __version__; print(__version__)') ($VENV)"
 }
 
 ensure_venv() {
@@ -66,13 +104,20 @@ apt_install() {
   apt_get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
+# ensure_host_packages [--demo]: what the demo needs (the engine, debootstrap for the local images, gpg, busybox
+# for the hello image, python3-venv), and for the tests also shellcheck and chromium (the report's browser test).
 ensure_host_packages() {
   local missing=()
   command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
   command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
   command -v gpg >/dev/null 2>&1 || missing+=(gnupg)
-  command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
   [ -x /bin/busybox ] || missing+=(busybox-static)
+  # Debian's python3 has no ensurepip without python3-venv: `python3 -m venv` fails without it.
+  if command -v python3 >/dev/null 2>&1 && ! python3 -c 'import ensurepip' 2>/dev/null; then missing+=(python3-venv); fi
+  if [ "${1:-}" != --demo ]; then
+    command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
+    command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  fi
   if [ "${#missing[@]}" -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
       say "Installing ${missing[*]} from the OS archive"
@@ -86,7 +131,7 @@ ensure_host_packages() {
 
 ensure_docker() {
   if docker info >/dev/null 2>&1; then return 0; fi
-  ensure_host_packages
+  ensure_host_packages --demo
   if [ "$(id -u)" != 0 ]; then
     echo "no Docker engine answers and this is not root: start one (systemctl start docker)" >&2
     return 1
@@ -107,6 +152,14 @@ ensure_docker() {
   return 1
 }
 
+# The demo's set-up: one Python, one virtualenv (make demo).
+bootstrap_demo() {
+  ensure_host_packages --demo
+  ensure_docker
+  ensure_demo_venv
+}
+
+# Everything the tests need: both lines (make test).
 bootstrap_all() {
   ensure_host_packages
   ensure_docker

@@ -3,6 +3,12 @@
 # run playbooks/site.yml against them, print a per-host summary and the fleet report, remove the fleet.
 #   scripts/demo.sh [--keep] [DISTRO...]     (default fleet: debian11 debian12 debian13)
 # --keep leaves the containers running (remove them later with `scripts/fleet.sh down fleetops-demo`).
+# It runs with the one Python the machine has (3.11 or later; FLEETOPS_PYTHON names another): see ensure_demo_venv.
+# What it does to this machine (README, "Try it"): installs docker.io, debootstrap, gnupg, busybox-static and
+# python3-venv where missing and starts the engine; runs the hosts as containers with SYS_ADMIN, NET_ADMIN,
+# SYS_PTRACE and SYS_MODULE, unconfined seccomp/AppArmor and the host's cgroup tree; the roles' modprobe
+# (br_netfilter, overlay) loads those modules into this machine's own kernel, and the sysctls the hosts set that
+# are not namespaced (net.bridge.*) are this kernel's.
 set -euo pipefail
 # shellcheck source=/dev/null
 source "$(dirname "${BASH_SOURCE[0]}")/fleet.sh"
@@ -20,7 +26,7 @@ inventory="$CACHE/demo/inventory.yml"
 report="$CACHE/demo/fleet-report"
 
 say "1/5 Bootstrap: host packages, Docker engine, virtualenv"
-bootstrap_all
+bootstrap_demo
 use_venv
 say "2/5 Images and a fleet of ${#distros[@]} systemd containers (${distros[*]})"
 fleet_up "$prefix" "${distros[@]}"

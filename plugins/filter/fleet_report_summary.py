@@ -29,6 +29,10 @@ options:
     type: list
     elements: str
     default: []
+  meta:
+    description: Where the report stands, RV(fleetops.docker_host.fleet_report#module:meta); adds C(check_run),
+      C(generated) and C(collection) to the summary.
+    type: dict
 '''
 
 EXAMPLES = r'''
@@ -53,11 +57,18 @@ _value:
       description: How many hosts the report lists.
       type: int
     ok:
-      description: The hosts that came through every stage they took.
+      description: The hosts with status C(ok).
       type: list
       elements: str
     failed:
       description: Each host that failed (or was unreachable) -> the stages that failed, C(unreachable) when none was recorded.
+      type: dict
+    unmet:
+      description: Each host with status C(unmet) or C(would change) -> the checks unmet (C(sysctl), a Kubernetes
+        prerequisite, C(swarm)).
+      type: dict
+    counts:
+      description: How many hosts have each status.
       type: dict
     per_host:
       description: Each host -> C(status), C(os), C(kernel), C(docker) and C(sysctl), as in the report's columns.
@@ -66,26 +77,13 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.fleetops.docker_host.plugins.plugin_utils._fleet_report import summary
 
-def fleet_report_summary(rows, files=None):
+
+def fleet_report_summary(rows, files=None, meta=None):
     if not isinstance(rows, list) or not all(isinstance(row, dict) and 'host' in row for row in rows):
         raise AnsibleFilterError('fleet_report_summary: expects the rows of fleet_report_rows, got %r' % (rows,))
-    ok, failed, per_host = [], {}, {}
-    for row in rows:
-        host = row['host']
-        if row.get('status') == 'ok':
-            ok.append(host)
-        else:
-            stages = [failure.get('stage') for failure in row.get('failures') or []]
-            failed[host] = stages or ['unreachable']
-        per_host[host] = {
-            'status': row.get('status'),
-            'os': row.get('os'),
-            'kernel': row.get('kernel_after'),
-            'docker': row.get('docker'),
-            'sysctl': row.get('sysctl'),
-        }
-    return {'files': list(files or []), 'hosts': len(rows), 'ok': ok, 'failed': failed, 'per_host': per_host}
+    return summary(rows, files, meta)
 
 
 class FilterModule(object):

@@ -65,11 +65,45 @@ def test_fleet_report_lists_every_host_ok():
     for name in HOSTS:
         assert (rows[name]["Status"], rows[name]["Sysctl"], rows[name]["Hello"]) == ("ok", "ok", "hello"), text
     assert os.path.exists(os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "fleet-report.html"))
+    # The report places itself: a real run, when, which collection, which inventory and playbook.
+    assert text.startswith("# Fleet report\n") and "CHECK RUN" not in text, text
+    for line in ("- Run: real run", "- Generated: 20", "- Collection: fleetops.docker_host 0.", "- Inventory: /",
+                 "- Playbook: ", "- Command line: `"):
+        assert "\n" + line in text, text
+
+
+def _check_report():
+    """The check run's own report: fleet-report.check.md (and .html) beside the real run's."""
+    text = report_text("fleet-report.check")
+    assert text.startswith("# Fleet report (check run)\n"), text
+    assert "CHECK RUN (`--check`): nothing was changed." in text and "- Run: check run (--check)" in text, text
+    html = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "fleet-report.check.html")
+    with open(html) as handle:
+        assert "<title>Fleet report (check run)</title>" in handle.read()
+    return text, report_rows(text)
+
+
+def test_the_check_step_on_the_fresh_fleet_wrote_its_own_report():
+    """Molecule's check step (site.yml --check before converge) wrote fleet-report.check.*, marked as a check run;
+    no host failed, and no status says ok next to a verdict that is not met."""
+    text, rows = _check_report()
+    assert set(rows) == set(HOSTS), text
+    for name in HOSTS:
+        assert rows[name]["Status"] in ("ok", "would change", "unmet"), text
+        if rows[name]["Status"] == "ok":
+            assert not rows[name]["Sysctl"].startswith(("bad", "would")), text
+            assert not rows[name]["K8s"].startswith("not ready"), text
 
 
 def test_check_mode_on_converged_fleet_changes_nothing():
-    """`site.yml --check --diff` on the converged fleet: every host reports changed=0."""
+    """`site.yml --check --diff` on the converged fleet: every host reports changed=0, the check run writes its
+    own report (every host ok) and leaves the real run's report and files as they were."""
+    real = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "fleet-report")
+    before = {ext: open(real + ext, "rb").read() for ext in (".md", ".html")}
     assert_check_mode_changes_nothing(os.path.join(os.path.dirname(os.path.dirname(__file__)), "converge.yml"), HOSTS)
+    assert {ext: open(real + ext, "rb").read() for ext in (".md", ".html")} == before
+    text, rows = _check_report()
+    assert all(rows[name]["Status"] == "ok" and rows[name]["Sysctl"] == "ok" for name in HOSTS), text
 
 
 def _site_with(extra_vars, report):

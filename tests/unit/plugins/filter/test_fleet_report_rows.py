@@ -23,7 +23,8 @@ def test_a_converged_host():
     assert row == {'host': 'h1', 'status': 'ok', 'os': 'Debian 12.8', 'kernel_before': '6.1.0-28-amd64', 'kernel_tried': '-',
                    'kernel_after': '6.1.0-28-amd64', 'docker': '20.10.24', 'daemon_keys': 'insecure-registries',
                    'daemon_action': 'reload', 'sysctl': 'ok', 'hello': 'hello', 'k8s': '-', 'k8s_unmet': [],
-                   'failures': []}
+                   'swarm': '-', 'docker_upgrade': '-', 'containers': '-', 'unmet': [],
+                   'verdicts': {'sysctl': 'met', 'k8s': 'none', 'swarm': 'none'}, 'failures': []}
 
 
 def test_kernel_result_wins_over_preflight_and_facts():
@@ -87,9 +88,54 @@ def test_unreachable_and_unknown_hosts_and_order():
     ({'ok': True, 'mismatches': []}, 'ok'),
     ({'ok': False, 'mismatches': ['net.ipv4.ip_forward', 'net.bridge.bridge-nf-call-iptables']},
      'bad: net.ipv4.ip_forward, net.bridge.bridge-nf-call-iptables'),
+    # A check run whose sysctl stage would set them: not yet bad, the stage acts on them in a real run.
+    ({'ok': False, 'mismatches': ['net.ipv4.ip_forward'], 'changed': True}, 'would set: net.ipv4.ip_forward'),
 ])
 def test_sysctl_column(result, text):
     assert sysctl_column(result) == text
+
+
+# The case: the read-only preflight found a bad sysctl; the status said ok next to it.
+BAD_SYSCTL = {'ok': False, 'mismatches': ['net.ipv4.ip_forward'], 'changed': False,
+              'msg': 'net.ipv4.ip_forward: runtime 0, expected 1', 'hints': ['set it with sysctl -w net.ipv4.ip_forward=1']}
+
+
+@pytest.mark.parametrize('check_run', [False, True])
+def test_a_bad_sysctl_verdict_is_never_ok(check_run):
+    (row,) = fleet_report_rows({'h1': dict(CONVERGED, k8s_sysctl_result=BAD_SYSCTL)}, ['h1'], check_run=check_run)
+    assert (row['status'], row['sysctl']) == ('unmet', 'bad: net.ipv4.ip_forward')
+    assert row['unmet'] == [{'stage': 'sysctl', 'check': 'sysctl', 'msg': BAD_SYSCTL['msg'],
+                             'fix': 'set it with sysctl -w net.ipv4.ip_forward=1'}]
+
+
+def test_a_check_run_that_would_set_the_sysctls_would_change():
+    would = dict(BAD_SYSCTL, changed=True)
+    (row,) = fleet_report_rows({'h1': dict(CONVERGED, k8s_sysctl_result=would)}, ['h1'], check_run=True)
+    assert (row['status'], row['sysctl']) == ('would change', 'would set: net.ipv4.ip_forward')
+    # A real run whose stage changed them and still found them wrong: unmet (the stage would have failed).
+    (row,) = fleet_report_rows({'h1': dict(CONVERGED, k8s_sysctl_result=would)}, ['h1'], check_run=False)
+    assert row['status'] == 'unmet'
+
+
+def test_a_failure_outranks_every_verdict():
+    host = dict(CONVERGED, k8s_sysctl_result=BAD_SYSCTL, fleetops_failures=[{'stage': 'docker', 'msg': 'm'}])
+    (row,) = fleet_report_rows({'h1': host}, ['h1'])
+    assert row['status'] == 'failed'
+
+
+def test_swarm_and_upgrade_columns_when_their_results_exist():
+    host = dict(CONVERGED, swarm_result={'role': 'manager', 'ready': True, 'leader': True},
+                docker_upgrade_result={'before': '20.10.24', 'after': '26.1.5', 'containers': ['a', 'b']})
+    (row,) = fleet_report_rows({'h1': host}, ['h1'])
+    assert (row['swarm'], row['docker_upgrade'], row['containers'], row['status']) == \
+        ('manager, ready, leader', '20.10.24 -> 26.1.5', '2', 'ok')
+    host = dict(CONVERGED, swarm_result={'role': 'worker', 'ready': False, 'leader': False})
+    (row,) = fleet_report_rows({'h1': host}, ['h1'])
+    assert (row['swarm'], row['status'], row['unmet'][0]['check']) == ('worker, not ready', 'unmet', 'swarm')
+    host = dict(CONVERGED, docker_upgrade_result={'before': '20.10.24', 'after': '20.10.24',
+                                                  'containers': {'running_before': 3, 'running_after': 3}})
+    (row,) = fleet_report_rows({'h1': host}, ['h1'])
+    assert row['containers'] == 'running_after=3, running_before=3'
 
 
 def test_hosts_must_be_a_list():
@@ -109,6 +155,8 @@ def test_k8s_column_ready_unready_and_not_a_node():
                              ['a', 'b', 'c'])
     assert [r['k8s'] for r in rows] == ['k8s ready', 'not ready: swap (swap is on: /swapfile)', '-']
     assert rows[1]['k8s_unmet'] == [swap] and rows[2]['k8s_unmet'] == []
+    assert [r['status'] for r in rows] == ['ok', 'unmet', 'ok']
+    assert rows[1]['unmet'] == [dict(swap, stage='k8s')]
 
 
 def test_k8s_column_from_the_reports_own_look():
