@@ -59,19 +59,21 @@ rc=0
     ansible-playbook --check -i "$2" fleetops.docker_host.preflight' _ "$installed" "$tmp/inventory"
 ) >"$report_log" 2>&1 || rc=$?
 sed 's/^/  report run: /' "$report_log" | tail -25
-expected="Fleet report: $run_dir/fleet-report.html and $run_dir/fleet-report.md"
+expected="Fleet report: $run_dir/fleet-report.check.html and $run_dir/fleet-report.check.md (check run: nothing was changed; the report of the last real run is left as it was)"
 if [ "$rc" = 99 ]; then
   echo "FAIL: the collection path could not be made read-only for the report test" >&2; status=1
 elif [ "$rc" != 4 ]; then  # 4: a host was unreachable (and the report written)
   echo "FAIL: the report run exited $rc, expected 4 (one unreachable host)" >&2; status=1
 fi
-for file in "$run_dir/fleet-report.md" "$run_dir/fleet-report.html"; do
+# A check run writes its own report (fleet-report.check.*), never the real run's.
+[ ! -e "$run_dir/fleet-report.md" ] || { echo "FAIL: a check run wrote $run_dir/fleet-report.md" >&2; status=1; }
+for file in "$run_dir/fleet-report.check.md" "$run_dir/fleet-report.check.html"; do
   [ -s "$file" ] || { echo "FAIL: no report at $file (the directory the run started from)" >&2; status=1; }
 done
 for host in controller-1 unreachable-1; do
-  grep -q "$host" "$run_dir/fleet-report.md" 2>/dev/null || { echo "FAIL: the report does not list $host" >&2; status=1; }
+  grep -q "$host" "$run_dir/fleet-report.check.md" 2>/dev/null || { echo "FAIL: the report does not list $host" >&2; status=1; }
 done
-if find "$installed" -name 'fleet-report.md' -o -name 'fleet-report.html' | grep -q .; then
+if find "$installed" -name 'fleet-report*' | grep -q .; then
   echo "FAIL: a report was written into the installed collection" >&2; status=1
 fi
 last_report_line="$(grep -o 'Fleet report: [^"]*' "$report_log" | tail -1)"
@@ -81,12 +83,15 @@ last_report_line="$(grep -o 'Fleet report: [^"]*' "$report_log" | tail -1)"
 python - "$report_log" "$run_dir" <<'PYTHON' || status=1
 import json, sys
 log, run_dir = open(sys.argv[1]).read(), sys.argv[2]
-stats = json.loads(log.split("CUSTOM STATS:", 1)[1].split("RUN:", 1)[1].strip().splitlines()[0])["fleetops_report"]
-expected = {"hosts": 2, "ok": ["controller-1"], "failed": {"unreachable-1": ["unreachable"]},
-            "files": [run_dir + "/fleet-report.html", run_dir + "/fleet-report.md"]}
+stats = json.loads(log.split("CUSTOM STATS:", 1)[1].split("RUN:", 1)[1].strip().splitlines()[0])
+if "fleetops_report" in stats:
+    sys.exit("FAIL: a check run published fleetops_report, the artifact of a real run")
+stats = stats["fleetops_report_check"]
+expected = {"hosts": 2, "failed": {"unreachable-1": ["unreachable"]}, "check_run": True,
+            "files": [run_dir + "/fleet-report.check.html", run_dir + "/fleet-report.check.md"]}
 wrong = {key: stats.get(key) for key in expected if stats.get(key) != expected[key]}
 if wrong or set(stats.get("per_host", {})) != {"controller-1", "unreachable-1"}:
     sys.exit("FAIL: set_stats published fleetops_report %r, expected %r" % (stats, expected))
-print("set_stats: fleetops_report lists %d hosts, the files %s" % (stats["hosts"], stats["files"]))
+print("set_stats: fleetops_report_check lists %d hosts, the files %s" % (stats["hosts"], stats["files"]))
 PYTHON
 exit "$status"

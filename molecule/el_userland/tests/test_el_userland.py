@@ -119,4 +119,4 @@ def test_k8s_column_in_the_report():
     # conntrack and socat installed, the CRI plugin loaded, SystemdCgroup set: nothing kubeadm checks is unmet.
     text = report_text()
     rows = report_rows(text)
-    assert all(rows[name]["K8s"] == "k8s ready" for name in HOSTS), text
+    assert all(rows[name]["K8s"] == "ready for 1.28" for name in HOSTS), text
