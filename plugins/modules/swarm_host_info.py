@@ -39,8 +39,8 @@ options:
     description:
       - A service to prove. Keys C(service) (its name), C(port) (its published host-mode port), C(target_port)
         (the port its tasks listen on inside, default V(80)), C(addrs) (the members' addresses to fetch the
-        published port from), and optionally C(mesh_port) (an ingress-published port, fetched only when the
-        kernel has IPVS).
+        published port from), optionally C(mesh_port) (an ingress-published port, fetched only when the
+        kernel has IPVS) and C(wait) (seconds to read again until every answer came, default V(0): read once).
     type: dict
 extends_documentation_fragment:
   - fleetops.docker_host.common
@@ -137,6 +137,7 @@ import gzip
 import json
 import os
 import socket
+import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.urls import open_url
@@ -258,7 +259,12 @@ def run(module):
         except Exception:  # noqa: BLE001 - an SDK that fails to import is as good as absent
             result['sdk'][name] = False
     if params['probe']:
+        # A service just created or updated takes a while to run its tasks everywhere: read until all answer.
+        deadline = time.time() + float(params['probe'].get('wait') or 0)
         result['probe'] = run_probe(module, params['probe'], result['ipvs'], timeout)
+        while not result['probe']['ok'] and time.time() < deadline:
+            time.sleep(2)
+            result['probe'] = run_probe(module, params['probe'], result['ipvs'], timeout)
     return result
 
 
