@@ -40,7 +40,7 @@ options:
       - A service to prove. Keys C(service) (its name), C(port) (its published host-mode port), C(target_port)
         (the port its tasks listen on inside, default V(80)), C(addrs) (the members' addresses to fetch the
         published port from), optionally C(mesh_port) (an ingress-published port, fetched only when the
-        kernel has IPVS) and C(wait) (seconds to read again until every answer came, default V(0): read once).
+        kernel has IPVS) and C(wait) (seconds to read again until every answer came, default V(0) reads once).
     type: dict
 extends_documentation_fragment:
   - fleetops.docker_host.common
