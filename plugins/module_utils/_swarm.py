@@ -125,6 +125,14 @@ def parse_nslookup(text, name):
     return sorted(set(addresses), key=lambda a: tuple(int(p) for p in a.split('.')))
 
 
+def http_body(raw):
+    """A raw HTTP/1.0 answer (from nc) -> (ok, body): ok only for a 200 status."""
+    text = (raw or '').replace('\r\n', '\n')
+    head, _sep, body = text.partition('\n\n')
+    status = head.split('\n', 1)[0].split()
+    return (len(status) > 1 and status[1] == '200'), body.strip()
+
+
 # ---------------------------------------------------------------------------------------------- the plan
 
 

@@ -38,7 +38,8 @@ options:
   probe:
     description:
       - A service to prove. Keys C(service) (its name), C(port) (its published host-mode port), C(target_port)
-        (the port its tasks listen on inside, default V(80)), C(addrs) (the members' addresses to fetch the
+        (the port its tasks listen on inside, default V(80); the image needs C(busybox) with C(nslookup) and
+        C(nc)), C(addrs) (the members' addresses to fetch the
         published port from), optionally C(mesh_port) (an ingress-published port, fetched only when the
         kernel has IPVS) and C(wait) (seconds to read again until every answer came, default V(0) reads once).
     type: dict
@@ -143,7 +144,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.urls import open_url
 
 from ansible_collections.fleetops.docker_host.plugins.module_utils._swarm import (
-    TCP_PORTS_TO_MANAGERS, classify_connect, ipvs_state, parse_nodes, parse_nslookup, parse_swarm_info)
+    TCP_PORTS_TO_MANAGERS, classify_connect, http_body, ipvs_state, parse_nodes, parse_nslookup, parse_swarm_info)
 
 C_ENV = {'LANG': 'C', 'LC_ALL': 'C'}
 
@@ -200,15 +201,18 @@ def run_probe(module, probe, ipvs, timeout):
     if containers:
         result['task_container'] = containers[0]
         name = 'tasks.%s' % service
-        rc, out, err = module.run_command(['docker', 'exec', containers[0], 'nslookup', name], environ_update=C_ENV)
+        rc, out, err = module.run_command(['docker', 'exec', containers[0], 'busybox', 'nslookup', name],
+                                          environ_update=C_ENV)
         result['overlay']['addresses'] = parse_nslookup(out, name)
         result['overlay']['error'] = '' if rc == 0 else (err or out).strip()
         for addr in result['overlay']['addresses']:
+            # busybox nc with a plain HTTP/1.0 request: a static busybox's wget can crash resolving (glibc NSS).
             rc, out, err = module.run_command(
-                ['docker', 'exec', containers[0], 'wget', '-q', '-O', '-', '-T', str(int(timeout) or 1),
-                 'http://%s:%d/' % (addr, target_port)], environ_update=C_ENV)
-            result['overlay']['answers'][addr] = {'ok': rc == 0 and bool(out.strip()), 'body': out.strip(),
-                                                  'error': '' if rc == 0 else (err or out).strip()}
+                ['docker', 'exec', '-i', containers[0], 'busybox', 'nc', '-w', str(int(timeout) or 1), addr,
+                 str(target_port)], data='GET / HTTP/1.0\r\n', environ_update=C_ENV)
+            ok, body = http_body(out) if rc == 0 else (False, '')
+            result['overlay']['answers'][addr] = {'ok': ok and bool(body), 'body': body,
+                                                  'error': '' if ok else (err or out).strip() or 'exit %d' % rc}
     mesh_port = probe.get('mesh_port')
     if mesh_port and ipvs['available']:
         result['mesh'] = {'skipped': '', 'answers': dict(

@@ -5,6 +5,7 @@ import pytest
 
 from ansible_collections.fleetops.docker_host.plugins.module_utils._swarm import (
     classify_connect,
+    http_body,
     input_problems,
     ipvs_state,
     member_status,
@@ -378,3 +379,12 @@ def test_member_status_and_verify():
     assert verify_members(nodes, {'m1': 'manager', 'w1': 'worker'}) == []
     assert verify_members(nodes, {'m1': 'manager', 'w1': 'manager', 'w9': 'worker'}) == [
         'w1 is Ready worker, expected Ready manager', 'w9 is not listed by docker node ls']
+
+
+@pytest.mark.parametrize('raw, expected', [
+    ('HTTP/1.1 200 OK\r\nContent-type: text/html\r\n\r\nswarm-2\n', (True, 'swarm-2')),
+    ('HTTP/1.1 404 Not Found\r\n\r\n<HTML>', (False, '<HTML>')),
+    ('', (False, '')),
+])
+def test_http_body(raw, expected):
+    assert http_body(raw) == expected

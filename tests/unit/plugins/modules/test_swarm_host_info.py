@@ -21,7 +21,7 @@ class FakeModule:
         self.calls = []
         self.params = dict({'peers': [], 'connect_timeout': 0.2, 'probe': None}, **(params or {}))
 
-    def run_command(self, argv, environ_update=None):
+    def run_command(self, argv, environ_update=None, data=None):
         assert environ_update == {'LANG': 'C', 'LC_ALL': 'C'}
         self.calls.append(argv)
         for prefix, answer in self.answers:
@@ -94,8 +94,9 @@ def test_probe_reads_published_ports_and_overlay(monkeypatch, wget_rc, ipvs, ok)
                                                                         'error': ''})
     answers = [
         (['docker', 'ps'], (0, 'c0ffee\n', '')),
-        (['docker', 'exec', 'c0ffee', 'nslookup'], (0, NSLOOKUP, '')),
-        (['docker', 'exec', 'c0ffee', 'wget'], (wget_rc, 'swarm-x\n' if wget_rc == 0 else '', 'timed out')),
+        (['docker', 'exec', 'c0ffee', 'busybox', 'nslookup'], (0, NSLOOKUP, '')),
+        (['docker', 'exec', '-i', 'c0ffee', 'busybox', 'nc'],
+         (wget_rc, 'HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\nswarm-x\n' if wget_rc == 0 else '', 'timed out')),
     ]
     module = FakeModule(answers)
     state = {'available': ipvs, 'reason': 'the kernel has no IPVS (CONFIG_IP_VS is not set)'}
@@ -105,7 +106,8 @@ def test_probe_reads_published_ports_and_overlay(monkeypatch, wget_rc, ipvs, ok)
     assert probe['published'] == {'10.0.0.1': {'ok': True, 'body': '10.0.0.1:8089', 'error': ''},
                                   '10.0.0.2': {'ok': True, 'body': '10.0.0.2:8089', 'error': ''}}
     assert probe['overlay']['addresses'] == ['10.0.1.3', '10.0.1.4']
-    assert ['docker', 'exec', 'c0ffee', 'wget', '-q', '-O', '-', '-T', '1', 'http://10.0.1.4:80/'] in module.calls
+    assert ['docker', 'exec', '-i', 'c0ffee', 'busybox', 'nc', '-w', '1', '10.0.1.4', '80'] in module.calls
+    assert all(a['body'] == 'swarm-x' for a in probe['overlay']['answers'].values()) or not ok
     assert probe['mesh'] == {'skipped': 'the kernel has no IPVS (CONFIG_IP_VS is not set)', 'answers': {}}
     assert probe['ok'] is ok
 
