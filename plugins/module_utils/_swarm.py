@@ -194,7 +194,7 @@ def plan(managers, workers, looks, settings, *, check_mode=False, min_engine='20
                                                       if h in managers or h in workers), groups)
     intended = dict((h, 'manager') for h in managers)
     intended.update((h, 'worker') for h in workers if h not in intended)
-    in_run = [h for h in looks]
+    in_run = list(looks)
     engine_missing = [h for h in in_run if h in intended and not (looks[h].get('engine') or {}).get('installed')]
 
     # The managed cluster: what the intended managers in this run lead (a manager with control).

@@ -22,7 +22,7 @@ description:
   - Whether the kernel has IPVS, which the ingress routing mesh and service VIPs need.
   - Whether the Docker SDK for Python is importable, which the community.docker Swarm modules need.
   - With O(probe), reads a running Swarm service as proof. It fetches its published port on each address of
-    O(probe.addrs) and, from inside this host's task container, resolves C(tasks.<service>) on the overlay
+    C(addrs) of O(probe) and, from inside this host's task container, resolves C(tasks.<service>) on the overlay
     network and fetches each task. Changes nothing.
   - The P(fleetops.docker_host.swarm#role) role runs it once per host before it changes anything.
 options:
