@@ -29,10 +29,12 @@ export HELLO_ARCHIVE="$CACHE/images/hello.tar"
 
 # Build the collection with ansible-galaxy and install the tarball into DEST (default
 # .cache/galaxy/collections), as a user would from Galaxy. Prints DEST.
+# --offline: the dependency (community.docker) is resolved against the collections already installed (the
+# `ansible` package's, on ANSIBLE_COLLECTIONS_PATH), never fetched: Galaxy is not reachable here.
 install_built_collection() {
   local dest="${1:-$CACHE/galaxy/collections}" out="$CACHE/galaxy/build"
   rm -rf "$out" "$dest"; mkdir -p "$out" "$dest"
   ansible-galaxy collection build --force --output-path "$out" "$ROOT" >&2
-  ansible-galaxy collection install --force -p "$dest" "$out"/fleetops-docker_host-*.tar.gz >&2
+  ansible-galaxy collection install --offline --force -p "$dest" "$out"/fleetops-docker_host-*.tar.gz >&2
   echo "$dest"
 }

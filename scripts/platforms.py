@@ -49,6 +49,8 @@ SCENARIOS = {
     "example_inventory": (["debian12"], []),
     "k8s_node": (["debian12"], []),
     "k8s_sysctl": (["debian12"], []),
+    # Three Docker-in-Docker hosts: one manager + two workers, then three managers (issue 32).
+    "swarm": (["debian12"], []),
     # A QEMU VM: CI runs it in a job of its own (kernel-vm), not in the container matrix.
     "kernel_vm": (["debian12"], []),
 }
