@@ -30,7 +30,7 @@ for play in report.get('plays', []):
             facts = result.get('ansible_facts') or {}
             if 'docker_upgrade_result' in facts:
                 summary['results'][host] = facts['docker_upgrade_result']
-            if name.startswith('Look at the engine packages') and host not in summary['ran']:
+            if 'Look at the engine packages' in name and host not in summary['ran']:
                 summary['ran'].append(host)
             if result.get('failed') and not result.get('ignore_errors'):
                 summary['failed'].setdefault(host, []).append(result.get('msg', ''))
