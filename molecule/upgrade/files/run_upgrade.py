@@ -10,16 +10,19 @@ rollbacks, the roll-out stopped by max_fail_percentage) do not end the scenario'
 """
 import json
 import os
+import re
 import subprocess
 import sys
 
 argv = ['ansible-playbook', '-i', os.environ['MOLECULE_INVENTORY_FILE'], 'fleetops.docker_host.upgrade',
         '-e', sys.argv[1]] + sys.argv[2:]
-env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK='ansible.posix.json', ANSIBLE_CALLBACKS_ENABLED='')
+env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK='ansible.posix.json')
+env.pop('ANSIBLE_CALLBACKS_ENABLED', None)  # profile_tasks would print into the JSON
 proc = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
 try:
-    report = json.loads(proc.stdout[proc.stdout.index('{'):])
-except ValueError:
+    start = re.search(r'^\{$', proc.stdout, re.M).start()
+    report = json.JSONDecoder().raw_decode(proc.stdout[start:])[0]
+except (AttributeError, ValueError):
     print(json.dumps({'rc': proc.returncode, 'error': proc.stdout[-3000:] + proc.stderr[-3000:]}))
     sys.exit(0)
 summary = {'rc': proc.returncode, 'stats': report.get('stats', {}), 'results': {}, 'failed': {}, 'ran': []}
