@@ -51,6 +51,9 @@ SCENARIOS = {
     "k8s_sysctl": (["debian12"], []),
     # Three Docker-in-Docker hosts: one manager + two workers, then three managers (issue 32).
     "swarm": (["debian12"], []),
+    # Ubuntu-shaped hosts (Debian 12 with Ubuntu 24.04's os-release, not Ubuntu) and a Docker-shaped local tree of
+    # Debian's engine under Docker's package names: engine upgrades (issue 29).
+    "upgrade": (["debian12"], []),
     # A QEMU VM: CI runs it in a job of its own (kernel-vm), not in the container matrix.
     "kernel_vm": (["debian12"], []),
 }
