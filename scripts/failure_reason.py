@@ -12,6 +12,7 @@ ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 BOX = re.compile(r"^\s*[\u2502|]\s?")  # Molecule frames a command's output in a box: "  \u2502 [ERROR]: ..."
 TASK = re.compile(r"^TASK \[(?P<name>[^\]]*?)\s*(?:\]|$)")  # a long name wraps: its first line
 FATAL = re.compile(r"^(?:fatal|failed): \[(?P<host>[^\]]+)\]: (?:FAILED|UNREACHABLE)! => (?P<rest>.*)$")
+OURS = re.compile(r"^FAIL: .+$")  # the project's own gate scripts (galaxy_install_test.sh, ...)
 PYTEST = re.compile(r"^(?:FAILED|ERROR) \S+::\S+.*$")
 ASSERT = re.compile(r"^E\s{3}\S.*$")
 ACTION = re.compile(r"^INFO\s+\S+ \S+ (?P<action>\w+): Executing")  # Molecule: "INFO  el_kernel > prepare: Executing"
@@ -57,7 +58,7 @@ def reason(lines):
         if match:
             where = "TASK [%s] on %s" % (task, match.group("host")) if task else match.group("host")
             return "%s: %s" % (where, message(match.group("rest")))
-    for pattern in (PYTEST, ASSERT):
+    for pattern in (OURS, PYTEST, ASSERT):
         for line in lines:
             if pattern.match(line):
                 return line.strip()

@@ -19,7 +19,7 @@ description:
     containers with their PID, C(StartedAt) and restart policy (C(docker inspect)), and the apt hold file.
   - From that look and the settings it returns the upgrade's RV(plan) - each package from and to, the jump
     (V(patch) within one YY.MM line, V(line) to another, V(downgrade)), the containers that would stop, whether
-    live restore must be turned on first, and every refusal in RV(plan.problems) (a version the repository
+    live restore must be turned on first, and every refusal in C(plan.problems) (a version the repository
     lacks, a downgrade not asked for, a jump that stops containers without O(allow_container_restart)).
   - Given O(before) (this module's return from before the upgrade) it also judges the upgrade in RV(proof).
   - The C(fleetops.docker_host.docker_upgrade) role calls it once before and once after the packages move.
@@ -30,7 +30,7 @@ options:
   version:
     description:
       - The engine version to move to, as apt shows it or a prefix of it (C(5:26.1.5-1~ubuntu.24.04~noble),
-        C(5:26.1.5), C(26.1.5)). Empty is refused in RV(plan.problems), naming the versions offered.
+        C(5:26.1.5), C(26.1.5)). Empty is refused in C(plan.problems), naming the versions offered.
     type: str
     default: ''
   packages:
@@ -52,7 +52,7 @@ options:
     type: bool
     default: true
   live_restore:
-    description: Turn live restore on before a patch release (the plan's RV(plan.enable_live_restore)).
+    description: Turn live restore on before a patch release (the plan's C(plan.enable_live_restore)).
     type: bool
     default: true
   allow_container_restart:

@@ -91,3 +91,8 @@ def test_stopped_run_says_where_it_was():
            "TASK [Build the tree] ***", "==> stopped by the test suite after 1500s"]
     assert failure_reason.reason(log) == ("still running when stopped (in Molecule's prepare; "
                                           "last task started: Build the tree)")
+
+
+def test_a_gate_script_failure_line():
+    log = ["==> building", "FAIL: a report was written into the installed collection", "set_stats: ..."]
+    assert failure_reason.reason(log) == "FAIL: a report was written into the installed collection"
