@@ -48,9 +48,11 @@ def is_armored(data):
 
 
 def wanted_form(dest):
-    """'armor' for a .asc destination, 'binary' for .gpg, None for another name (the key is kept as it came)."""
+    """'armor' for a .asc destination, 'binary' for .gpg, None for another name (the key is kept as it came).
+    rpm's keys (/etc/pki/rpm-gpg, where EL names Docker's key docker-ce.gpg) are read armoured only, whatever the name:
+    'armor'. The .gpg rule is apt's (a Signed-By keyring of that name must be binary)."""
     lower = dest.lower()
-    if lower.endswith('.asc'):
+    if '/rpm-gpg/' in lower or lower.endswith('.asc'):
         return 'armor'
     if lower.endswith('.gpg'):
         return 'binary'

@@ -74,6 +74,8 @@ def test_parse_keys_reads_primary_keys_only():
 @pytest.mark.parametrize('dest, form', [
     ('/etc/apt/keyrings/docker.asc', 'armor'), ('/etc/apt/keyrings/docker.ASC', 'armor'),
     ('/etc/apt/keyrings/docker.gpg', 'binary'), ('/usr/share/keyrings/docker.key', None), ('/k', None),
+    # rpm reads armoured keys only: EL's docker-ce.gpg stays armoured (el_userland imported it with rpm_key).
+    ('/etc/pki/rpm-gpg/docker-ce.gpg', 'armor'), ('/etc/pki/rpm-gpg/RPM-GPG-KEY-elrepo', 'armor'),
 ])
 def test_wanted_form(dest, form):
     assert wanted_form(dest) == form
