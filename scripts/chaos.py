@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Fault injection: runs of site.yml cut off at many points, each followed by the run that must finish the job.
 
   scripts/chaos.sh [--sample N] [--seed S] [--list] [--keep]      (make chaos: every cut point; make test: a sample)

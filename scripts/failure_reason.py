@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """One line saying why a Molecule or gate log failed, for the suite's tally (scripts/test.sh):
    scripts/failure_reason.py LOG
 The first failed Ansible task with its host and message (`TASK [name] on host: msg`), else the first failed test

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """The one list of test platforms: which image each distro name boots, and which Molecule scenario runs on which
 distros, here (`make test`) and in public CI. scripts/molecule.sh, scripts/test.sh and the CI workflow's matrix
 (.github/workflows/ci.yml, job `plan`) all read it; nothing else names a distro's image.
