@@ -139,7 +139,7 @@ class Run:
             pass
 
     def wait(self):
-        for _ in self:
+        for _line in self:
             pass
         self.proc.wait()
         self.log.write("\n==> exit %s%s\n" % (self.proc.returncode, "; cut: " + self.cut_at if self.cut_at else ""))
@@ -172,7 +172,7 @@ def choose_points(tasks, duration, count, seed):
     network cut. count=None: every distinct task name (at least 40 points in all)."""
     rng = random.Random(seed)
     names, seen = [], set()
-    for name, _ in tasks:
+    for name, _started in tasks:
         if name not in seen:
             seen.add(name)
             names.append(name)
@@ -191,7 +191,7 @@ def choose_points(tasks, duration, count, seed):
         rng.shuffle(rest)
         picked = (picked + rest)[:max(0, count - moments - 1)]
     points += [{"kind": "task", "task": name, "delay": round(rng.uniform(0, 1.5), 2)} for name in picked]
-    points += [{"kind": "moment", "at": round(rng.uniform(3, max(4, duration * 0.95)), 1)} for _ in range(moments)]
+    points += [{"kind": "moment", "at": round(rng.uniform(3, max(4, duration * 0.95)), 1)} for _moment in range(moments)]
     return points
 
 
@@ -242,13 +242,13 @@ def check_point(point, fleet, images, logdir, index):
             return "the failed run does not name the repository it could not reach (deb.debian.org)"
     elif not run.cut_at:
         return "the run ended (rc %s) before the cut point came" % rc
-    rc2, second, _ = full_run(inventory, os.path.join(logdir, tag + "-2-rerun.log"))
+    rc2, second, _tasks = full_run(inventory, os.path.join(logdir, tag + "-2-rerun.log"))
     if rc2 != 0:
         return "the run after the cut failed (rc %s): see %s" % (rc2, second.log.name)
     differences = compare(images["reference-state"], fleet.state())
     if differences:
         return "the end state differs from the uninterrupted run's: " + "; ".join(differences)
-    rc3, third, _ = full_run(inventory, os.path.join(logdir, tag + "-3-again.log"))
+    rc3, third, _tasks = full_run(inventory, os.path.join(logdir, tag + "-3-again.log"))
     counts = recap(third.output).get(HOST, {})
     if rc3 != 0 or counts.get("changed") != 0:
         return "the third run was not a no-op (rc %s, %s): see %s" % (rc3, counts, third.log.name)
@@ -264,7 +264,7 @@ def describe(point):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--sample", type=int, help="this many cut points (default: all)")
     parser.add_argument("--seed", type=int, default=int(datetime.date.today().strftime("%Y%m%d")),
                         help="chooses the sample and the delays (default: today's date, so the sample rotates)")

@@ -147,7 +147,6 @@ def yum_command(args, timeout, assume_yes=True):
     }
 
 
-
 def manager_from_facts(task_vars):
     """apt, dnf, dnf5 or yum from ansible_facts.pkg_mgr; None when the facts do not name one of them."""
     facts = (task_vars or {}).get('ansible_facts') or {}

@@ -64,8 +64,8 @@ def _compare_part(a, b):
 
 
 def _split(version):
-    epoch, _, rest = version.rpartition(':') if ':' in version else ('0', '', version)
-    upstream, _, revision = rest.rpartition('-') if '-' in rest else (rest, '', '')
+    epoch, _sep, rest = version.rpartition(':') if ':' in version else ('0', '', version)
+    upstream, _sep, revision = rest.rpartition('-') if '-' in rest else (rest, '', '')
     return int(epoch or 0), upstream, revision
 
 

@@ -244,7 +244,7 @@ def _trial_script(look, decision, tried, panic):
             "cat <<'KERNEL_ML_TRIAL'\n"
             "menuentry '%s: %s with %s' --id %s {\n%s\n}\n"
             'KERNEL_ML_TRIAL\n' % (TRIAL_ID, decision['wanted'], ' '.join(tried), TRIAL_TITLE, decision['wanted'],
-                                    ' '.join(tried), TRIAL_ID, '\n'.join(lines)))
+                                   ' '.join(tried), TRIAL_ID, '\n'.join(lines)))
 
 
 def _walk(items, parent=None):

@@ -24,6 +24,9 @@ from ansible_collections.fleetops.docker_host.plugins.module_utils._package_lock
     APT_LOCKS, DNF_PID_FILES, RPM_LOCKS, YUM_PID_FILES, comm_text, find_holders, holder_text, lock_paths, lock_state,
     parse_proc_locks, pid_file_holder)
 
+__all__ = ['APT_LOCKS', 'DNF_PID_FILES', 'RPM_LOCKS', 'YUM_PID_FILES', 'comm_text', 'find_holders', 'holder_text',
+           'lock_paths', 'lock_state', 'parse_proc_locks', 'pid_file_holder']
+
 MANAGERS = ('apt', 'dnf', 'dnf5', 'yum')
 STATES = ('present', 'latest', 'absent')
 DPKG_FORMAT = '${db:Status-Abbrev}|${Package}|${Version}\n'

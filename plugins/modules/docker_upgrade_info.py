@@ -23,7 +23,8 @@ description:
     lacks, a downgrade not asked for, a jump that stops containers without O(allow_container_restart)).
   - Given O(before) (this module's return from before the upgrade) it also judges the upgrade in RV(proof).
   - The C(fleetops.docker_host.docker_upgrade) role calls it once before and once after the packages move.
-author: fleetops.docker_host contributors
+author:
+  - fleetops.docker_host developers (@fleetops)
 extends_documentation_fragment:
   - fleetops.docker_host.read_only
 options:

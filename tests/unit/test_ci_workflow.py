@@ -63,7 +63,7 @@ def test_every_scenario_directory_is_listed():
 
 def test_every_registry_distro_runs_in_ci_and_suite_runs_too():
     in_matrix = {part for entry in platforms.matrix()['include'] for part in entry['distro'].split('+')}
-    registry = {name for name, (_, build) in platforms.DISTROS.items() if build is None}
+    registry = {name for name, (_image, build) in platforms.DISTROS.items() if build is None}
     assert registry <= in_matrix, sorted(registry - in_matrix)
     assert {'ubuntu2204', 'ubuntu2404', 'rockylinux8', 'rockylinux9', 'rockylinux10', 'almalinux8', 'almalinux9',
             'almalinux10', 'centosstream9', 'centosstream10'} <= in_matrix

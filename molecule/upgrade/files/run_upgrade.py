@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Run fleetops.docker_host.upgrade against the scenario's inventory (test only) and print one JSON summary:
 {"rc", "stats": {host: {changed, failures, ...}}, "results": {host: docker_upgrade_result},
  "failed": {host: [messages]}, "ran": [hosts that reached the look]}.

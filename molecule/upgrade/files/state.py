@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Print a test host's engine state as JSON (test only): package versions, holds, the docker role's pin, whether
 docker.service is active, live restore, and the containers keeper and plain (pid, started, running)."""
 import json
@@ -14,7 +13,7 @@ def run(*argv):
 versions = {}
 for line in run('dpkg-query', '-W', '-f', '${Package} ${Version}\n', 'docker-ce', 'docker-ce-cli',
                 'containerd.io').splitlines():
-    name, _, version = line.partition(' ')
+    name, _sep, version = line.partition(' ')
     versions[name] = version
 containers = {}
 inspect = run('docker', 'inspect', 'keeper', 'plain')

@@ -39,7 +39,8 @@ def look(version=P1, live_restore=False, containers=None, held=True, hold_file=N
 ])
 def test_compare_versions_orders_as_dpkg(a, b, order):
     assert up.compare_versions(a, b) == order
-    assert up.compare_versions(b, a) == -order
+    swapped = (b, a)
+    assert up.compare_versions(*swapped) == -order
 
 
 @pytest.mark.parametrize('current, target, jump', [

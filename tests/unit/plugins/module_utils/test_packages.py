@@ -31,8 +31,8 @@ CHECK_UPDATE = ('\ndocker-ce.x86_64                 3:28.0.1-1.el9              
 
 
 def test_normalize():
-    assert P.normalize(['a', {'name': 'b', 'version': '1.0'}]) == [{'name': 'a', 'version': ''},
-                                                                     {'name': 'b', 'version': '1.0'}]
+    assert P.normalize(['a', {'name': 'b', 'version': '1.0'}]) == [
+        {'name': 'a', 'version': ''}, {'name': 'b', 'version': '1.0'}]
 
 
 @pytest.mark.parametrize('packages, word', [
@@ -149,8 +149,8 @@ def test_messages_and_diff():
 
 def test_versionlock_entries():
     entries = P.parse_versionlock('# added\ndocker-ce-3:28.0.1-1.el9.*\n3:docker-ce-cli-26.1.4-1.el7.*\n!podman-0:4-1.*\n')
-    assert [(e['name'], P.versionlock_evr(e)) for e in entries] == [('docker-ce', '3:28.0.1-1.el9'),
-                                                                   ('docker-ce-cli', '3:26.1.4-1.el7')]
+    assert [(e['name'], P.versionlock_evr(e)) for e in entries] == [
+        ('docker-ce', '3:28.0.1-1.el9'), ('docker-ce-cli', '3:26.1.4-1.el7')]
 
 
 def test_plan_package_files_need_no_candidate():

@@ -141,6 +141,7 @@ def fake_el(tmp_path, monkeypatch):
     def make(manager, installed, locks, lock_busy=0):
         fake = FakeEL(tmp_path, manager, installed, locks, lock_busy)
         monkeypatch.setattr(P, 'VERSIONLOCK', {manager: (str(fake.conf), str(fake.list))})
+
         def run_command(module, argv, **kwargs):
             return fake(module, argv, **kwargs)
         monkeypatch.setattr(AnsibleModule, 'run_command', run_command)
