@@ -32,15 +32,14 @@ def look(version=P1, live_restore=False, containers=None, held=True, hold_file=N
     }
 
 
-@pytest.mark.parametrize('a, b, order', [
+@pytest.mark.parametrize('left, right, order', [
     ('1.0', '1.0', 0), ('1.0', '1.1', -1), ('1.10', '1.9', 1), ('1.0~rc1', '1.0', -1), ('1:0.1', '2.0', 1),
     (P2, P1, 1), (V % '26.1.10', P2, 1), (OLD, P1, -1), ('1.6.33-1', '1.6.28-1', 1), ('1.0-1', '1.0-1~b', 1),
     ('1.0a', '1.0', 1), ('1.0', '1.0+dfsg', -1), ('0:1.0', '1.0', 0),
 ])
-def test_compare_versions_orders_as_dpkg(a, b, order):
-    assert up.compare_versions(a, b) == order
-    swapped = (b, a)
-    assert up.compare_versions(*swapped) == -order
+def test_compare_versions_orders_as_dpkg(left, right, order):
+    assert up.compare_versions(left, right) == order
+    assert up.compare_versions(right, left) == -order
 
 
 @pytest.mark.parametrize('current, target, jump', [
