@@ -783,6 +783,10 @@ def role_plan(look, settings, check_mode=False):
                               install_changed=_bool(settings.get('install_changed')), check_mode=check_mode,
                               reboot=_bool(settings.get('kernel_ml_reboot'), True), panic=panic, checks=len(checks),
                               container=container, cmdline_args=settings.get('kernel_ml_cmdline_args') or [])
+        if not plan['wanted'] and not _bool(settings.get('install_ran')) and not check_mode:
+            # Before the install step the package may not be there yet (ELRepo's kernel-ml on a fresh host): the
+            # install comes next, and the look after it judges what it brought.
+            plan.update(problem='', action='install')
         if plan['problem']:
             problems = [plan['problem']]
         if plan['action'] == 'none' and plan['cmdline_args']:
