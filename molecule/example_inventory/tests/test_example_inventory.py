@@ -14,6 +14,8 @@ from fleet_checks import report_rows, report_text  # noqa: E402
 
 INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
 HOSTS = testinfra.utils.ansible_runner.AnsibleRunner(INVENTORY).get_hosts("example_inventory_containers")
+# The example inventory's k8s_nodes (examples/inventory/hosts.yml).
+K8S_NODES = {"ubuntu-02.example.internal", "rocky-01.example.internal"}
 testinfra_hosts = ["docker://" + name for name in HOSTS]
 
 
@@ -35,10 +37,16 @@ def test_the_check_run_wrote_its_own_report_and_no_host_failed():
     assert "## Failed hosts" not in report
     rows = report_rows(report)
     assert len(rows) == len(HOSTS), report
-    for row in rows.values():
+    for name, row in rows.items():
         # Every host came through. On these fresh hosts the run would install and configure (its verdicts are the
-        # host before that): "would change", never "ok" next to a verdict that is not met.
-        assert row["Status"] == "would change", report
+        # host before that): "would change", never "ok" next to a verdict that is not met. The example's
+        # k8s_nodes are judged for the newest Kubernetes release the floors table knows, which this machine's cgroup v1
+        # misses: they are "unmet", their K8s column says why.
+        if name in K8S_NODES:
+            assert row["Status"] == "unmet", report
+            assert row["K8s"].startswith("not ready for ") and "cgroup" in row["K8s"], report
+        else:
+            assert row["Status"] == "would change", report
         assert row["Sysctl"].startswith("would set: "), report
 
 
