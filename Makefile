@@ -14,7 +14,7 @@ chaos:           ## Fault injection: site.yml cut off at every cut point, each f
 	bash scripts/chaos.sh
 
 lint:
-	FLEETOPS_ONLY="ruff ansible-lint" bash scripts/test.sh
+	FLEETOPS_ONLY="lint ansible-lint extra-checks" bash scripts/test.sh
 
 unit:
 	FLEETOPS_ONLY="unit-main unit-compat" bash scripts/test.sh
