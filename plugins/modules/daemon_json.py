@@ -284,7 +284,7 @@ from ansible_collections.fleetops.docker_host.plugins.module_utils._daemon_json 
     secrets,
 )
 from ansible_collections.fleetops.docker_host.plugins.module_utils._files import stale_temp_files, write_atomic
-from ansible_collections.fleetops.docker_host.plugins.module_utils._package_lock import parse_proc_locks
+from ansible_collections.fleetops.docker_host.plugins.module_utils._packages import parse_proc_locks
 
 C_ENV = {'LANG': 'C', 'LC_ALL': 'C'}
 _OCTAL_MODE_RE = re.compile(r'^0?[0-7]{3,4}$')

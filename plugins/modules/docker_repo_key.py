@@ -123,8 +123,11 @@ from ansible.module_utils.urls import fetch_url
 
 from ansible_collections.fleetops.docker_host.plugins.module_utils._docker_install import (
     C_ENV,
+    RepoKeyError,
+    decide,
     is_fingerprint,
     normalize_fingerprint,
+    parse_keys,
 )
 from ansible_collections.fleetops.docker_host.plugins.module_utils._files import (
     UnsafeFileError,
@@ -135,7 +138,6 @@ from ansible_collections.fleetops.docker_host.plugins.module_utils._files import
     userinfo_secrets,
     write_atomic,
 )
-from ansible_collections.fleetops.docker_host.plugins.module_utils._repo_key import RepoKeyError, decide, parse_keys
 
 
 def masked(text, secret_values):
