@@ -51,7 +51,7 @@ def kind_of(mode):
 def require_absolute(path, option, example):
     """Refuse a relative PATH given as OPTION, naming an absolute EXAMPLE."""
     if not path or not os.path.isabs(path):
-        raise UnsafeFileError('%s %r is a relative path; over SSH it would land in the remote user\'s home '
+        raise UnsafeFileError('%s %r is relative; over SSH a relative path would land in the remote user\'s home '
                               'directory (or the module\'s working directory). Write an absolute path such as %s'
                               % (option, path, example))
 
@@ -79,8 +79,9 @@ def resolve_target(path, option='path', example='/etc/...', what='the file'):
                                   'create the directory' % (option, path, target)) from None
         return target
     if not stat.S_ISREG(info.st_mode):
-        raise UnsafeFileError('%s %s is %s; %s must be a regular file (move it away, or point %s at the file, '
-                              'and run again)' % (option, _shown(path, target), kind_of(info.st_mode), what, option))
+        raise UnsafeFileError('%s %s is %s, which is not a regular file; %s must be one (move it away, or point %s '
+                              'at the file, and run again)' % (option, _shown(path, target), kind_of(info.st_mode),
+                                                              what, option))
     return target
 
 
