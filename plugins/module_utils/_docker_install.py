@@ -18,6 +18,7 @@ import shutil
 import tempfile
 import time
 
+from ansible_collections.fleetops.docker_host.plugins.module_utils._files import text_secrets
 from ansible_collections.fleetops.docker_host.plugins.module_utils._packages import apt_version_matches, el_version_matches
 
 C_ENV = {'LANG': 'C', 'LC_ALL': 'C'}
@@ -349,6 +350,37 @@ def el_repo(repo, channel, major, key_dest, fingerprint):
     return '\n'.join(lines) + '\n'
 
 
+def repo_file_text(settings, os_data, facts, architecture):
+    """The text of Docker's repository file (os_data['repo_file']), or None where the role writes none (another
+    source, docker_add_repo false, no repository for this distribution)."""
+    repo = repository(settings, os_data, facts)
+    if not repo or not settings.get('docker_add_repo', True):
+        return None
+    if os_data.get('manager') == 'apt':
+        return apt_source(repo, settings.get('docker_channel'), architecture, os_data['key_dest'])
+    return el_repo(repo, settings.get('docker_channel'), _major(facts), os_data['key_dest'],
+                   expected_fingerprint(settings, os_data))
+
+
+def repository_files(raw_settings, os_data, facts, architecture):
+    """What docker_repo_key installs for the docker role, from the role's settings (as the look gets them):
+    {url, fingerprint, dest} of the signing key and {repo_file, repo_text} of the repository file."""
+    settings = resolve_settings(raw_settings, os_data.get('family'))[0]
+    repo = repository(settings, os_data, facts)
+    return {'url': repo.get('key_url', ''), 'fingerprint': expected_fingerprint(settings, os_data),
+            'dest': os_data.get('key_dest') or '', 'repo_file': os_data.get('repo_file') or '',
+            'repo_text': repo_file_text(settings, os_data, facts, architecture)}
+
+
+def settings_secrets(raw_settings):
+    """The credentials in the role's settings: the userinfo of every URL among its values (docker_repo_uri,
+    docker_repo_url, docker_gpg_key_url and their deprecated aliases)."""
+    found = []
+    for value in (raw_settings or {}).values():
+        found.extend(text_secrets(value) if isinstance(value, str) and '://' in value else [])
+    return found
+
+
 def docker_install_plan(probe, settings, os_data, facts, check_mode=False):  # noqa: C901, PLR0912, PLR0915
     """What must change on this host, from the probe. `work` is false on a host that is already right."""
     if not isinstance(probe, dict) or 'packages' not in probe:
@@ -396,11 +428,10 @@ def docker_install_plan(probe, settings, os_data, facts, check_mode=False):  # n
     wanted_files = {}
     key_install = False
     rpm_key_import = False
-    if source == 'repo' and repo and settings.get('docker_add_repo', True):
-        if manager == 'apt':
-            wanted_files[os_data['repo_file']] = apt_source(repo, settings.get('docker_channel'), probe.get('architecture', ''), os_data['key_dest'])
-        else:
-            wanted_files[os_data['repo_file']] = el_repo(repo, settings.get('docker_channel'), _major(facts), os_data['key_dest'], fingerprint)
+    repo_text = repo_file_text(settings, os_data, facts, probe.get('architecture', ''))
+    if repo_text is not None:
+        wanted_files[os_data['repo_file']] = repo_text
+        if manager != 'apt':
             rpm_key_import = fingerprint[-8:].lower() not in (probe.get('rpm_keys') or [])
         key_install = fingerprint not in ((probe.get('keyrings') or {}).get(os_data['key_dest']) or [])
         if key_install:
@@ -738,10 +769,17 @@ def docker_install_decide(probe, raw_settings, os_data, facts, *, check_mode=Fal
     settings['__warnings'] = []
     first = before if isinstance(before, dict) and 'packages' in before else probe
     plan = docker_install_plan(first, settings, os_data, facts, check_mode)
+    # The repository file may carry credentials (a mirror's user:token@): docker_repo_key writes it from the
+    # settings, so the plan the role gets (returned, logged) names it in repo_file_changed only.
+    plan['file_changes'] = dict((path, text) for path, text in plan['file_changes'].items()
+                                if path != os_data.get('repo_file'))
     if first is probe:
         result = docker_install_result(plan, probe, probe, check_mode)
     else:
         result = docker_install_result(plan, first, probe, False)
+        # The looks return the repository file masked: a credential that changed reads the same in both, so the
+        # first look's plan says whether the key step rewrote it.
+        result['changed'] = result['changed'] or bool((before.get('plan') or {}).get('repo_file_changed'))
     return {'problems': [], 'warnings': deprecations + plan['warnings'], 'plan': plan, 'result': result}
 
 
