@@ -20,7 +20,7 @@ try:  # Python 3
 except ImportError:  # pragma: no cover - Python 2 is not supported, kept for import sanity
     from urlparse import urlsplit  # type: ignore
 
-from ansible_collections.fleetops.docker_host.plugins.module_utils._files import mask  # noqa: F401 - re-exported
+from ansible_collections.fleetops.docker_host.plugins.module_utils._files import mask as _mask
 from ansible_collections.fleetops.docker_host.plugins.module_utils._hostport import split_host_port
 
 
@@ -1120,6 +1120,12 @@ def secrets(config):
         else:
             found.append(url_userinfo(value))
     return sorted(set(item for item in found if item), key=lambda item: (-len(item), item))
+
+
+def mask(config_or_text, secret_values):
+    """A copy of a config (or a text) with every secret value replaced by **** (the collection's one masking,
+    _files.mask)."""
+    return _mask(config_or_text, secret_values)
 
 
 def compute(current, settings=None, remove=None, list_merge='replace', *, validate_result=True, strict=False,

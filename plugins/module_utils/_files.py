@@ -79,9 +79,9 @@ def resolve_target(path, option='path', example='/etc/...', what='the file'):
                                   'create the directory' % (option, path, target)) from None
         return target
     if not stat.S_ISREG(info.st_mode):
+        shown, kind = _shown(path, target), kind_of(info.st_mode)
         raise UnsafeFileError('%s %s is %s, which is not a regular file; %s must be one (move it away, or point %s '
-                              'at the file, and run again)' % (option, _shown(path, target), kind_of(info.st_mode),
-                                                              what, option))
+                              'at the file, and run again)' % (option, shown, kind, what, option))
     return target
 
 

@@ -350,6 +350,7 @@ def diff_text(packages, holds):
     after.append('held: %s' % (' '.join(holds['after']) or '(none)'))
     return '\n'.join(before) + '\n', '\n'.join(after) + '\n'
 
+
 # --- Who holds the package manager's lock (also for package_lock_info and daemon_json) ---
 # Two kinds of lock, as the managers take them:
 # - fcntl locks on a file (dpkg/apt: lock-frontend, lock, lists/lock, archives/lock; rpm's .rpm.lock), seen in
@@ -361,6 +362,7 @@ APT_LOCKS = ('/var/lib/dpkg/lock-frontend', '/var/lib/dpkg/lock', '/var/lib/apt/
 RPM_LOCKS = ('/var/lib/rpm/.rpm.lock', '/usr/lib/sysimage/rpm/.rpm.lock')
 DNF_PID_FILES = ('/var/lib/dnf/rpmdb_lock.pid', '/var/cache/dnf/metadata_lock.pid', '/var/cache/dnf/download_lock.pid')
 YUM_PID_FILES = ('/var/run/yum.pid', '/run/yum.pid')
+
 
 def lock_paths(manager):
     """(fcntl lock files, pid files) a manager's package step needs."""

@@ -26,10 +26,10 @@ description:
   - On the EL family, with O(versionlock), the versionlock plugin and its locks (read from its list file), and the
     keys imported into the rpm database.
   - Credentials are masked (C(****)) in everything it returns - the files' text, the plan, the result and its
-    warnings: a URL's C(user:password@) or C(token@) (in an apt source, a C(.repo) C(baseurl), the role's
-    C(docker_repo_uri), C(docker_repo_url) or C(docker_gpg_key_url)) and a C(.repo) file's C(password=) and
-    C(proxy_password=). The role's repository file is written by P(fleetops.docker_host.docker_repo_key#module)
-    from the settings, so it never passes through this result.
+    warnings. A credential is the C(user:password@) or C(token@) of a URL (in an apt source, a C(.repo) file's
+    C(baseurl), the role's C(docker_repo_uri), C(docker_repo_url) or C(docker_gpg_key_url)), and the value of a
+    C(.repo) file's C(password=) or C(proxy_password=). The role's repository file is written by
+    P(fleetops.docker_host.docker_repo_key#module) from the settings, so it never passes through this result.
 options:
   manager:
     description: Package manager to ask; V(auto) picks V(apt) where C(dpkg-query) exists, else V(rpm).
