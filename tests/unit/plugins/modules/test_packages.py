@@ -11,7 +11,6 @@ import pytest
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.fleetops.docker_host.plugins.module_utils import _package_lock
 from ansible_collections.fleetops.docker_host.plugins.module_utils import _packages as P
 from ansible_collections.fleetops.docker_host.plugins.modules import packages
 
@@ -72,7 +71,7 @@ def test_real_lock_times_out_naming_the_holder(capsys, tmp_path, monkeypatch):
     name, _candidate = _absent_with_candidate()
     frontend = tmp_path / 'lock-frontend'
     frontend.write_text('')
-    monkeypatch.setattr(_package_lock, 'APT_LOCKS', (str(frontend),))
+    monkeypatch.setattr(P, 'APT_LOCKS', (str(frontend),))
     proc = subprocess.Popen([sys.executable, '-c', HOLDER, str(frontend), '30'])
     try:
         for _attempt in range(100):
