@@ -71,6 +71,8 @@ APT_KEEP_FILE = '/etc/apt/apt.conf.d/60kernel-ml-keep'
 # Where installonly_limit is set, by package manager; where ELRepo's release package is kept once downloaded.
 INSTALLONLY_CONF = {'dnf': '/etc/dnf/dnf.conf', 'dnf5': '/etc/dnf/dnf.conf', 'yum': '/etc/yum.conf'}
 RELEASE_CACHE = '/var/cache/kernel_ml'
+# What elrepo-release installs: once it is there, the release package is not fetched again (no network on a rerun).
+ELREPO_REPO_FILE = '/etc/yum.repos.d/elrepo.repo'
 # Ansible's virtualization_type values of a container guest (a container runs its host's kernel).
 CONTAINER_TYPES = ('docker', 'podman', 'lxc', 'lxd', 'containerd', 'container', 'systemd-nspawn', 'openvz', 'rkt')
 
@@ -852,8 +854,8 @@ def install_plan(look, settings, line, keep):
         state=settings.get('kernel_ml_package_state') or 'present', enable_repos=[el['kernel_repo']],
         keys=[{'name': name, 'url': '%s/%s' % (base, ELREPO_KEYS[name]['file']),
                'fingerprint': fingerprints.get(name) or ELREPO_KEYS[name]['fingerprint']} for name in names],
-        release=[{'url': '%s/%s' % (base, el['release_package']),
-                  'dest': '%s/%s' % (RELEASE_CACHE, el['release_package'])}],
+        release=[] if (look.get('elrepo') or {}).get('present') else [
+            {'url': '%s/%s' % (base, el['release_package']), 'dest': '%s/%s' % (RELEASE_CACHE, el['release_package'])}],
         mirrors=[{'name': el['kernel_repo'], 'baseurl': repo_url,
                   'gpgkey': [ELREPO_KEYS[name]['installed'] for name in names]}] if repo_url else [],
         update_all=_bool(settings.get('kernel_ml_update_all')),

@@ -148,6 +148,13 @@ apt:
       type: list
       elements: str
       sample: ["/etc/apt/sources.list.d/debian-backports.sources"]
+elrepo:
+  description:
+    - With O(settings) on the EL family, whether ELRepo's repository file (C(/etc/yum.repos.d/elrepo.repo), which
+      elrepo-release installs) is there; empty otherwise.
+  returned: always
+  type: dict
+  sample: {"repo_file": "/etc/yum.repos.d/elrepo.repo", "present": true}
 boot:
   description: The boot loader and what it boots.
   returned: always
@@ -340,6 +347,7 @@ from ansible_collections.fleetops.docker_host.plugins.module_utils._boot import 
     trial_entry,
 )
 from ansible_collections.fleetops.docker_host.plugins.module_utils._kernel_ml import (
+    ELREPO_REPO_FILE,
     PACKAGE_DB,
     container_from_facts,
     kernel_ml_line,
@@ -485,6 +493,8 @@ def main():
         kernel={'running': running, 'installed': installed},
         package=package,
         apt=look_apt(suite) if suite else {},
+        elrepo={'repo_file': ELREPO_REPO_FILE, 'present': os.path.exists(ELREPO_REPO_FILE)}
+        if facts.get('os_family') == 'RedHat' else {},
         boot=boot,
         cmdline=look_cmdline(module),
         container=container_from_facts(facts),

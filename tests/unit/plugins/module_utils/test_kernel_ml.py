@@ -919,6 +919,9 @@ def test_install_plan_on_el_from_elrepo(facts, keys, limit_file, tools):
     assert bool(install['warnings']) is (major == '7')
     if major == '7':
         assert 'Set kernel_ml_repo_url to a mirror' in install['warnings'][0]
+    installed = install_plan({'elrepo': {'present': True}}, dict(settings, facts=facts), kernel_ml_line(facts, flavor='ml'),
+                             {'installonly_limit': 4, 'apt_never_autoremove': []})
+    assert installed['release'] == [] and installed['keys'] == install['keys']  # elrepo.repo is there: no download
     mirrored = install_plan({'apt': {}}, dict(settings, facts=facts, kernel_ml_repo_url='https://m.example/kernel'),
                             kernel_ml_line(facts, flavor='ml'), {'installonly_limit': 4, 'apt_never_autoremove': []})
     assert mirrored['mirrors'] == [{'name': 'elrepo-kernel', 'baseurl': 'https://m.example/kernel',
