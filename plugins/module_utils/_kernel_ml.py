@@ -836,7 +836,7 @@ def install_plan(look, settings, line, keep):
     manager = facts.get('pkg_mgr') or ''
     count = settings.get('kernel_ml_keep')
     plan = {'packages': [line['package']] if line['package'] else [], 'default_release': line['apt_release'],
-            'enable_repos': [], 'update_cache': False, 'state': 'latest', 'sources': [], 'keys': [], 'release': [],
+            'enable_repos': [], 'update_cache': False, 'state': 'latest', 'sources': [], 'signing_keys': [], 'release': [],
             'mirrors': [], 'update_all': False, 'update_tools': [], 'keep_files': [], 'keep_lines': [], 'warnings': []}
     el = line['el']
     if facts.get('os_family') != 'RedHat':
@@ -852,7 +852,7 @@ def install_plan(look, settings, line, keep):
     repo_url = settings.get('kernel_ml_repo_url') or ''
     plan.update(
         state=settings.get('kernel_ml_package_state') or 'present', enable_repos=[el['kernel_repo']],
-        keys=[{'name': name, 'url': '%s/%s' % (base, ELREPO_KEYS[name]['file']),
+        signing_keys=[{'name': name, 'url': '%s/%s' % (base, ELREPO_KEYS[name]['file']),
                'fingerprint': fingerprints.get(name) or ELREPO_KEYS[name]['fingerprint']} for name in names],
         release=[] if (look.get('elrepo') or {}).get('present') else [
             {'url': '%s/%s' % (base, el['release_package']), 'dest': '%s/%s' % (RELEASE_CACHE, el['release_package'])}],

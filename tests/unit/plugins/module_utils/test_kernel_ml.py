@@ -883,7 +883,7 @@ def test_install_plan_on_debian_adds_backports_only_where_no_source_has_it():
     assert [s['dest'] for s in install['sources']] == [BACKPORTS_FILE]
     assert 'Suites: bookworm-backports\n' in install['sources'][0]['content']
     assert 'URIs: http://deb.debian.org/debian\n' in install['sources'][0]['content']
-    assert install['keys'] == install['release'] == install['mirrors'] == install['keep_lines'] == []
+    assert install['signing_keys'] == install['release'] == install['mirrors'] == install['keep_lines'] == []
     keep = install['keep_files'][0]
     assert keep['dest'] == '/etc/apt/apt.conf.d/60kernel-ml-keep' and '"^linux-(image|modules|modules-extra|headers)-' in keep['content']
     # Our own file is ours to keep writing; another file with the suite means the host has a source already.
@@ -907,10 +907,10 @@ def test_install_plan_on_el_from_elrepo(facts, keys, limit_file, tools):
                            {'installonly_limit': 4, 'apt_never_autoremove': []})
     major = facts['distribution_major_version']
     assert install['packages'] == ['kernel-ml'] and install['state'] == 'present' and install['enable_repos'] == ['elrepo-kernel']
-    assert [k['name'] for k in install['keys']] == keys
-    assert [k['fingerprint'] for k in install['keys']] == [
+    assert [k['name'] for k in install['signing_keys']] == keys
+    assert [k['fingerprint'] for k in install['signing_keys']] == [
         'AAAA BBBB' if name == 'v2' else ELREPO_KEYS[name]['fingerprint'] for name in keys]
-    assert install['keys'][0]['url'].startswith('https://mirror.example/elrepo/RPM-GPG-KEY-')
+    assert install['signing_keys'][0]['url'].startswith('https://mirror.example/elrepo/RPM-GPG-KEY-')
     assert install['release'] == [{'url': 'https://mirror.example/elrepo/elrepo-release-%s.el%s.elrepo.noarch.rpm' % (major, major),
                                    'dest': '/var/cache/kernel_ml/elrepo-release-%s.el%s.elrepo.noarch.rpm' % (major, major)}]
     assert install['keep_lines'] == [{'path': limit_file, 'line': 'installonly_limit=4'}]
@@ -921,7 +921,7 @@ def test_install_plan_on_el_from_elrepo(facts, keys, limit_file, tools):
         assert 'Set kernel_ml_repo_url to a mirror' in install['warnings'][0]
     installed = install_plan({'elrepo': {'present': True}}, dict(settings, facts=facts), kernel_ml_line(facts, flavor='ml'),
                              {'installonly_limit': 4, 'apt_never_autoremove': []})
-    assert installed['release'] == [] and installed['keys'] == install['keys']  # elrepo.repo is there: no download
+    assert installed['release'] == [] and installed['signing_keys'] == install['signing_keys']  # elrepo.repo is there: no download
     mirrored = install_plan({'apt': {}}, dict(settings, facts=facts, kernel_ml_repo_url='https://m.example/kernel'),
                             kernel_ml_line(facts, flavor='ml'), {'installonly_limit': 4, 'apt_never_autoremove': []})
     assert mirrored['mirrors'] == [{'name': 'elrepo-kernel', 'baseurl': 'https://m.example/kernel',
