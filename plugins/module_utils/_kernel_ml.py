@@ -853,7 +853,7 @@ def install_plan(look, settings, line, keep):
     plan.update(
         state=settings.get('kernel_ml_package_state') or 'present', enable_repos=[el['kernel_repo']],
         signing_keys=[{'name': name, 'url': '%s/%s' % (base, ELREPO_KEYS[name]['file']),
-               'fingerprint': fingerprints.get(name) or ELREPO_KEYS[name]['fingerprint']} for name in names],
+                       'fingerprint': fingerprints.get(name) or ELREPO_KEYS[name]['fingerprint']} for name in names],
         release=[] if (look.get('elrepo') or {}).get('present') else [
             {'url': '%s/%s' % (base, el['release_package']), 'dest': '%s/%s' % (RELEASE_CACHE, el['release_package'])}],
         mirrors=[{'name': el['kernel_repo'], 'baseurl': repo_url,
