@@ -55,6 +55,8 @@ SCENARIOS = {
     # Ubuntu-shaped hosts (Debian 12 with Ubuntu 24.04's os-release, not Ubuntu) and a Docker-shaped local tree of
     # Debian's engine under Docker's package names: engine upgrades (issue 29).
     "upgrade": (["debian12"], []),
+    # Offline bundles (issue 30): built on a connected Debian 12 host, installed on one started with no network.
+    "bundle": ([], ["debian12"]),
     # A QEMU VM: CI runs it in a job of its own (kernel-vm), not in the container matrix.
     "kernel_vm": (["debian12"], []),
 }
