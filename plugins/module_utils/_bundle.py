@@ -115,12 +115,13 @@ def trusted_signers(found, trusted):
 
 def _platform_problems(manifest, host):
     want = manifest.get('platform') or {}
+    keys = ('distribution', 'release', 'architecture')
+    this = ' '.join(str(host.get(key, '')) for key in keys)
     problems = []
-    for key in ('distribution', 'release', 'architecture'):
+    for key in keys:
         if str(want.get(key, '')).lower() != str(host.get(key, '')).lower():
             problems.append('the bundle is for %s %s, this host is %s %s (%s): build a bundle on a host of this platform'
-                            % (key, want.get(key), key, host.get(key), ' '.join(str(host.get(k, '')) for k in
-                                                                               ('distribution', 'release', 'architecture'))))
+                            % (key, want.get(key), key, host.get(key), this))
     return problems
 
 
