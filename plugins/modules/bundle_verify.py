@@ -1,0 +1,217 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: fleetops.docker_host contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# ruff: noqa: E402 - imports follow DOCUMENTATION/EXAMPLES/RETURN, as Ansible modules do
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type  # noqa: UP001 - ansible-test sanity expects it
+
+DOCUMENTATION = r'''
+---
+module: bundle_verify
+short_description: Verify an offline bundle on the host before anything is installed from it
+version_added: 0.3.0
+description:
+  - Reads the bundle directory O(path) on the host (a copy of one written by the C(fleetops.docker_host.bundle)
+    playbook) and says whether it may be installed from, changing nothing.
+  - Checks, in this order, that C(manifest.json) is signed (C(manifest.json.sig), checked with C(gpgv)) by the key
+    in C(key.gpg) whose fingerprint the manifest names, and by O(fingerprint) when given; that the bundle is for
+    this host's platform (C(/etc/os-release) ID and VERSION_ID, C(dpkg --print-architecture)); that every file
+    the manifest lists is present with its sha256; and that every package the bundle assumes (the builder had it)
+    is installed here.
+  - Every problem is named in RV(problems) - the file and its package, the platform value, the missing package;
+    with O(fail_on_error) the task fails with all of them, before any package step.
+options:
+  path:
+    description: The bundle directory on the host.
+    type: path
+    required: true
+  fingerprint:
+    description: The bundle key's fingerprint the user pins (40 hex digits, spaces allowed); empty trusts the key the manifest names.
+    type: str
+    default: ''
+  fail_on_error:
+    description: Fail when RV(problems) is not empty. V(false) only reports them.
+    type: bool
+    default: true
+  want:
+    description:
+      - Relative path -> sha256 of the files the controller's copy of the bundle holds. The ones missing here or
+        different are listed in RV(stale) (what to copy); they do not count as problems by themselves.
+    type: dict
+    default: {}
+extends_documentation_fragment:
+  - fleetops.docker_host.common
+  - fleetops.docker_host.read_only
+attributes:
+  platform:
+    description: Debian and Ubuntu (apt) with C(gpgv).
+'''
+
+EXAMPLES = r'''
+- name: Verify the bundle copied to the host
+  fleetops.docker_host.bundle_verify:
+    path: /var/cache/fleetops-docker-bundle/docker-debian12-amd64-20261207T010203Z
+    fingerprint: "{{ docker_bundle_fingerprint }}"
+  register: bundle
+'''
+
+RETURN = r'''
+valid:
+  description: Whether the bundle may be installed from (RV(problems) is empty).
+  returned: always
+  type: bool
+  sample: true
+problems:
+  description: Every reason not to install from the bundle, each naming the file, package or value.
+  returned: always
+  type: list
+  elements: str
+  sample: ["apt/runc_1.1.5+ds1-1+deb12u1_amd64.deb (package runc) is missing from the bundle"]
+id:
+  description: The bundle's id, from its manifest.
+  returned: always
+  type: str
+  sample: docker-debian12-amd64-20261207T010203Z
+fingerprint:
+  description: The bundle key's fingerprint, from its manifest.
+  returned: always
+  type: str
+engine:
+  description: The manifest's engine (C(packages) name -> version, C(version), C(install_recommends)).
+  returned: always
+  type: dict
+images:
+  description: The manifest's images (C(name), C(file)).
+  returned: always
+  type: list
+  elements: dict
+host:
+  description: This host's platform as compared.
+  returned: always
+  type: dict
+  sample: {"distribution": "debian", "release": "12", "architecture": "amd64"}
+unlisted:
+  description: Files in the directory the manifest does not list (never installed from).
+  returned: always
+  type: list
+  elements: str
+apt_lists:
+  description: Whether apt has lists fetched from this bundle's C(apt) directory.
+  returned: always
+  type: bool
+stale:
+  description: The paths of O(want) that are missing here or hold other bytes, sorted.
+  returned: always
+  type: list
+  elements: str
+  sample: ["apt/runc_1.1.5+ds1-1+deb12u1_amd64.deb"]
+'''
+
+import glob
+import json
+import os
+import shutil
+import tempfile
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.fleetops.docker_host.plugins.module_utils._bundle import (
+    APT_DIR, KEY, MANIFEST, SIGNATURE, manifest_problems, parse_gpgv_status, sha256_file, stale_files, unlisted_files)
+
+C_ENV = {'LANG': 'C', 'LC_ALL': 'C'}
+
+
+def host_platform(module):
+    values = {}
+    if os.path.isfile('/etc/os-release'):
+        with open('/etc/os-release') as handle:
+            for line in handle:
+                if '=' in line:
+                    key, value = line.rstrip('\n').split('=', 1)
+                    values[key] = value.strip('"\'')
+    rc, out, err = module.run_command(['dpkg', '--print-architecture'], environ_update=C_ENV)
+    return {'distribution': values.get('ID', ''), 'release': values.get('VERSION_ID', ''),
+            'architecture': out.strip() if rc == 0 else ''}
+
+
+def signers(module, path):
+    gpgv = module.get_bin_path('gpgv')
+    key, sig = os.path.join(path, KEY), os.path.join(path, SIGNATURE)
+    if not gpgv or not os.path.isfile(key) or not os.path.isfile(sig):
+        return []
+    home = tempfile.mkdtemp(prefix='fleetops-gnupg-')
+    try:
+        rc, out, err = module.run_command([gpgv, '--status-fd', '1', '--keyring', key, sig, os.path.join(path, MANIFEST)],
+                                          environ_update=dict(C_ENV, GNUPGHOME=home))
+        return parse_gpgv_status(out) if rc == 0 else []
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def installed(module, names):
+    if not names:
+        return {}
+    rc, out, err = module.run_command(['dpkg-query', '-W', '-f', '${db:Status-Abbrev}|${Package}|${Version}\n'] + names,
+                                      environ_update=C_ENV)
+    found = {}
+    for line in out.splitlines():
+        fields = line.split('|')
+        if len(fields) == 3 and fields[0].startswith('ii'):
+            found[fields[1]] = fields[2]
+    return found
+
+
+def present_files(path):
+    found = []
+    for root, _dirs, files in os.walk(path):
+        for name in files:
+            found.append(os.path.relpath(os.path.join(root, name), path))
+    return found
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            path=dict(type='path', required=True),
+            fingerprint=dict(type='str', default=''),
+            fail_on_error=dict(type='bool', default=True),
+            want=dict(type='dict', default={}),
+        ),
+        supports_check_mode=True,
+    )
+    path = module.params['path'].rstrip('/')
+    host = host_platform(module)
+    result = dict(changed=False, valid=False, problems=[], id='', fingerprint='', engine={}, images=[], host=host,
+                  unlisted=[], apt_lists=False, stale=[])
+    want = module.params['want']
+    result['stale'] = stale_files(want, dict((rel, sha256_file(os.path.join(path, rel))) for rel in want
+                                             if os.path.isfile(os.path.join(path, rel))))
+    manifest = None
+    try:
+        with open(os.path.join(path, MANIFEST)) as handle:
+            manifest = json.load(handle)
+    except (OSError, ValueError) as exc:
+        result['problems'] = ['%s/%s cannot be read as JSON: %s' % (path, MANIFEST, exc)]
+    if isinstance(manifest, dict):
+        present = present_files(path)
+        listed = manifest.get('files') or {}
+        hashes = dict((rel, sha256_file(os.path.join(path, rel))) for rel in present if rel in listed)
+        result['problems'] = manifest_problems(manifest, present=set(present), hashes=hashes, host=host,
+                                               installed=installed(module, sorted(manifest.get('assumed') or {})),
+                                               signer=signers(module, path), pinned=module.params['fingerprint'])
+        result.update(id=str(manifest.get('id', '')), fingerprint=str((manifest.get('key') or {}).get('fingerprint', '')),
+                      engine=manifest.get('engine') or {}, images=manifest.get('images') or [],
+                      unlisted=unlisted_files(manifest, present))
+    # apt names a list file after its URI: file:/var/cache/x/apt ./ -> _var_cache_x_apt_._Packages
+    stem = (os.path.join(path, APT_DIR)).replace('/', '_')
+    result['apt_lists'] = bool(glob.glob('/var/lib/apt/lists/%s_._Packages*' % glob.escape(stem)))
+    result['valid'] = not result['problems']
+    if result['problems'] and module.params['fail_on_error']:
+        module.fail_json(msg='the bundle in %s is refused, nothing was installed: %s' % (path, '; '.join(result['problems'])),
+                         **result)
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,160 @@
+# -*- coding: utf-8 -*-
+"""plugins/module_utils/_bundle.py: the offline bundle's index files and the checks a host makes before installing."""
+
+import hashlib
+
+import pytest
+
+from ansible_collections.fleetops.docker_host.plugins.module_utils import _bundle
+
+KEY = '327E0B3C5FFD022DE280922A76CF2F2BAFE4094A'
+HOST = {'distribution': 'debian', 'release': '12', 'architecture': 'amd64'}
+DEB = 'apt/runc_1.1.5+ds1-1+deb12u1_amd64.deb'
+
+
+def manifest(**changes):
+    data = {
+        'format': 1, 'id': 'docker-debian12-amd64-20261207T011007Z',
+        'platform': {'distribution': 'debian', 'release': '12', 'codename': 'bookworm', 'architecture': 'amd64'},
+        'key': {'fingerprint': KEY, 'file': 'key.gpg'},
+        'packages': [{'name': 'runc', 'version': '1.1.5+ds1-1+deb12u1', 'architecture': 'amd64', 'file': DEB}],
+        'assumed': {'libc6': '2.36-9+deb12u14'},
+        'files': {DEB: 'a' * 64, 'key.gpg': 'b' * 64},
+    }
+    data.update(changes)
+    return data
+
+
+def good_args(data=None):
+    data = data or manifest()
+    return dict(manifest=data, present=set(data['files']), hashes=dict(data['files']), host=dict(HOST),
+                installed={'libc6': '2.36-9+deb12u14'}, signer=[KEY])
+
+
+def test_an_intact_bundle_for_this_platform_has_no_problems():
+    assert _bundle.manifest_problems(**good_args()) == []
+
+
+def test_a_changed_byte_is_named_with_file_package_and_both_hashes():
+    args = good_args()
+    args['hashes'][DEB] = 'c' * 64
+    problems = _bundle.manifest_problems(**args)
+    assert problems == ['%s (package runc) has changed: sha256 %s, the manifest says %s' % (DEB, 'c' * 64, 'a' * 64)]
+
+
+def test_a_missing_dependency_file_is_named_with_its_package():
+    args = good_args()
+    args['present'].discard(DEB)
+    assert _bundle.manifest_problems(**args) == ['%s (package runc) is missing from the bundle' % DEB]
+
+
+@pytest.mark.parametrize('key,value', [('distribution', 'ubuntu'), ('release', '13'), ('architecture', 'arm64')])
+def test_another_platform_is_refused_naming_the_value(key, value):
+    args = good_args()
+    args['host'][key] = value
+    problems = _bundle.manifest_problems(**args)
+    assert len(problems) == 1
+    assert 'this host is %s %s' % (key, value) in problems[0]
+
+
+def test_a_package_the_bundle_assumes_but_the_host_lacks_is_named():
+    args = good_args()
+    args['installed'] = {}
+    problems = _bundle.manifest_problems(**args)
+    assert problems == ['package libc6 (2.36-9+deb12u14 on the builder) is not installed on this host and not in the '
+                        'bundle: build the bundle on a host as minimal as this one']
+
+
+def test_an_unsigned_manifest_is_refused():
+    args = good_args()
+    args['signer'] = []
+    problems = _bundle.manifest_problems(**args)
+    assert problems == ['manifest.json is not signed by the bundle key %s in key.gpg (signed by: no valid signature)' % KEY]
+
+
+def test_a_pinned_fingerprint_must_be_the_bundle_key():
+    args = good_args()
+    assert _bundle.manifest_problems(pinned=' '.join([KEY[:20].lower(), KEY[20:]]), **args) == []
+    problems = _bundle.manifest_problems(pinned='0' * 40, **args)
+    assert problems == ['the bundle key is %s, docker_bundle_fingerprint pins %s' % (KEY, '0' * 40)]
+
+
+@pytest.mark.parametrize('data', [None, [], {'format': 2}, {}])
+def test_what_is_not_a_manifest_is_refused_alone(data):
+    args = good_args()
+    args['manifest'] = data
+    assert _bundle.manifest_problems(**args) == ['manifest.json is not a fleetops bundle manifest of format 1']
+
+
+def test_stale_files_are_the_missing_and_the_different():
+    want = {'a': '1', 'b': '2', 'c': '3'}
+    assert _bundle.stale_files(want, {'a': '1', 'b': 'x'}) == ['b', 'c']
+    assert _bundle.stale_files(want, dict(want)) == []
+
+
+def test_unlisted_files_leave_out_the_manifest_and_its_signature():
+    assert _bundle.unlisted_files(manifest(), ['manifest.json', 'manifest.json.sig', DEB, 'apt/extra.deb']) == ['apt/extra.deb']
+
+
+DEPENDS = """docker.io
+  Depends: adduser
+  Depends: containerd
+ |Depends: iptables
+  Depends: <libc6:any>
+  Breaks: docker-doc
+containerd
+  Depends: libc6
+libc6
+"""
+
+
+def test_closure_names_keep_real_packages_and_drop_virtual_ones():
+    assert _bundle.closure_names(DEPENDS) == ['adduser', 'containerd', 'docker-doc', 'docker.io', 'iptables', 'libc6']
+
+
+CONTROL = """Package: runc
+Version: 1.1.5+ds1-1+deb12u1
+Architecture: amd64
+Depends: libc6 (>= 2.34),
+ libseccomp2 (>= 2.5.0)
+Description: Open Container Project - runtime
+ runc is a CLI tool
+"""
+
+
+def test_control_fields_join_continuation_lines():
+    fields = _bundle.control_fields(CONTROL)
+    assert fields['Package'] == 'runc' and fields['Version'] == '1.1.5+ds1-1+deb12u1'
+    assert fields['Depends'] == 'libc6 (>= 2.34),\n libseccomp2 (>= 2.5.0)'
+
+
+def test_packages_stanza_appends_where_and_what_the_file_is():
+    stanza = _bundle.packages_stanza(CONTROL + 'Size: 1\n', 'runc.deb', 2709960, 'm' * 32, 's' * 64)
+    assert stanza.endswith('Filename: runc.deb\nSize: 2709960\nMD5sum: %s\nSHA256: %s\n' % ('m' * 32, 's' * 64))
+    assert 'Size: 1\n' not in stanza and stanza.startswith('Package: runc\n')
+
+
+def test_release_lists_each_index_with_its_sha256_and_size():
+    data = b'Package: runc\n'
+    text = _bundle.release_text({'Packages': data}, 'Mon, 07 Dec 2026 01:10:07 UTC', architectures='amd64')
+    assert ' %s %d Packages\n' % (hashlib.sha256(data).hexdigest(), len(data)) in text
+    assert text.startswith('Origin: fleetops-bundle\n') and 'Architectures: amd64\n' in text
+
+
+STATUS = """[GNUPG:] NEWSIG
+[GNUPG:] GOODSIG 76CF2F2BAFE4094A fleetops bundle
+[GNUPG:] VALIDSIG 4CB50190207B4758A3F73A796ED0E7B82643E131 2026-12-05 1796436704 0 4 0 1 8 01 B8B80B5B623EAB6AD8775C45B7C5D7D6350947F8
+[GNUPG:] VALIDSIG 4CB50190207B4758A3F73A796ED0E7B82643E131 2026-12-05 1796436704 0 4 0 1 8 01 B8B80B5B623EAB6AD8775C45B7C5D7D6350947F8
+[GNUPG:] BADSIG 1111 someone
+"""
+
+
+def test_gpgv_status_gives_each_primary_key_once():
+    assert _bundle.parse_gpgv_status(STATUS) == ['B8B80B5B623EAB6AD8775C45B7C5D7D6350947F8']
+    assert _bundle.parse_gpgv_status('[GNUPG:] BADSIG 1111 someone\n') == []
+
+
+def test_trusted_signers_compare_without_spaces_or_case():
+    found = ['B8B80B5B623EAB6AD8775C45B7C5D7D6350947F8', 'AC530D520F2F3269F5E98313A48449044AAD5C5D']
+    assert _bundle.trusted_signers(found, ['b8b8 0b5b 623e ab6a d877  5c45 b7c5 d7d6 3509 47f8']) == [found[0]]
+    assert _bundle.trusted_signers(found, []) == []
