@@ -1,5 +1,5 @@
 # The two commands a newcomer needs (see README.md), plus the pieces they are made of.
-.PHONY: demo test bench chaos lint unit sanity molecule images clean
+.PHONY: demo test bench chaos lint unit sanity molecule differential images clean
 
 demo:            ## The main job on a local throwaway fleet of 3 containers (KEEP=1 keeps it; one Python 3.11+, FLEETOPS_PYTHON=... picks it)
 	bash scripts/demo.sh $(if $(KEEP),--keep,)
@@ -14,7 +14,7 @@ chaos:           ## Fault injection: site.yml cut off at every cut point, each f
 	bash scripts/chaos.sh
 
 lint:
-	FLEETOPS_ONLY="ruff ansible-lint" bash scripts/test.sh
+	FLEETOPS_ONLY="lint ansible-lint extra-checks" bash scripts/test.sh
 
 unit:
 	FLEETOPS_ONLY="unit-main unit-compat" bash scripts/test.sh
@@ -24,6 +24,9 @@ sanity:
 
 molecule:        ## All Molecule scenarios (SKIP_VM=1 skips kernel_vm locally)
 	FLEETOPS_ONLY="molecule" FLEETOPS_SKIP_VM=$(SKIP_VM) bash scripts/test.sh
+
+differential:    ## daemon_json against a real dockerd 26 (Debian 13's docker.io in a judge container), about 5 min
+	bash scripts/differential.sh
 
 images:
 	bash molecule/images/build.sh 11 12 13 hello

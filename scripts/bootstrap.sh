@@ -93,6 +93,11 @@ ensure_compat_venv() {
   make_venv "$ROOT/.venv-216" "$(find_python311)" "$ROOT/requirements-216.txt"
 }
 
+# antsibull-nox and nox (scripts/test.sh's nox gates); its sessions make their own virtualenvs under .nox/.
+ensure_nox_venv() {
+  make_venv "$ROOT/.venv-nox" "$(find_python312)" "$ROOT/requirements-nox.txt"
+}
+
 # Every apt call waits for the locks (another build or scenario of the suite, or unattended-upgrades on a
 # fresh machine may hold them) instead of failing at once: apt_get (scripts/apt.sh).
 # shellcheck source=/dev/null

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, the one way to run it (README, `make test`, .ci/run):
-#   bootstrap -> ruff -> ansible-lint -> role docs -> examples -> actionlint (.github/workflows)
+#   bootstrap -> lint (antsibull-nox: ruff) -> ansible-lint -> role docs -> examples -> actionlint (.github/workflows)
 #   -> unit tests (main + compat line) -> ansible-test sanity (both lines) -> Galaxy build/install + ansible-doc
 #   -> execution environment -> Molecule scenarios.
 # Every gate runs even when an earlier one failed; the last line is the tally, and the exit code is
@@ -107,21 +107,27 @@ if [ "${#scenarios[@]}" -gt 0 ]; then
 fi
 
 say "bootstrap: virtualenvs (the image builds go on meanwhile)"
-{ ensure_venv && ensure_compat_venv; } || { echo "bootstrap failed" >&2; exit 1; }
+{ ensure_venv && ensure_compat_venv && ensure_nox_venv; } || { echo "bootstrap failed" >&2; exit 1; }
 use_venv
 
-gate ruff ruff check "$ROOT"
+# antsibull-nox sessions (antsibull-nox.toml): ruff and the config lint, the collection docs as Galaxy and
+# docs.ansible.com render them, unwanted files and trailing whitespace, the build and galaxy-importer. They find
+# community.docker (for the docs' references) in the `ansible` package on ANSIBLE_COLLECTIONS_PATH: Galaxy is
+# not reachable here.
+nox_session() { (cd "$ROOT" && "$ROOT/.venv-nox/bin/nox" --reuse-existing-virtualenvs --no-color -s "$@"); }
+gate lint nox_session lint
 gate ansible-lint bash -c "cd '$ROOT' && ansible-lint --nocolor"
 gate role-docs python "$ROOT/scripts/role_docs.py" --check
 gate examples python "$ROOT/scripts/check_examples.py"
-# What Galaxy and docs.ansible.com render: every plugin's and role's documentation, markup included.
-gate collection-docs bash -c "cd '$COLLECTION_LINK' && antsibull-docs lint-collection-docs --plugin-docs ."
+gate collection-docs nox_session docs-check
+gate extra-checks nox_session extra-checks
 gate actionlint "$ROOT/scripts/actionlint.sh"
 gate unit-main bash -c "cd '$ROOT' && python -m pytest -q -p no:cacheprovider"
 gate unit-compat bash -c "cd '$ROOT' && '$ROOT/.venv-216/bin/python' -m pytest -q -p no:cacheprovider"
 gate sanity-main "$ROOT/scripts/sanity.sh" main
 gate sanity-compat "$ROOT/scripts/sanity.sh" compat
 gate galaxy "$ROOT/scripts/galaxy_install_test.sh"
+gate galaxy-importer nox_session build-import-check
 gate execution-environment "$ROOT/scripts/ee_test.sh"
 
 # Molecule: every scenario on every run scripts/platforms.py gives it; scenarios in parallel, the distros of

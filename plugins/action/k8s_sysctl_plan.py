@@ -1,19 +1,23 @@
 # -*- coding: utf-8 -*-
 # Copyright: fleetops.docker_host contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The k8s_sysctl role's decisions, on the controller in the action itself (no module process): the plan from the
-role's variables and a look, then the result and the outcome from what sysctl_apply did. The rules are in
-plugins/plugin_utils/_k8s_sysctl.py (pure, unit-tested); this only gathers the variables and fails with the message."""
+"""The k8s_sysctl role's decisions, on the controller: the plan from the role's variables and the role's one look,
+then the result and the outcome from what sysctl_apply did. The look is the caller's container_preflight_info result
+when it covers the role's modules and commands (site.yml passes its preflight's); else this action takes it itself,
+once, with the role's arguments (read-only, check mode safe). The rules are in plugins/plugin_utils/_k8s_sysctl.py
+(pure, unit-tested); this only gathers the variables, runs the look and fails with the message."""
 
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type  # noqa: UP001 - ansible-test sanity expects it
 
 from collections.abc import Mapping
 
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.fleetops.docker_host.plugins.plugin_utils._k8s_sysctl import (
     BOOT_DIRS,
+    COMMANDS,
     k8s_sysctl_outcome,
     k8s_sysctl_plan,
     k8s_sysctl_result,
@@ -29,13 +33,14 @@ ROLE_VARIABLES = (
     ('install_tools', 'k8s_sysctl_install_tools', True),
     ('preflight', 'k8s_sysctl_preflight_result', {}),
 )
-VALID_ARGS = frozenset(['probe', 'plan', 'applied'] + [name for name, _variable, _default in ROLE_VARIABLES])
+VALID_ARGS = frozenset(['probe', 'plan', 'applied', 'look'] + [name for name, _variable, _default in ROLE_VARIABLES])
 
 
 def decide(args, variables, host, check_mode):
     """The action's result for ARGS (the task's) and VARIABLES (the role's, rendered): the plan (`failed` with one
     message naming every problem on bad input), or with `applied` the role's result, its notes and its failure."""
     unknown = sorted(set(args) - VALID_ARGS)
+    args = dict((name, value) for name, value in args.items() if name != 'look')
     if unknown:
         return {'failed': True, 'msg': '%s: k8s_sysctl_plan takes %s, not %s' % (
             host, ', '.join(sorted(VALID_ARGS)), ', '.join(unknown))}
@@ -60,17 +65,35 @@ def decide(args, variables, host, check_mode):
     return answer
 
 
+def look_args(plan):
+    """The arguments of the role's one look (container_preflight_info), or None when no look is due: with `applied`
+    (the result step), when the plan failed, when the caller's look covers the role, or when told not to look."""
+    if plan.get('failed') or not plan.get('look') or 'result' in plan:
+        return None
+    return {'modules': list(plan['modules']), 'require': [], 'commands': list(COMMANDS)}
+
+
 class ActionModule(ActionBase):
 
     TRANSFERS_FILES = False
-    _requires_connection = False
 
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp
         task_vars = task_vars or {}
+        args = dict(self._task.args)
+        host = task_vars.get('inventory_hostname', 'this host')
+        check_mode = bool(self._play_context.check_mode)
         variables = dict((variable, self._templar.template(task_vars[variable]))
                          for _name, variable, _default in ROLE_VARIABLES if variable in task_vars)
-        result.update(decide(dict(self._task.args), variables, task_vars.get('inventory_hostname', 'this host'),
-                             bool(self._play_context.check_mode)))
+        answer = decide(args, variables, host, check_mode)
+        module_args = look_args(answer) if boolean(args.get('look', True)) and 'probe' not in args else None
+        if module_args is not None:
+            probe = self._execute_module(module_name='fleetops.docker_host.container_preflight_info',
+                                         module_args=module_args, task_vars=task_vars)
+            if probe.get('failed'):
+                result.update(failed=True, msg='%s: container_preflight_info failed: %s' % (host, probe.get('msg')))
+                return result
+            answer = decide(dict(args, probe=probe), variables, host, check_mode)
+        result.update(answer)
         return result

@@ -2,8 +2,7 @@
 # Copyright: fleetops.docker_host contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The packages step on the controller: fill the manager from the host's facts, run the module, and on a
-failure write the message with the host and the task. Private helpers, also behind the undocumented filter shim
-plugins/filter/package_lock.py (for the package steps not yet on this action):
+failure write the message with the host and the task. Private helpers:
 
 package_lock_holder: who held the lock, from a failed apt/dnf/yum/package task result. apt-get (apt 2.6, 3.0)
 prints "Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 1234 (unattended-upgr)" while it
@@ -17,16 +16,11 @@ the yum lock; exiting as configured by exit_on_lock".
 
 package_lock_message: the failure message of a package step: on a lock timeout the holder, the lock, the
 timeout variable and the fix; any other failure keeps its own message.
-
-yum_command: EL7's yum has no lock timeout option; it waits without a bound unless exit_on_lock is set
-(yum.conf(5): "exit_on_lock: Should the yum client exit immediately when something else has the lock"), so
-the roles run it with --setopt=exit_on_lock=1 and retry for the timeout.
 """
 
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type  # noqa: UP001 - ansible-test sanity expects it
 
-import math
 import re
 
 from ansible.errors import AnsibleFilterError
@@ -42,7 +36,6 @@ _APT_LOCK_RE = re.compile(r'lock \((/var/\S+?)\)')
 _LOCK_WORDS = ('Could not get lock', 'Unable to acquire the dpkg', 'Unable to lock', 'Failed to lock apt',
                'Waiting for process with pid', 'already locked by', 'lock-frontend', 'rpmdb lock',
                'is locked by another process', 'holding the yum lock', 'Existing lock ')
-YUM_RETRY_DELAY = 5
 
 
 def _texts(result):
@@ -124,27 +117,6 @@ def package_lock_message(result, host, variable, timeout, step, look=None):  # n
     if msg and 'package_lock' not in result:
         text += ' The package manager said: %s' % msg
     return text
-
-
-def yum_command(args, timeout, assume_yes=True):
-    """{'argv', 'retries', 'delay'} for a yum command that waits at most timeout seconds for yum's lock.
-
-    yum exits 1 at once on a held lock with exit_on_lock=1; the task retries every YUM_RETRY_DELAY seconds while
-    package_lock_holder says the lock was the reason.
-    """
-    if isinstance(args, str) or not isinstance(args, (list, tuple)) or not all(isinstance(a, str) and a for a in args):
-        raise AnsibleFilterError('yum_command: expects a list of non-empty strings (yum\'s arguments), got %r' % (args,))
-    try:
-        seconds = int(timeout)
-    except (TypeError, ValueError):
-        raise AnsibleFilterError('yum_command: the lock timeout must be a number of seconds, got %r' % (timeout,)) from None
-    if seconds < 0:
-        raise AnsibleFilterError('yum_command: the lock timeout must be 0 or more seconds, got %d' % seconds)
-    return {
-        'argv': ['yum'] + (['-y'] if assume_yes else []) + ['--setopt=exit_on_lock=1'] + list(args),
-        'retries': int(math.ceil(seconds / YUM_RETRY_DELAY)),
-        'delay': YUM_RETRY_DELAY,
-    }
 
 
 def manager_from_facts(task_vars):

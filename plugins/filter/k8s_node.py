@@ -4,12 +4,12 @@
 """k8s_node_docker_settings, the one filter of the k8s_node role that users call (documented in
 k8s_node_docker_settings.yml): the daemon.json keys (insecure-registries, registry-mirrors) of k8s_node_registries, for
 docker_daemon_settings, so one inventory variable feeds both engines and daemon.json keeps one owner. The role's own
-decisions are private (plugins/plugin_utils/_k8s_node.py)."""
+decisions are private (plugins/module_utils/_k8s_node.py, returned by k8s_node_info)."""
 
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type  # noqa: UP001 - ansible-test sanity expects it
 
-from ansible_collections.fleetops.docker_host.plugins.plugin_utils._k8s_node import DOCKER_HUB, registry_problems
+from ansible_collections.fleetops.docker_host.plugins.module_utils._k8s_node import DOCKER_HUB, registry_problems
 
 
 def k8s_node_docker_settings(registries):

@@ -15,6 +15,7 @@ __metaclass__ = type  # noqa: UP001 - ansible-test sanity expects it
 import os
 import re
 import shlex
+import stat
 
 VMLINUZ = 'vmlinuz-'
 # The one-shot trial entry kernel_ml writes to try kernel command-line arguments: GRUB's menu entry id (from the
@@ -25,6 +26,44 @@ TRIAL_SCRIPT = '/etc/grub.d/42_kernel_ml_trial'
 # A versioned kernel image package: linux-image-6.1.0-18-amd64, linux-image-unsigned-6.8.0-50-generic.
 _VERSIONED_IMAGE = re.compile(r'^linux-image-(?:unsigned-)?(\d.*?)(?:-unsigned)?$')
 _IMAGE = re.compile(r'^linux-image-')
+
+
+# ---------------------------------------------------------------------------------------------- reading
+# The look never fails on what it finds and never blocks: a FIFO, a directory or a device where GRUB's files or
+# /proc/cmdline should be is read as missing (opened without blocking, checked on the open descriptor).
+READ_LIMIT = 16 * 1024 * 1024
+
+
+def look_bytes(path, limit=None):
+    """The bytes of the regular file PATH (links followed, at most LIMIT), else None (missing, unreadable, not a
+    regular file)."""
+    flags = os.O_RDONLY | getattr(os, 'O_NONBLOCK', 0) | getattr(os, 'O_NOCTTY', 0) | getattr(os, 'O_CLOEXEC', 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        chunks = []
+        left = READ_LIMIT if limit is None else limit
+        while left > 0:
+            chunk = os.read(fd, min(left, 1024 * 1024))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b''.join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def look_text(path, limit=None, default=None):
+    """look_bytes as text: UTF-8, a byte that is not UTF-8 replaced by U+FFFD (results must be valid UTF-8)."""
+    data = look_bytes(path, limit)
+    return default if data is None else data.decode('utf-8', 'replace')
 
 
 # ---------------------------------------------------------------------------------------------- versions

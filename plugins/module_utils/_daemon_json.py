@@ -20,6 +20,7 @@ try:  # Python 3
 except ImportError:  # pragma: no cover - Python 2 is not supported, kept for import sanity
     from urlparse import urlsplit  # type: ignore
 
+from ansible_collections.fleetops.docker_host.plugins.module_utils._files import mask as _mask
 from ansible_collections.fleetops.docker_host.plugins.module_utils._hostport import split_host_port
 
 
@@ -1122,19 +1123,9 @@ def secrets(config):
 
 
 def mask(config_or_text, secret_values):
-    """A copy of a config (or a text) with every secret value replaced by ****."""
-    if not secret_values:
-        return config_or_text
-    if isinstance(config_or_text, str):
-        text = config_or_text
-        for secret in secret_values:
-            text = text.replace(secret, '****')
-        return text
-    if isinstance(config_or_text, dict):
-        return dict((key, mask(value, secret_values)) for key, value in config_or_text.items())
-    if isinstance(config_or_text, list):
-        return [mask(item, secret_values) for item in config_or_text]
-    return config_or_text
+    """A copy of a config (or a text) with every secret value replaced by **** (the collection's one masking,
+    _files.mask)."""
+    return _mask(config_or_text, secret_values)
 
 
 def compute(current, settings=None, remove=None, list_merge='replace', *, validate_result=True, strict=False,

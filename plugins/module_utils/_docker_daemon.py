@@ -311,7 +311,10 @@ def decide(look, json_look, proxy, record, *, started_at, changed_at, json_path,
         'pending': pending,
         'pending_reason': pending_reason if pending else '',
         'steps': plan_steps(action, bool(dropins_changed or pending), restart_socket),
-        'apply': action != 'none' or bool(dropins_changed),
+        # A daemon.json rewrite that changes no key (an absent file written as {}, a reformat) needs no reload,
+        # but leaves the file newer than dockerd: without a record of it, the next look would take it for a
+        # cut-off change and restart. So the apply records it (no systemd step) while dockerd runs.
+        'apply': action != 'none' or bool(dropins_changed) or (json_changed and started_at is not None),
         'rollback_restore': restore,
         'rollback_remove': remove_on_rollback,
         'rollback_from_backup': from_backup,

@@ -1,11 +1,10 @@
 # -*- coding: utf-8 -*-
 # Copyright: fleetops.docker_host contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Pure functions behind fleetops.docker_host.docker_install_info and docker_repo_key: parsing what dpkg,
-rpm, gpg and the versionlock plugin say, and comparing package versions with docker_version.
-
-The decisions made from these (what to install, hold, remove) are the controller's, in
-plugins/filter/docker_install.py, which imports the version helpers from here so both sides agree.
+"""Pure functions behind fleetops.docker_host.docker_install_info and docker_repo_key, on the host: parsing what
+dpkg, rpm, gpg and the versionlock plugin say, comparing package versions with docker_version, and the role's
+decisions (docker_install_decide: the input problems, the plan each task of roles/docker acts on, and
+docker_result); at the end, what docker_repo_key installs from a downloaded signing key.
 Runs on Python 3.6+.
 """
 
@@ -17,7 +16,9 @@ import os
 import re
 import shutil
 import tempfile
+import time
 
+from ansible_collections.fleetops.docker_host.plugins.module_utils._files import text_secrets
 from ansible_collections.fleetops.docker_host.plugins.module_utils._packages import apt_version_matches, el_version_matches
 
 C_ENV = {'LANG': 'C', 'LC_ALL': 'C'}
@@ -349,6 +350,37 @@ def el_repo(repo, channel, major, key_dest, fingerprint):
     return '\n'.join(lines) + '\n'
 
 
+def repo_file_text(settings, os_data, facts, architecture):
+    """The text of Docker's repository file (os_data['repo_file']), or None where the role writes none (another
+    source, docker_add_repo false, no repository for this distribution)."""
+    repo = repository(settings, os_data, facts)
+    if not repo or not settings.get('docker_add_repo', True):
+        return None
+    if os_data.get('manager') == 'apt':
+        return apt_source(repo, settings.get('docker_channel'), architecture, os_data['key_dest'])
+    return el_repo(repo, settings.get('docker_channel'), _major(facts), os_data['key_dest'],
+                   expected_fingerprint(settings, os_data))
+
+
+def repository_files(raw_settings, os_data, facts, architecture):
+    """What docker_repo_key installs for the docker role, from the role's settings (as the look gets them):
+    {url, fingerprint, dest} of the signing key and {repo_file, repo_text} of the repository file."""
+    settings = resolve_settings(raw_settings, os_data.get('family'))[0]
+    repo = repository(settings, os_data, facts)
+    return {'url': repo.get('key_url', ''), 'fingerprint': expected_fingerprint(settings, os_data),
+            'dest': os_data.get('key_dest') or '', 'repo_file': os_data.get('repo_file') or '',
+            'repo_text': repo_file_text(settings, os_data, facts, architecture)}
+
+
+def settings_secrets(raw_settings):
+    """The credentials in the role's settings: the userinfo of every URL among its values (docker_repo_uri,
+    docker_repo_url, docker_gpg_key_url and their deprecated aliases)."""
+    found = []
+    for value in (raw_settings or {}).values():
+        found.extend(text_secrets(value) if isinstance(value, str) and '://' in value else [])
+    return found
+
+
 def docker_install_plan(probe, settings, os_data, facts, check_mode=False):  # noqa: C901, PLR0912, PLR0915
     """What must change on this host, from the probe. `work` is false on a host that is already right."""
     if not isinstance(probe, dict) or 'packages' not in probe:
@@ -396,11 +428,10 @@ def docker_install_plan(probe, settings, os_data, facts, check_mode=False):  # n
     wanted_files = {}
     key_install = False
     rpm_key_import = False
-    if source == 'repo' and repo and settings.get('docker_add_repo', True):
-        if manager == 'apt':
-            wanted_files[os_data['repo_file']] = apt_source(repo, settings.get('docker_channel'), probe.get('architecture', ''), os_data['key_dest'])
-        else:
-            wanted_files[os_data['repo_file']] = el_repo(repo, settings.get('docker_channel'), _major(facts), os_data['key_dest'], fingerprint)
+    repo_text = repo_file_text(settings, os_data, facts, probe.get('architecture', ''))
+    if repo_text is not None:
+        wanted_files[os_data['repo_file']] = repo_text
+        if manager != 'apt':
             rpm_key_import = fingerprint[-8:].lower() not in (probe.get('rpm_keys') or [])
         key_install = fingerprint not in ((probe.get('keyrings') or {}).get(os_data['key_dest']) or [])
         if key_install:
@@ -738,8 +769,109 @@ def docker_install_decide(probe, raw_settings, os_data, facts, *, check_mode=Fal
     settings['__warnings'] = []
     first = before if isinstance(before, dict) and 'packages' in before else probe
     plan = docker_install_plan(first, settings, os_data, facts, check_mode)
+    # The repository file may carry credentials (a mirror's user:token@): docker_repo_key writes it from the
+    # settings, so the plan the role gets (returned, logged) names it in repo_file_changed only.
+    plan['file_changes'] = dict((path, text) for path, text in plan['file_changes'].items()
+                                if path != os_data.get('repo_file'))
     if first is probe:
         result = docker_install_result(plan, probe, probe, check_mode)
     else:
         result = docker_install_result(plan, first, probe, False)
+        # The looks return the repository file masked: a credential that changed reads the same in both, so the
+        # first look's plan says whether the key step rewrote it.
+        result['changed'] = result['changed'] or bool((before.get('plan') or {}).get('repo_file_changed'))
     return {'problems': [], 'warnings': deprecations + plan['warnings'], 'plan': plan, 'result': result}
+
+
+# --- docker_repo_key: what to install from a downloaded signing key (`gpg --with-colons`) ---
+# apt trusts every key in a keyring file it is pointed at, so a file holding the expected key plus another is
+# installed as the expected key alone (exported with gpg); a secret-key export is refused (it would leave a private
+# key readable on the host); apt reads a file ending in .asc as ASCII-armoured and one ending in .gpg as a binary
+# keyring, ignoring a key in the other form, so the key is converted to the form the name asks for; an expired key
+# is installed with a warning (apt refuses what it signs).
+
+ARMOR_HEADER = b'-----BEGIN PGP PUBLIC KEY BLOCK-----'
+
+
+class RepoKeyError(Exception):
+    """The key cannot be installed as asked: the message names the URL, the destination, the key and the fix."""
+
+
+def parse_keys(colons):
+    """`gpg --show-keys --with-colons` output -> [{fingerprint, secret, validity, expires}] for each primary key
+    (pub or sec record and the fpr record right after it). expires is a Unix time or None."""
+    keys = []
+    pending = None
+    for line in (colons or '').splitlines():
+        fields = line.split(':')
+        kind = fields[0]
+        if kind in ('pub', 'sec'):
+            expires = fields[6] if len(fields) > 6 else ''
+            pending = {'fingerprint': '', 'secret': kind == 'sec', 'validity': fields[1] if len(fields) > 1 else '',
+                       'expires': int(expires) if expires.isdigit() else None}
+            keys.append(pending)
+        elif kind in ('sub', 'ssb', 'uid'):
+            pending = None if kind != 'uid' else pending
+        elif kind == 'fpr' and pending is not None and not pending['fingerprint'] and len(fields) > 9:
+            pending['fingerprint'] = fields[9].upper()
+            pending = None
+    return keys
+
+
+def is_armored(data):
+    return data.lstrip()[:len(ARMOR_HEADER)] == ARMOR_HEADER
+
+
+def wanted_form(dest):
+    """'armor' for a .asc destination, 'binary' for .gpg, None for another name (the key is kept as it came).
+    rpm's keys (/etc/pki/rpm-gpg, where EL names Docker's key docker-ce.gpg) are read armoured only, whatever the name:
+    'armor'. The .gpg rule is apt's (a Signed-By keyring of that name must be binary)."""
+    lower = dest.lower()
+    if '/rpm-gpg/' in lower or lower.endswith('.asc'):
+        return 'armor'
+    if lower.endswith('.gpg'):
+        return 'binary'
+    return None
+
+
+def decide(keys, expected, data, dest, shown_url, *, now=None):
+    """What to install. Returns {'export': None | 'armor' | 'binary' (export only the expected key, in that form),
+    'expired': bool, 'expires': Unix time or None, 'warnings': [...], 'notes': [...]}; raises RepoKeyError."""
+    now = time.time() if now is None else now
+    secret = [key['fingerprint'] for key in keys if key['secret']]
+    if secret:
+        raise RepoKeyError(
+            'the key at %s is a secret-key export (private key %s); a private key must never be installed on a host '
+            '(%s would leave it readable). Nothing was installed: point the URL at the public key (gpg --armor '
+            '--export %s)' % (shown_url, ', '.join(secret), dest, secret[0]))
+    found = [key['fingerprint'] for key in keys]
+    if expected not in found:
+        raise RepoKeyError(
+            'the signing key at %s has fingerprint(s) %s, expected %s (docker_gpg_fingerprint). Nothing was '
+            'installed and no repository was configured. Check the key URL (a mirror serving another key?) '
+            'or set docker_gpg_fingerprint to the key you trust.'
+            % (shown_url, ', '.join(found) or 'none (gpg read no key)', expected))
+    key = [item for item in keys if item['fingerprint'] == expected][0]
+    notes, warnings = [], []
+    form = wanted_form(dest)
+    armored = is_armored(data)
+    export = None
+    if len(keys) > 1:
+        export = form or ('armor' if armored else 'binary')
+        notes.append('the key file at %s holds %d keys (%s); only %s is installed, as apt trusts every key in %s'
+                     % (shown_url, len(keys), ', '.join(found), expected, dest))
+    elif form == 'armor' and not armored:
+        export = 'armor'
+        notes.append('the key at %s is binary, %s ends in .asc (apt reads it as ASCII-armoured): installed armoured'
+                     % (shown_url, dest))
+    elif form == 'binary' and armored:
+        export = 'binary'
+        notes.append('the key at %s is ASCII-armoured, %s ends in .gpg (apt reads it as a binary keyring): installed '
+                     'binary' % (shown_url, dest))
+    expired = key['validity'] == 'e' or (key['expires'] is not None and key['expires'] <= now)
+    if expired:
+        when = time.strftime('%Y-%m-%d', time.gmtime(key['expires'])) if key['expires'] else 'an earlier date'
+        warnings.append('the signing key %s from %s expired on %s: apt refuses the repository it signs until the '
+                        'vendor\'s renewed key is installed (download it again, or update the URL)'
+                        % (expected, shown_url, when))
+    return {'export': export, 'expired': expired, 'expires': key['expires'], 'warnings': warnings, 'notes': notes}

@@ -10,8 +10,8 @@ docker_repo_key, sysctl_apply, containerd_config, node_swap, and the looks).
 - resolve_target / read_regular: a relative path is refused (over SSH it lands in the remote user's home), links
   are followed to the file they name, and anything that is not a regular file (a FIFO whose read would block for
   ever, a directory, a device) is refused naming it, before a byte is read. A FIFO is never opened blocking.
-- printable / mask_userinfo: what goes into a task result is valid UTF-8 (newer ansible-core refuses anything
-  else) and carries no password of a URL.
+- printable / mask_userinfo / text_secrets / mask: what goes into a task result is valid UTF-8 (newer ansible-core
+  refuses anything else) and carries no credential (a URL's userinfo, a .repo file's password=).
 Runs on Python 3.6+.
 """
 
@@ -51,7 +51,7 @@ def kind_of(mode):
 def require_absolute(path, option, example):
     """Refuse a relative PATH given as OPTION, naming an absolute EXAMPLE."""
     if not path or not os.path.isabs(path):
-        raise UnsafeFileError('%s %r is a relative path; over SSH it would land in the remote user\'s home '
+        raise UnsafeFileError('%s %r is relative; over SSH a relative path would land in the remote user\'s home '
                               'directory (or the module\'s working directory). Write an absolute path such as %s'
                               % (option, path, example))
 
@@ -79,8 +79,9 @@ def resolve_target(path, option='path', example='/etc/...', what='the file'):
                                   'create the directory' % (option, path, target)) from None
         return target
     if not stat.S_ISREG(info.st_mode):
-        raise UnsafeFileError('%s %s is %s; %s must be a regular file (move it away, or point %s at the file, '
-                              'and run again)' % (option, _shown(path, target), kind_of(info.st_mode), what, option))
+        shown, kind = _shown(path, target), kind_of(info.st_mode)
+        raise UnsafeFileError('%s %s is %s, which is not a regular file; %s must be one (move it away, or point %s '
+                              'at the file, and run again)' % (option, shown, kind, what, option))
     return target
 
 
@@ -195,6 +196,35 @@ def userinfo_secrets(text):
         if secret:
             found.append(secret)
     return found
+
+
+# Lines of a yum/dnf .repo file (or any INI file) that carry a credential: password=, proxy_password=.
+_INI_SECRET_RE = re.compile(r'^[ \t]*(?:password|proxy_password)[ \t]*=[ \t]*(\S.*?)[ \t]*$', re.MULTILINE | re.IGNORECASE)
+
+
+def text_secrets(text):
+    """The credentials a configuration text carries: the userinfo of URLs in it (user:password@, token@) and the
+    values of password= and proxy_password= lines (a .repo file's own way to hold them)."""
+    if not isinstance(text, str):
+        return []
+    return userinfo_secrets(text) + [match.group(1) for match in _INI_SECRET_RE.finditer(text)]
+
+
+def mask(value, secret_values):
+    """A copy of VALUE (text, or dicts/lists of it) with every secret value replaced by ****, longest first (so a
+    secret that contains another is masked whole). daemon_json's masking, shared by every module that returns a
+    file's text or a URL."""
+    if not secret_values:
+        return value
+    if isinstance(value, str):
+        for secret in sorted(set(secret_values), key=lambda item: (-len(item), item)):
+            value = value.replace(secret, '****')
+        return value
+    if isinstance(value, dict):
+        return dict((mask(key, secret_values), mask(item, secret_values)) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return [mask(item, secret_values) for item in value]
+    return value
 
 
 def write_atomic(module, path, content, mode=None):

@@ -28,6 +28,54 @@ _CGROUP_KEY = 'systemd.unified_cgroup_hierarchy'
 _URL = re.compile(r'^(https?|ftp|file)://')
 _UBUNTU_LTS = re.compile(r'^\d*[02468]\.04$')
 
+# ------------------------------------------------------------------------------------------------ the families' data
+# The OS family is dispatched once, here: role_plan picks this host's row and the install step reads the plan.
+#
+# ELRepo signing keys: the file under kernel_ml_elrepo_url, the fingerprint verified before import, and where
+# elrepo-release installs the key (the gpgkey of a mirrored elrepo-kernel repository).
+ELREPO_KEYS = {
+    'v1': {'file': 'RPM-GPG-KEY-elrepo.org', 'fingerprint': '96C0 104F 6315 4731 1E0B B1AE 309B C305 BAAD AE52',
+           'installed': 'file:///etc/pki/rpm-gpg/RPM-GPG-KEY-elrepo.org'},
+    'v2': {'file': 'RPM-GPG-KEY-v2-elrepo.org', 'fingerprint': 'B8A7 5587 4DA2 40C9 DAC4 E715 5160 0989 EAA3 1D4A',
+           'installed': 'file:///etc/pki/rpm-gpg/RPM-GPG-KEY-v2-elrepo.org'},
+}
+# One row per EL major version: elrepo-release package (file under kernel_ml_elrepo_url), the keys its repo files
+# list (v1 only on 7, v1+v2 on 8/9, v2 only on 10), the repository ids it defines, the one the kernels come from
+# (disabled by default: installs enable it), and the kernel_ml_flavor values ELRepo ships for the release. ELRepo
+# starts a new EL release with kernel-ml and adds kernel-lt later, if at all
+# (lists.elrepo.org/pipermail/elrepo/2018-September/004454.html); its kernel tree (github.com/elrepo/kernel) carries
+# kernel-lt specs for el7, el8 and el9 and kernel-ml specs for el7-el10: no kernel-lt for EL 10 yet. A flavor
+# missing here is refused before anything is installed (kernel_ml_host_problems). ELRepo has archived EL7
+# (archived: its mirrors carry no new kernels); EL7's yum gets fastestmirror for kernel_ml_update_all.
+_REPO_IDS = ['elrepo', 'elrepo-testing', 'elrepo-kernel', 'elrepo-extras']
+EL_RELEASES = {
+    '7': {'flavors': ['ml', 'lt'], 'release_package': 'elrepo-release-7.el7.elrepo.noarch.rpm', 'keys': ['v1'],
+          'repo_ids': _REPO_IDS, 'kernel_repo': 'elrepo-kernel', 'archived': True},
+    '8': {'flavors': ['ml', 'lt'], 'release_package': 'elrepo-release-8.el8.elrepo.noarch.rpm', 'keys': ['v1', 'v2'],
+          'repo_ids': _REPO_IDS, 'kernel_repo': 'elrepo-kernel', 'archived': False},
+    '9': {'flavors': ['ml', 'lt'], 'release_package': 'elrepo-release-9.el9.elrepo.noarch.rpm', 'keys': ['v1', 'v2'],
+          'repo_ids': _REPO_IDS, 'kernel_repo': 'elrepo-kernel', 'archived': False},
+    '10': {'flavors': ['ml'], 'release_package': 'elrepo-release-10.el10.elrepo.noarch.rpm', 'keys': ['v2'],
+           'repo_ids': _REPO_IDS, 'kernel_repo': 'elrepo-kernel', 'archived': False},
+}
+# Kernel package per flavor on the EL family.
+EL_PACKAGES = {'ml': 'kernel-ml', 'lt': 'kernel-lt'}
+# Debian architecture names (linux-image-<arch>) for Ansible's ansible_architecture.
+DEBIAN_ARCH = {'x86_64': 'amd64', 'aarch64': 'arm64', 'armv7l': 'armmp', 'ppc64le': 'powerpc64le', 's390x': 's390x',
+               'i386': '686-pae', 'i686': '686-pae'}
+# The package database kernel_boot_info reads the kernel package from, by OS family (a host may carry both).
+PACKAGE_DB = {'Debian': 'apt', 'RedHat': 'rpm'}
+# The backports source the role writes (deb822) when the host has none, and where apt keeps older kernels.
+BACKPORTS_FILE = '/etc/apt/sources.list.d/debian-backports.sources'
+APT_KEEP_FILE = '/etc/apt/apt.conf.d/60kernel-ml-keep'
+# Where installonly_limit is set, by package manager; where ELRepo's release package is kept once downloaded.
+INSTALLONLY_CONF = {'dnf': '/etc/dnf/dnf.conf', 'dnf5': '/etc/dnf/dnf.conf', 'yum': '/etc/yum.conf'}
+RELEASE_CACHE = '/var/cache/kernel_ml'
+# What elrepo-release installs: once it is there, the release package is not fetched again (no network on a rerun).
+ELREPO_REPO_FILE = '/etc/yum.repos.d/elrepo.repo'
+# Ansible's virtualization_type values of a container guest (a container runs its host's kernel).
+CONTAINER_TYPES = ('docker', 'podman', 'lxc', 'lxd', 'containerd', 'container', 'systemd-nspawn', 'openvz', 'rkt')
+
 
 def _check_problems(host, checks):
     """Sentences for kernel_ml_checks entries that are not {unit: NAME} or {command: [ARGV...]} (plus an optional name)."""
@@ -146,8 +194,11 @@ def kernel_ml_host_problems(facts, host='this host', el_releases=None, debian_ar
     """Why this (non-container) host has no kernel line the role knows; [] when it has one.
 
     On the EL family a release row may list the flavors ELRepo ships for it (`flavors`, e.g. only ml on EL 10):
-    another flavor is refused here, before anything is installed.
+    another flavor is refused here, before anything is installed. The tables default to the module's own.
     """
+    el_releases = EL_RELEASES if el_releases is None else el_releases
+    debian_arch = DEBIAN_ARCH if debian_arch is None else debian_arch
+    el_packages = EL_PACKAGES if el_packages is None else el_packages
     family = facts.get('os_family', '')
     distribution = facts.get('distribution', '')
     version = str(facts.get('distribution_version', ''))
@@ -361,6 +412,9 @@ def kernel_ml_line(facts, flavor='', el_releases=None, el_packages=None, debian_
     """
     if not isinstance(facts, dict):
         raise ValueError('kernel_ml_line expects ansible_facts (a dict), got %s' % type(facts).__name__)
+    el_releases = EL_RELEASES if el_releases is None else el_releases
+    el_packages = EL_PACKAGES if el_packages is None else el_packages
+    debian_arch = DEBIAN_ARCH if debian_arch is None else debian_arch
     family = facts.get('os_family', '')
     distribution = facts.get('distribution', '')
     if family == 'RedHat':
@@ -749,6 +803,73 @@ def _result(look, plan, settings, installs, outcome):
     }
 
 
+def container_from_facts(facts):
+    """Whether the host is a container, from Ansible's virtualization facts: {is_container, type, evidence}."""
+    facts = facts if isinstance(facts, dict) else {}
+    kind, role = facts.get('virtualization_type') or '', facts.get('virtualization_role') or ''
+    if role == 'guest' and kind in CONTAINER_TYPES:
+        return {'is_container': True, 'type': kind,
+                'evidence': ['ansible_facts.virtualization_type is %s (virtualization_role guest)' % kind]}
+    return {'is_container': False, 'type': None, 'evidence': []}
+
+
+def _apt_source(facts, settings, line):
+    return {'dest': BACKPORTS_FILE, 'content': (
+        '# Managed by fleetops.docker_host.kernel_ml: newer kernels for %s.\nTypes: deb\nURIs: %s\nSuites: %s\n'
+        'Components: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n'
+        % (facts.get('distribution_release', ''), settings.get('kernel_ml_backports_uri') or '', line['apt_release']))}
+
+
+def _apt_keep(keep, count):
+    regexes = ''.join('  "%s";\n' % regex for regex in keep['apt_never_autoremove'])
+    return {'dest': APT_KEEP_FILE, 'content': (
+        '// Managed by fleetops.docker_host.kernel_ml (kernel_ml_keep: %s): kernels a failed boot can\n'
+        '// fall back to, never removed by apt autoremove.\nAPT::NeverAutoRemove {\n%s};\n' % (count, regexes))}
+
+
+def install_plan(look, settings, line, keep):
+    """What the install step does on this host, as data for its tasks: the package step's arguments (packages, state,
+    default_release, enable_repos, update_cache) and, by family, what comes before it (apt: the backports source the
+    host lacks; EL: ELRepo's keys with the fingerprints to verify, its release package, a mirror for elrepo-kernel,
+    the update of every package) and after it (the older kernels kept). Lists are empty where they do not apply."""
+    facts = settings.get('facts') or {}
+    manager = facts.get('pkg_mgr') or ''
+    count = settings.get('kernel_ml_keep')
+    plan = {'packages': [line['package']] if line['package'] else [], 'default_release': line['apt_release'],
+            'enable_repos': [], 'update_cache': False, 'state': 'latest', 'sources': [], 'signing_keys': [], 'release': [],
+            'mirrors': [], 'update_all': False, 'update_tools': [], 'keep_files': [], 'keep_lines': [], 'warnings': []}
+    el = line['el']
+    if facts.get('os_family') != 'RedHat':
+        # The metapackage is how a Debian/Ubuntu host follows a kernel line: "present" would keep the stable
+        # kernel's linux-image-<arch> that is already installed.
+        others = [path for path in (look.get('apt') or {}).get('sources') or [] if path != BACKPORTS_FILE]
+        plan.update(update_cache=True, keep_files=[_apt_keep(keep, count)],
+                    sources=[_apt_source(facts, settings, line)] if line['apt_release'] and not others else [])
+        return plan
+    base = str(settings.get('kernel_ml_elrepo_url') or '')
+    fingerprints = settings.get('kernel_ml_elrepo_fingerprints') or {}
+    names = [name for name in el.get('keys') or [] if name in ELREPO_KEYS]
+    repo_url = settings.get('kernel_ml_repo_url') or ''
+    plan.update(
+        state=settings.get('kernel_ml_package_state') or 'present', enable_repos=[el['kernel_repo']],
+        signing_keys=[{'name': name, 'url': '%s/%s' % (base, ELREPO_KEYS[name]['file']),
+                       'fingerprint': fingerprints.get(name) or ELREPO_KEYS[name]['fingerprint']} for name in names],
+        release=[] if (look.get('elrepo') or {}).get('present') else [
+            {'url': '%s/%s' % (base, el['release_package']), 'dest': '%s/%s' % (RELEASE_CACHE, el['release_package'])}],
+        mirrors=[{'name': el['kernel_repo'], 'baseurl': repo_url,
+                  'gpgkey': [ELREPO_KEYS[name]['installed'] for name in names]}] if repo_url else [],
+        update_all=_bool(settings.get('kernel_ml_update_all')),
+        update_tools=['yum-plugin-fastestmirror'] if manager == 'yum' else [],
+        keep_lines=[{'path': INSTALLONLY_CONF.get(manager, '/etc/dnf/dnf.conf'),
+                     'line': 'installonly_limit=%d' % keep['installonly_limit']}])
+    if el.get('archived'):
+        plan['warnings'] = ['WARNING: %s: EL %s is end of life and ELRepo has archived it upstream: its mirrors carry no new '
+                            'kernels. %s' % (settings.get('host') or 'this host', facts.get('distribution_major_version', ''),
+                                             'Using the elrepo-kernel mirror %s.' % repo_url if repo_url else
+                                             'Set kernel_ml_repo_url to a mirror or archive of elrepo-kernel for EL7.')]
+    return plan
+
+
 def role_plan(look, settings, check_mode=False):
     """Everything the kernel_ml role decides from one kernel_boot_info look and its settings (the role variables by
     name, plus 'host', 'facts' (ansible_facts), the data tables 'el_releases', 'el_packages', 'debian_arch', and what
@@ -763,7 +884,7 @@ def role_plan(look, settings, check_mode=False):
     host = settings.get('host') or 'this host'
     facts = settings.get('facts') or {}
     flavor = settings.get('kernel_ml_flavor') or ''
-    tables = dict((key, settings.get(key) or {}) for key in ('el_releases', 'el_packages', 'debian_arch'))
+    tables = dict((key, settings.get(key)) for key in ('el_releases', 'el_packages', 'debian_arch'))
     line = kernel_ml_line(facts, flavor=flavor, **tables)
     problems = kernel_ml_problems(settings, host)
     container = bool((look.get('container') or {}).get('is_container'))
@@ -793,6 +914,7 @@ def role_plan(look, settings, check_mode=False):
             plan['message'] += ' Its command line and the default entry\'s carry %s.' % ' '.join(plan['cmdline_args'])
     plan.update(problems=problems, installs=installs, line=line)
     plan['keep'] = kernel_ml_keep(look, int(settings.get('kernel_ml_keep') or 2) if not problems else 2)
+    plan['install'] = install_plan(look, settings, line, plan['keep']) if installs and not problems else {}
     trying = plan['action'] in ('trial', 'arm') and not check_mode
     plan['armed'] = kernel_ml_armed(look, plan, host, int(settings.get('kernel_ml_panic_timeout') or 0)) if trying else []
     plan['prove'] = plan['action'] in ('trial', 'commit', 'image') and not check_mode and not problems

@@ -266,7 +266,6 @@ import errno
 import fcntl
 import os
 import re
-import stat
 import tempfile
 import time
 
@@ -283,8 +282,14 @@ from ansible_collections.fleetops.docker_host.plugins.module_utils._daemon_json 
     render,
     secrets,
 )
-from ansible_collections.fleetops.docker_host.plugins.module_utils._files import stale_temp_files, write_atomic
-from ansible_collections.fleetops.docker_host.plugins.module_utils._package_lock import parse_proc_locks
+from ansible_collections.fleetops.docker_host.plugins.module_utils._files import (
+    UnsafeFileError,
+    read_regular,
+    stale_temp_files,
+    write_atomic,
+)
+from ansible_collections.fleetops.docker_host.plugins.module_utils._files import resolve_target as _resolve_target
+from ansible_collections.fleetops.docker_host.plugins.module_utils._packages import parse_proc_locks
 
 C_ENV = {'LANG': 'C', 'LC_ALL': 'C'}
 _OCTAL_MODE_RE = re.compile(r'^0?[0-7]{3,4}$')
@@ -345,32 +350,13 @@ def check_mode_param(mode):
 
 
 def resolve_target(path):
-    """The file to write for `path`: a symlinked daemon.json is written through its link (the link is kept).
-
-    Refuses, before anything is read: a relative path (over SSH it lands in the remote user's home), a link
-    loop or a dangling link whose directory is missing, and anything that is not a regular file (a directory,
-    a FIFO that would block the read, a device).
-    """
-    if not os.path.isabs(path):
-        raise DaemonJsonError('daemon_json: path %r is relative; over SSH it would land in the remote user\'s home '
-                              'directory. Write an absolute path such as /etc/docker/daemon.json' % path)
-    target = os.path.realpath(path)
-    if os.path.islink(target):
-        raise DaemonJsonError('daemon_json: %s is a symlink loop; fix the link by hand and run again' % path)
+    """The file to write for `path` (_files.resolve_target: a symlinked daemon.json is written through its link,
+    the link kept; a relative path, a link loop, a dangling link whose directory is missing and anything that is
+    not a regular file are refused before anything is read), its refusal worded as this module's."""
     try:
-        info = os.stat(target)
-    except OSError as exc:
-        if exc.errno != errno.ENOENT:
-            raise
-        if os.path.islink(path) and not os.path.isdir(os.path.dirname(target)):
-            raise DaemonJsonError('daemon_json: %s is a symlink to %s, whose directory does not exist; fix the link '
-                                  'or create the directory' % (path, target)) from None
-        return target
-    if not stat.S_ISREG(info.st_mode):
-        kind = 'a directory' if stat.S_ISDIR(info.st_mode) else 'not a regular file'
-        raise DaemonJsonError('daemon_json: %s is %s; daemon.json must be a regular file (move it away and run again)'
-                              % (path if target == path else '%s (-> %s)' % (path, target), kind))
-    return target
+        return _resolve_target(path, 'daemon_json: path', '/etc/docker/daemon.json', 'daemon.json')
+    except UnsafeFileError as exc:
+        raise DaemonJsonError(str(exc)) from None
 
 
 def lock_holder(directory):
@@ -428,10 +414,9 @@ class DirectoryLock:
 
 
 def read_bytes(path):
-    if not os.path.exists(path):
-        return None
-    with open(path, 'rb') as handle:
-        return handle.read()
+    """daemon.json's bytes, or None when it does not exist; opened without blocking, so a FIFO swapped in after
+    resolve_target is refused, never read."""
+    return read_regular(path, option='daemon_json: path', what='daemon.json')
 
 
 def run(module):

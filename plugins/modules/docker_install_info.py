@@ -25,6 +25,11 @@ description:
     C(/etc/apt/*.gpg)) with the fingerprints they hold, which older install instructions leave behind.
   - On the EL family, with O(versionlock), the versionlock plugin and its locks (read from its list file), and the
     keys imported into the rpm database.
+  - Credentials are masked (C(****)) in everything it returns - the files' text, the plan, the result and its
+    warnings. A credential is the C(user:password@) or C(token@) of a URL (in an apt source, a C(.repo) file's
+    C(baseurl), the role's C(docker_repo_uri), C(docker_repo_url) or C(docker_gpg_key_url)), and the value of a
+    C(.repo) file's C(password=) or C(proxy_password=). The role's repository file is written by
+    P(fleetops.docker_host.docker_repo_key#module) from the settings, so it never passes through this result.
 options:
   manager:
     description: Package manager to ask; V(auto) picks V(apt) where C(dpkg-query) exists, else V(rpm).
@@ -168,7 +173,7 @@ docker_cli:
   type: bool
   sample: false
 files:
-  description: Each path of O(files) -> its text, or null when it does not exist.
+  description: Each path of O(files) -> its text (credentials masked), or null when it does not exist.
   returned: always
   type: dict
   sample: {"/etc/apt/preferences.d/docker.pref": null}
@@ -256,10 +261,11 @@ from ansible_collections.fleetops.docker_host.plugins.module_utils._docker_insta
     docker_install_decide,
     docker_install_look,
     resolve_settings,
+    settings_secrets,
 )
 from ansible_collections.fleetops.docker_host.plugins.module_utils._packages import parse_versionlock
 
-from ansible_collections.fleetops.docker_host.plugins.module_utils._files import look_text
+from ansible_collections.fleetops.docker_host.plugins.module_utils._files import look_text, mask, text_secrets
 
 LEGACY_LISTS = ('docker.list', 'docker-ce.list', 'download_docker_com_linux_*.list')
 LEGACY_KEYRINGS = ('/etc/apt/trusted.gpg.d/*.gpg', '/etc/apt/trusted.gpg.d/*.asc', '/etc/apt/*.gpg', '/etc/apt/*.asc')
@@ -405,6 +411,20 @@ def look(module):
     return result
 
 
+def file_secrets(probe):
+    """The credentials in the files the look read (a mirror's user:token@ in an apt source or a .repo baseurl,
+    a .repo file's password=)."""
+    return [secret for text in (probe.get('files') or {}).values() for secret in text_secrets(text)]
+
+
+def exit_masked(module, result, secrets):
+    """Return the look with every credential masked (****), as daemon_json masks its own: in the files' text,
+    the plan, the result and the messages; also kept out of the logged arguments (no_log_values)."""
+    for secret in secrets:
+        module.no_log_values.add(secret)
+    module.exit_json(changed=False, **mask(result, secrets))
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -430,7 +450,8 @@ def main():
     )
     params = module.params
     if params['settings'] is None:
-        module.exit_json(changed=False, **look(module))
+        probe = look(module)
+        exit_masked(module, probe, file_secrets(probe))
     # The docker role's look: the options come from its settings, and the decisions are returned with the look.
     os_data, facts = params['os'] or {}, params['facts'] or {}
     settings = resolve_settings(params['settings'], os_data.get('family'))[0]
@@ -438,15 +459,19 @@ def main():
     if os_data.get('family'):
         params.update(docker_install_look(settings, os_data, facts))
         probe = look(module)
+    secrets = settings_secrets(params['settings']) + file_secrets(probe)
+    if params['before']:
+        # The first look came back masked: the result compares it with this one masked the same way.
+        probe = mask(probe, secrets)
     decided = docker_install_decide(probe, params['settings'], os_data, facts, check_mode=module.check_mode,
                                     before=params['before'])
     for text in decided.pop('warnings'):
         if ' is deprecated ' in text:
-            module.deprecate(text, version='0.3.0', collection_name='fleetops.docker_host')
+            module.deprecate(mask(text, secrets), version='0.3.0', collection_name='fleetops.docker_host')
         else:
-            module.warn(text)
+            module.warn(mask(text, secrets))
     probe.update(decided)
-    module.exit_json(changed=False, **probe)
+    exit_masked(module, probe, secrets)
 
 
 if __name__ == '__main__':

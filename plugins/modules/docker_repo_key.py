@@ -28,17 +28,20 @@ description:
     bad key too; O(dest) is not written.
 options:
   url:
-    description: URL of the key (C(https://), C(http://), C(ftp://) or C(file://)).
+    description:
+      - URL of the key (C(https://), C(http://), C(ftp://) or C(file://)).
+      - Required unless O(settings) is given.
     type: str
-    required: true
   fingerprint:
-    description: Expected primary key fingerprint, 40 (or 64) hex digits, spaces allowed.
+    description:
+      - Expected primary key fingerprint, 40 (or 64) hex digits, spaces allowed.
+      - Required unless O(settings) is given.
     type: str
-    required: true
   dest:
-    description: Where the verified key is installed; a missing directory is created (mode 0755).
+    description:
+      - Where the verified key is installed; a missing directory is created (mode 0755).
+      - Required unless O(settings) is given.
     type: path
-    required: true
   validate_certs:
     description: Verify the server's TLS certificate.
     type: bool
@@ -47,6 +50,28 @@ options:
     description: Seconds to wait for the download.
     type: int
     default: 30
+  settings:
+    description:
+      - The C(fleetops.docker_host.docker) role's settings, as its look (P(fleetops.docker_host.docker_install_info#module))
+        gets them. Given, O(url), O(fingerprint) and O(dest) default to the role's key, and after the key the
+        role's repository file is written from them (mode C(0600) where it holds credentials, else C(0644)), so
+        that a mirror's C(user:token@) never passes through a task result.
+      - Internal to the role; with O(os) and O(facts).
+    type: dict
+  os:
+    description: The role's per-family data (C(vars/<family>.yml)), with O(settings).
+    type: dict
+  facts:
+    description: The host facts the role reads, with O(settings).
+    type: dict
+  architecture:
+    description: The apt architecture for the repository file (from the look), with O(settings).
+    type: str
+    default: ''
+  install_key:
+    description: Download, check and install the key; V(false) writes only the repository file (with O(settings)).
+    type: bool
+    default: true
 extends_documentation_fragment:
   - fleetops.docker_host.common
   - ansible.builtin.files
@@ -55,7 +80,7 @@ attributes:
     description: Downloads and verifies the key, reports whether O(dest) would change, writes nothing.
     support: full
   diff_mode:
-    description: The old and the new key text.
+    description: The old and the new key text (and repository file, credentials masked).
     support: full
   platform:
     description: Hosts with C(gpg) (GnuPG 2.0 or later).
@@ -106,6 +131,11 @@ target:
   description: The file written, when O(dest) is a symlink to it.
   returned: when O(dest) is a symlink
   type: str
+repo_file:
+  description: The role's repository file, with O(settings) - C(path), C(mode) and whether it C(changed).
+  returned: when O(settings) names a repository
+  type: dict
+  sample: {"path": "/etc/apt/sources.list.d/docker.sources", "mode": "0644", "changed": true}
 url:
   description: Where the key came from (credentials masked).
   returned: always
@@ -118,13 +148,18 @@ import shutil
 import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.text.converters import to_native
+from ansible.module_utils.common.text.converters import to_bytes, to_native
 from ansible.module_utils.urls import fetch_url
 
 from ansible_collections.fleetops.docker_host.plugins.module_utils._docker_install import (
     C_ENV,
+    RepoKeyError,
+    decide,
     is_fingerprint,
     normalize_fingerprint,
+    parse_keys,
+    repository_files,
+    settings_secrets,
 )
 from ansible_collections.fleetops.docker_host.plugins.module_utils._files import (
     UnsafeFileError,
@@ -132,10 +167,10 @@ from ansible_collections.fleetops.docker_host.plugins.module_utils._files import
     printable,
     read_regular,
     resolve_target,
+    text_secrets,
     userinfo_secrets,
     write_atomic,
 )
-from ansible_collections.fleetops.docker_host.plugins.module_utils._repo_key import RepoKeyError, decide, parse_keys
 
 
 def masked(text, secret_values):
@@ -197,28 +232,8 @@ def export(module, home, candidate, fingerprint, form):
     return out
 
 
-def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            url=dict(type='str', required=True),
-            fingerprint=dict(type='str', required=True),
-            dest=dict(type='path', required=True),
-            validate_certs=dict(type='bool', default=True),
-            timeout=dict(type='int', default=30),
-        ),
-        add_file_common_args=True,
-        supports_check_mode=True,
-    )
-    url = module.params['url']
-    secret_values = userinfo_secrets(url)
-    for secret in secret_values:
-        module.no_log_values.add(secret)
-    shown_url = masked(url, secret_values)
-    dest = module.params['dest']
-    expected = normalize_fingerprint(module.params['fingerprint'])
-    result = dict(changed=False, url=shown_url, dest=dest, fingerprint=expected, fingerprints=[], expired=False)
-    if not is_fingerprint(expected):
-        module.fail_json(msg='fingerprint %r must be 40 hex digits (spaces allowed)' % module.params['fingerprint'], **result)
+def install_key(module, url, expected, dest, *, shown_url, secret_values, result):
+    """Download the key, prove its fingerprint, install it at DEST (the module's own step)."""
     try:
         target = resolve_target(dest, 'dest', '/etc/apt/keyrings/docker.asc', 'the key file')
         before = read_regular(target, option='dest', what='the key file')
@@ -250,8 +265,8 @@ def main():
 
         result['changed'] = before != content
         if module._diff:
-            result['diff'] = {'before_header': dest, 'after_header': shown_url,
-                              'before': printable(before or b''), 'after': printable(content)}
+            result['diff'] = [{'before_header': dest, 'after_header': shown_url,
+                               'before': printable(before or b''), 'after': printable(content)}]
         if result['changed'] and not module.check_mode:
             # The keyring directory (/etc/apt/keyrings, /etc/pki/rpm-gpg) is missing on older releases.
             if not os.path.isdir(os.path.dirname(target)):
@@ -262,6 +277,77 @@ def main():
             result['changed'] = module.set_fs_attributes_if_different(file_args, result['changed'])
     finally:
         shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+def install_repo_file(module, path, text, secret_values, result):
+    """The docker role's repository file, after its key: written from the role's settings on the host, so that
+    a mirror's credentials never pass through a task result; 0600 where it holds them, else 0644."""
+    try:
+        target = resolve_target(path, 'repo_file', '/etc/apt/sources.list.d/docker.sources', 'the repository file')
+        before = read_regular(target, option='repo_file', what='the repository file')
+    except (UnsafeFileError, OSError) as exc:
+        module.fail_json(msg='docker_repo_key: %s. The key is in place; the repository file was not written'
+                             % masked(exc, secret_values), **result)
+    content = to_bytes(text, errors='surrogate_or_strict')
+    mode = '0600' if text_secrets(text) else '0644'
+    changed = before != content
+    result['repo_file'] = {'path': path, 'changed': changed, 'mode': mode}
+    if module._diff and changed:
+        result.setdefault('diff', []).append({
+            'before_header': path if before is not None else '%s (absent)' % path, 'after_header': path,
+            'before': masked(before or b'', secret_values), 'after': masked(text, secret_values)})
+    if changed and not module.check_mode:
+        write_atomic(module, target, content, int(mode, 8))
+    if not module.check_mode or os.path.exists(target):
+        file_args = module.load_file_common_arguments(dict(path=target, mode=mode, owner='root', group='root'))
+        changed = module.set_fs_attributes_if_different(file_args, changed)
+    result['repo_file']['changed'] = changed
+    result['changed'] = result['changed'] or changed
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            url=dict(type='str'),
+            fingerprint=dict(type='str'),
+            dest=dict(type='path'),
+            validate_certs=dict(type='bool', default=True),
+            timeout=dict(type='int', default=30),
+            settings=dict(type='dict'),
+            os=dict(type='dict'),
+            facts=dict(type='dict'),
+            architecture=dict(type='str', default=''),
+            install_key=dict(type='bool', default=True),
+        ),
+        required_one_of=[('url', 'settings'), ('fingerprint', 'settings'), ('dest', 'settings')],
+        add_file_common_args=True,
+        supports_check_mode=True,
+    )
+    params = module.params
+    repo = None
+    secret_values = []
+    if params['settings'] is not None:
+        # The docker role: what to install comes from its settings, as its look got them.
+        secret_values = settings_secrets(params['settings'])
+        repo = repository_files(params['settings'], params['os'] or {}, params['facts'] or {}, params['architecture'])
+        for name in ('url', 'fingerprint', 'dest'):
+            params[name] = params[name] or repo[name]
+    url = params['url'] or ''
+    secret_values = sorted(set(secret_values + userinfo_secrets(url) + text_secrets((repo or {}).get('repo_text'))))
+    for secret in secret_values:
+        module.no_log_values.add(secret)
+    shown_url = masked(url, secret_values)
+    dest = params['dest']
+    expected = normalize_fingerprint(params['fingerprint'] or '')
+    result = dict(changed=False, url=shown_url, dest=dest, fingerprint=expected, fingerprints=[], expired=False)
+    if not is_fingerprint(expected):
+        module.fail_json(msg='fingerprint %r must be 40 hex digits (spaces allowed)' % params['fingerprint'], **result)
+    if params['install_key']:
+        install_key(module, url, expected, dest, shown_url=shown_url, secret_values=secret_values, result=result)
+    if repo and repo['repo_text'] is not None:
+        install_repo_file(module, repo['repo_file'], repo['repo_text'], secret_values, result)
+    if isinstance(result.get('diff'), list) and len(result['diff']) == 1:
+        result['diff'] = result['diff'][0]
     module.exit_json(**result)
 
 

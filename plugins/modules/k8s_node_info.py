@@ -27,6 +27,10 @@ description:
     newer from 1.32), cgroup v1 (refused by the kubelet from 1.35), the containerd lines and releases supported, and
     the pause image kubeadm of that release expects. Where containerd is too old, the versions the host's configured
     repositories offer (C(apt-cache policy), C(dnf -C list)) decide the fix named.
+  - With the k8s_node role's settings (O(registries), O(sandbox_image), O(registry_config_path),
+    O(docker_certs_dir)) it is that role's one look and returns its decisions too (private Python of the collection,
+    unit-tested) - RV(problems) (bad input, each naming the role's variable and its fix), RV(plan) (the registry
+    trust files to write or remove) and RV(result), the role's result from this look and O(steps).
   - Changes nothing on the host.
 options:
   kubernetes_version:
@@ -67,9 +71,40 @@ options:
     description:
       - The registry directories' parents (containerd's C(config_path) and Docker's C(certs.d)); their
         C(<host>/) directories that the k8s_node role wrote are listed in RV(registry_dirs).
+      - Unset, O(registry_config_path) and O(docker_certs_dir).
     type: list
     elements: path
-    default: [/etc/containerd/certs.d, /etc/docker/certs.d]
+  registries:
+    description:
+      - The registries both engines are to trust, C({host, ca, insecure, mirrors}) each (the k8s_node role's
+        C(k8s_node_registries)); RV(plan) holds their files, RV(problems) what is wrong with them.
+    type: list
+    elements: raw
+    default: []
+    version_added: 0.3.0
+  sandbox_image:
+    description: The sandbox (pause) image the k8s_node role sets (C(k8s_node_sandbox_image)); checked for RV(problems).
+    type: str
+    default: ''
+    version_added: 0.3.0
+  registry_config_path:
+    description: containerd's C(config_path), where RV(plan) puts C(<host>/hosts.toml) and C(<host>/ca.crt).
+    type: path
+    default: /etc/containerd/certs.d
+    version_added: 0.3.0
+  docker_certs_dir:
+    description: Docker's per-registry CA directory, where RV(plan) puts C(<host>/ca.crt).
+    type: path
+    default: /etc/docker/certs.d
+    version_added: 0.3.0
+  steps:
+    description:
+      - What the k8s_node role's steps registered, C({containerd, swap, restart, docker, files, removed, packages})
+        (a skipped or missing step counts as not run), and C(plan), the first look's RV(plan) (whose notes the result
+        keeps); RV(result) is then the role's result after those steps.
+    type: dict
+    default: {}
+    version_added: 0.3.0
 extends_documentation_fragment:
   - fleetops.docker_host.common
   - fleetops.docker_host.read_only
@@ -87,6 +122,15 @@ EXAMPLES = r'''
   ansible.builtin.debug:
     msg: "{{ k8s_look.readiness.unmet | map(attribute='fix') | list }}"
   when: not k8s_look.readiness.ready
+
+- name: The k8s_node role's look - its plan for two registries and the result with nothing changed
+  fleetops.docker_host.k8s_node_info:
+    registries:
+      - host: registry.example.internal:5000
+        ca: "{{ lookup('ansible.builtin.file', 'registry-ca.crt') }}"
+      - host: 10.100.0.0/24
+        insecure: true
+  register: k8s_look_plan
 
 - name: Is this node ready for Kubernetes 1.33?
   fleetops.docker_host.k8s_node_info:
@@ -214,6 +258,25 @@ distribution:
   returned: always
   type: str
   version_added: 0.3.0
+problems:
+  description: What is wrong with the role's settings, one sentence each naming the variable and its fix (empty when none).
+  returned: always
+  type: list
+  elements: str
+  version_added: 0.3.0
+plan:
+  description:
+    - The k8s_node role's plan - C(registry_dirs) (C({path}) to create), C(registry_files) (C({path, content}) to
+      write, the marker file among them), C(registry_remove) (C({path}) of what the role wrote for entries now gone)
+      and C(notes) (what it leaves alone). Empty lists when RV(problems) is not empty.
+  returned: always
+  type: dict
+  version_added: 0.3.0
+result:
+  description: The k8s_node role's result (C(k8s_node_result), documented in the role's README) from this look and O(steps).
+  returned: always
+  type: dict
+  version_added: 0.3.0
 containerd_offers:
   description:
     - The versions of C(containerd) and C(containerd.io) the host's configured repositories offer (and the installed
@@ -258,7 +321,10 @@ from ansible_collections.fleetops.docker_host.plugins.module_utils._k8s_node imp
     REQUIRED_COMMANDS,
     REQUIRED_MODULES,
     REQUIRED_SYSCTLS,
+    STEPS,
     fstab_swap_lines,
+    k8s_node_plan,
+    k8s_node_result,
     listening_ports,
     parse_proc_swaps,
     parse_unit_list,
@@ -463,6 +529,15 @@ def run(module):
     result['containerd_offers'] = containerd_offers(module) if missed else {}
     result['readiness'] = readiness(result, allow_swap=params['allow_swap'], cgroup_driver=params['cgroup_driver'],
                                     kubernetes_version=params['kubernetes_version'])
+    plan = k8s_node_plan(params['registries'], cgroup_driver=params['cgroup_driver'],
+                         sandbox_image=params['sandbox_image'], config_path=params['registry_config_path'],
+                         docker_certs_dir=params['docker_certs_dir'], config_file=params['config_file'],
+                         swap_off=not params['allow_swap'], managed=result['registry_dirs'])
+    result['problems'] = plan.pop('problems')
+    result['plan'] = plan
+    steps = params['steps']
+    first = steps['plan'] if isinstance(steps.get('plan'), dict) else plan
+    result['result'] = k8s_node_result(result, notes=first.get('notes'), **dict((name, steps.get(name)) for name in STEPS))
     return result
 
 
@@ -475,8 +550,13 @@ def main():
             ports=dict(type='list', elements='int', default=[6443, 10250]),
             allow_swap=dict(type='bool', default=False),
             cgroup_driver=dict(type='str', default='systemd', choices=['systemd', 'cgroupfs']),
-            certs_dirs=dict(type='list', elements='path', default=['/etc/containerd/certs.d', '/etc/docker/certs.d']),
+            certs_dirs=dict(type='list', elements='path'),
             kubernetes_version=dict(type='str'),
+            registries=dict(type='list', elements='raw', default=[]),
+            sandbox_image=dict(type='str', default=''),
+            registry_config_path=dict(type='path', default='/etc/containerd/certs.d'),
+            docker_certs_dir=dict(type='path', default='/etc/docker/certs.d'),
+            steps=dict(type='dict', default={}),
         ),
         supports_check_mode=True,
     )
@@ -485,6 +565,11 @@ def main():
         floors_for(module.params['kubernetes_version'])
     except FloorsError as exc:
         module.fail_json(msg='k8s_node_info: %s' % exc)
+    unknown = sorted(set(module.params['steps']) - set(STEPS + ('plan',)))
+    if unknown:
+        module.fail_json(msg='k8s_node_info: steps takes %s, not %s' % (', '.join(STEPS + ('plan',)), ', '.join(unknown)))
+    if module.params['certs_dirs'] is None:
+        module.params['certs_dirs'] = [module.params['registry_config_path'], module.params['docker_certs_dir']]
     module.exit_json(**run(module))
 
 

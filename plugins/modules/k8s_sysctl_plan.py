@@ -17,10 +17,11 @@ description:
     the same name (no module process, no connection). The role calls it; it is documented for readers of the role.
   - Without O(applied) it plans from the role's variables (C(k8s_sysctl_settings), C(k8s_sysctl_modules),
     C(k8s_sysctl_file), C(k8s_sysctl_modules_file), C(k8s_sysctl_boot_dirs), C(k8s_sysctl_install_tools),
-    C(k8s_sysctl_preflight_result); an option of the same name without the prefix overrides one) and a
-    M(fleetops.docker_host.container_preflight_info) look - the caller's when it covers the role's modules and commands,
-    else O(probe). Bad input fails here, before anything on the host changes, with one message naming the host, each
-    variable and its fix.
+    C(k8s_sysctl_preflight_result); an option of the same name without the prefix overrides one) and the role's one
+    look, a M(fleetops.docker_host.container_preflight_info) result - the caller's when it covers the role's modules
+    and commands, else O(probe), else the action runs M(fleetops.docker_host.container_preflight_info) itself, once
+    (read-only; not with O(look=false)). Bad input fails here, before anything on the host changes (and before the
+    look), with one message naming the host, each variable and its fix.
   - With O(applied) (what M(fleetops.docker_host.sysctl_apply) returned, or C({check, changed}) with
     M(fleetops.docker_host.sysctl_info)'s verdict) and O(plan) it returns the role's result (RV(result), which the
     role keeps as C(k8s_sysctl_result)), what the run left out (RV(notes)) and the failure message, if any (RV(failure)).
@@ -29,8 +30,16 @@ description:
   - The rules are private Python of the collection (C(plugins/plugin_utils/_k8s_sysctl.py)), unit-tested.
 options:
   probe:
-    description: The role's own M(fleetops.docker_host.container_preflight_info) result, when the caller's does not cover the role.
+    description:
+      - A M(fleetops.docker_host.container_preflight_info) result to plan from, when the caller's does not cover the
+        role; given, the action does not look itself.
     type: dict
+  look:
+    description:
+      - Whether the action may run M(fleetops.docker_host.container_preflight_info) itself when neither the caller's
+        result nor O(probe) covers the role. The read-only entry point gives V(false) (then every key is checked).
+    type: bool
+    default: true
   plan:
     description: This module's earlier result (the plan), with O(applied).
     type: dict
@@ -64,7 +73,7 @@ extends_documentation_fragment:
   - fleetops.docker_host.common
 attributes:
   action:
-    description: Runs as an action plugin on the controller.
+    description: Runs as an action plugin on the controller; it connects to the host only for its look.
     support: full
   check_mode:
     description: Decides the same in check mode (the outcome then says what the run would do).
@@ -75,11 +84,11 @@ attributes:
   platform:
     description: The controller.
 notes:
-  - Changes nothing, on the hosts or the controller.
+  - Changes nothing, on the hosts or the controller; its look is read-only.
 '''
 
 EXAMPLES = r'''
-- name: Plan the run from the role's variables (fails on bad input)
+- name: Plan the run from the role's variables and the role's one look (fails on bad input)
   fleetops.docker_host.k8s_sysctl_plan:
   register: __k8s_sysctl_plan
 
@@ -92,7 +101,7 @@ EXAMPLES = r'''
 
 RETURN = r'''
 look:
-  description: Whether the role must look itself (the caller's look does not cover it).
+  description: Whether the caller's look did not cover the role (then the action looked itself, or was given O(probe)).
   returned: without O(applied)
   type: bool
 tools_missing:
@@ -140,6 +149,7 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             probe=dict(type='dict'),
+            look=dict(type='bool', default=True),
             plan=dict(type='dict'),
             applied=dict(type='dict'),
             settings=dict(type='dict'),

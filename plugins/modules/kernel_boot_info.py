@@ -25,7 +25,8 @@ description:
     submenus and the C(set default) value; C(grubenv) gives C(saved_entry) and C(next_entry); with C(blscfg)
     the entries of C(/boot/loader/entries) are read too. Where C(grubby) exists, C(grubby --default-kernel)
     is the default.
-  - Container detection is the collection's one, shared with M(fleetops.docker_host.container_preflight).
+  - Whether the host is a container comes from Ansible's virtualization facts in O(settings) (C(facts));
+    without O(settings) RV(container) says no container.
   - Changes nothing on the host.
 options:
   package:
@@ -37,7 +38,8 @@ options:
     description:
       - Which package database O(package) is looked up in. V(auto) takes C(dpkg-query) where the host has it, else
         C(rpm). A host can carry both (EL package tooling on a Debian userland, C(rpm) installed on Debian), so a
-        caller that knows the host's family names it (the kernel_ml role does).
+        caller that knows the host's family names it; with O(settings), V(auto) means the database of the family
+        in its C(facts).
     type: str
     choices: [auto, apt, rpm]
     default: auto
@@ -52,10 +54,10 @@ options:
     type: str
   settings:
     description:
-      - The fleetops.docker_host.kernel_ml role's settings (its variables by name, C(host), C(facts), its data
-        tables and what its earlier steps found). With them the look also returns RV(plan), the role's decisions,
-        and looks at the kernel package of the role's kernel line when O(package) is not given. For the role; an
-        audit leaves it out.
+      - The fleetops.docker_host.kernel_ml role's settings (its variables by name, C(host), C(facts) with Ansible's
+        virtualization facts, and what its earlier steps found). With them the look also returns RV(plan), the
+        role's decisions, and looks at the kernel package of the role's kernel line when O(package) is not given.
+        For the role; an audit leaves it out.
     type: dict
 extends_documentation_fragment:
   - fleetops.docker_host.common
@@ -146,6 +148,13 @@ apt:
       type: list
       elements: str
       sample: ["/etc/apt/sources.list.d/debian-backports.sources"]
+elrepo:
+  description:
+    - With O(settings) on the EL family, whether ELRepo's repository file (C(/etc/yum.repos.d/elrepo.repo), which
+      elrepo-release installs) is there; empty otherwise.
+  returned: always
+  type: dict
+  sample: {"repo_file": "/etc/yum.repos.d/elrepo.repo", "present": true}
 boot:
   description: The boot loader and what it boots.
   returned: always
@@ -248,7 +257,10 @@ plan:
   type: dict
   sample: {"action": "none", "problems": [], "message": "web1 runs and defaults to 6.12.9+bpo-amd64: nothing to do."}
 container:
-  description: C(is_container), C(type) and C(evidence), as M(fleetops.docker_host.container_preflight) reports them.
+  description:
+    - C(is_container), C(type) and C(evidence), from Ansible's C(virtualization_type) and C(virtualization_role) in
+      O(settings)'s C(facts) (a guest of docker, podman, lxc, containerd, systemd-nspawn, openvz); no container
+      without O(settings).
   returned: always
   type: dict
   sample: {"is_container": false, "type": null, "evidence": []}
@@ -326,15 +338,21 @@ from ansible_collections.fleetops.docker_host.plugins.module_utils._boot import 
     grub_state,
     grubenv_problem,
     installed_kernels,
+    look_bytes,
+    look_text,
     parse_dpkg_query,
     parse_grubby_info,
     rpm_package,
     source_has_suite,
     trial_entry,
 )
-from ansible_collections.fleetops.docker_host.plugins.module_utils._files import look_bytes, look_text
-from ansible_collections.fleetops.docker_host.plugins.module_utils._kernel_ml import kernel_ml_line, role_plan
-from ansible_collections.fleetops.docker_host.plugins.module_utils._preflight import container_info
+from ansible_collections.fleetops.docker_host.plugins.module_utils._kernel_ml import (
+    ELREPO_REPO_FILE,
+    PACKAGE_DB,
+    container_from_facts,
+    kernel_ml_line,
+    role_plan,
+)
 
 C_ENV = {'LANG': 'C', 'LC_ALL': 'C'}
 SBIN = ['/sbin', '/usr/sbin']
@@ -439,14 +457,6 @@ def look_cmdline(module):
     return {'running': (_read('/proc/cmdline') or '').strip(), 'cgroup_fs': cgroup_fs}
 
 
-def detect_virt_container(module):
-    tool = module.get_bin_path('systemd-detect-virt')
-    if not tool:
-        return None
-    rc, out, err = module.run_command([tool, '-c'], environ_update=C_ENV)
-    return out.strip() or None
-
-
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -466,13 +476,16 @@ def main():
         boot_files = []
     installed = installed_kernels(boot_files)
     settings = params['settings']
-    name, suite = params['package'], params['apt_suite']
+    name, suite, manager = params['package'], params['apt_suite'], params['manager']
+    facts = (settings or {}).get('facts') or {}
     if settings is not None:
-        line = kernel_ml_line(settings.get('facts') or {}, flavor=settings.get('kernel_ml_flavor') or '',
+        line = kernel_ml_line(facts, flavor=settings.get('kernel_ml_flavor') or '',
                               el_releases=settings.get('el_releases'), el_packages=settings.get('el_packages'),
                               debian_arch=settings.get('debian_arch'))
         name, suite = name or line['package'], suite or line['apt_release']
-    package = look_package(module, name, params['manager']) if name else {}
+        if manager == 'auto':
+            manager = PACKAGE_DB.get(facts.get('os_family'), 'auto')
+    package = look_package(module, name, manager) if name else {}
     boot = look_boot(module)
     wanted = params['kernel'] if params['kernel'] is not None else package.get('kernel', '')
     decision = decide(running, wanted, boot, boot['grub'], installed)
@@ -480,9 +493,11 @@ def main():
         kernel={'running': running, 'installed': installed},
         package=package,
         apt=look_apt(suite) if suite else {},
+        elrepo={'repo_file': ELREPO_REPO_FILE, 'present': os.path.exists(ELREPO_REPO_FILE)}
+        if facts.get('os_family') == 'RedHat' else {},
         boot=boot,
         cmdline=look_cmdline(module),
-        container=container_info(detect_virt_container=detect_virt_container(module)),
+        container=container_from_facts(facts),
         decision=decision,
     )
     result['plan'] = role_plan(result, settings, check_mode=module.check_mode) if settings is not None else {}

@@ -110,7 +110,7 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.fleetops.docker_host.plugins.module_utils._files import look_bytes, look_text
-from ansible_collections.fleetops.docker_host.plugins.module_utils._package_lock import (
+from ansible_collections.fleetops.docker_host.plugins.module_utils._packages import (
     comm_text,
     find_holders,
     lock_state,

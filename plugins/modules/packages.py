@@ -97,6 +97,12 @@ options:
   install_recommends:
     description: C(apt) only. V(false) adds C(--no-install-recommends), V(true) C(--install-recommends); unset keeps apt's setting.
     type: bool
+  default_release:
+    description:
+      - C(apt) only. The release installs and upgrades take their versions from (C(apt-get -t), e.g.
+        V(bookworm-backports)), and the dependencies that need it; unset takes apt's candidates.
+    type: str
+    version_added: 0.3.0
   enable_repos:
     description: C(dnf)/C(yum) only. Repositories to enable for this step (C(--enablerepo)), e.g. V(elrepo-kernel).
     type: list
@@ -140,6 +146,13 @@ EXAMPLES = r'''
     packages: [kernel-ml]
     state: latest
     enable_repos: [elrepo-kernel]
+
+- name: Follow Debian's backports kernel line
+  fleetops.docker_host.packages:
+    packages: [linux-image-amd64]
+    state: latest
+    default_release: bookworm-backports
+    update_cache: true
 
 - name: Remove the packages that conflict with Docker's engine
   fleetops.docker_host.packages:
@@ -356,6 +369,8 @@ class Step(object):
         recommends = self.params['install_recommends']
         if recommends is not None and verb == 'install':
             argv.append('--install-recommends' if recommends else '--no-install-recommends')
+        if self.params['default_release'] and verb == 'install':
+            argv += ['-t', self.params['default_release']]
         return argv + [verb]
 
 
@@ -386,6 +401,7 @@ def main():  # noqa: C901, PLR0912, PLR0915 - one step, told in order
             update_cache=dict(type='bool', default=False),
             cache_valid_time=dict(type='int', default=0),
             install_recommends=dict(type='bool'),
+            default_release=dict(type='str'),
             enable_repos=dict(type='list', elements='str', default=[]),
             disable_repos=dict(type='list', elements='str', default=[]),
         ),

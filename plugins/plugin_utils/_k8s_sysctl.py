@@ -122,7 +122,8 @@ def preflight_covers(preflight, modules, commands=COMMANDS):
 def k8s_sysctl_plan(settings, modules=(), sysctl_file='', modules_file='', *, boot_dirs=BOOT_DIRS, preflight=None,
                     probe=None, install_tools=True):
     """What the role does on this host: problems (one sentence per kind of bad input, naming the variable and the
-    fix), values (key -> value text), preflight_given, look (the role must look itself), tools_missing,
+    fix), values (key -> value text), modules (the valid module names, for the look), preflight_given,
+    look (the role must look itself), tools_missing,
     modules_to_load, modules_absent, load_modules (none in a container), in_container, container_evidence,
     proc_sys_writable, applicable (the keys this host can hold), skipped_keys, apply (system or keys),
     module_states, kernel_release, sysctl_file, check_keys (what the read-only entry point checks)."""
@@ -146,6 +147,7 @@ def k8s_sysctl_plan(settings, modules=(), sysctl_file='', modules_file='', *, bo
     return {
         'problems': problems,
         'values': values,
+        'modules': modules,
         'preflight_given': covers,
         'look': not covers,
         'tools_missing': sorted(name for name in COMMANDS if name in commands and commands[name] is None)

@@ -4,6 +4,7 @@ import os
 
 import yaml
 
+from ansible_collections.fleetops.docker_host.plugins.action.k8s_sysctl_plan import decide, look_args
 from ansible_collections.fleetops.docker_host.plugins.plugin_utils._k8s_sysctl import COMMANDS
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
@@ -27,5 +28,9 @@ def test_tool_packages_per_family():
 
 
 def test_the_look_asks_for_the_commands_the_plan_reads():
-    look = _load("tasks/look.yml")
-    assert tuple(look[0]["fleetops.docker_host.container_preflight_info"]["commands"]) == COMMANDS
+    # The plan step runs the role's look itself when the caller's does not cover the role: with COMMANDS, the
+    # commands whose absence the plan turns into tools_missing, and the role's modules.
+    defaults = _load("defaults/main.yml")
+    plan = decide({}, defaults, "node1", False)
+    assert tuple(look_args(plan)["commands"]) == COMMANDS
+    assert look_args(plan)["modules"] == defaults["k8s_sysctl_modules"]

@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from ansible_collections.fleetops.docker_host.plugins.action.k8s_sysctl_plan import decide
+from ansible_collections.fleetops.docker_host.plugins.action.k8s_sysctl_plan import decide, look_args
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 SETTINGS = {'net.ipv4.ip_forward': 1}
@@ -25,6 +25,18 @@ def test_plan_from_the_role_variables_and_a_look():
     assert plan['tools_missing'] == ['modprobe'] and plan['apply'] == 'system'
     # An option overrides the role's variable (the read-only entry point installs nothing).
     assert decide({'probe': PROBE, 'install_tools': False}, VARIABLES, 'node1', False)['tools_missing'] == []
+
+
+def test_the_look_is_due_only_when_nothing_covers_the_role():
+    # No caller's look: the action looks once, with the role's modules and the two commands.
+    assert look_args(decide({}, VARIABLES, 'node1', False)) == {
+        'modules': ['br_netfilter'], 'require': [], 'commands': ['sysctl', 'modprobe']}
+    # The caller's look covers the role: no look.
+    covered = dict(VARIABLES, k8s_sysctl_preflight_result=PROBE)
+    assert look_args(decide({}, covered, 'node1', False)) is None
+    # Bad input: refused before the look; the result step: no look.
+    assert look_args(decide({}, dict(VARIABLES, k8s_sysctl_modules='x'), 'node1', False)) is None
+    assert look_args({'look': True, 'result': {}, 'modules': []}) is None
 
 
 def test_bad_input_fails_naming_the_host_and_the_variable():
@@ -60,7 +72,9 @@ PLAYBOOK = """
   tasks:
     - name: Plan
       fleetops.docker_host.k8s_sysctl_plan:
-        probe: {preflight: {modules: {}, container: {is_container: true}, proc_sys_writable: false}, commands: {}}
+        probe: "{{ omit if not probe_given | bool else __probe }}"
+      vars:
+        __probe: {preflight: {modules: {}, container: {is_container: true}, proc_sys_writable: false}, commands: {}}
       register: out
       ignore_errors: true
     - name: Keep the result for the test
@@ -81,7 +95,7 @@ def play(tmp_path, forward, *extra):
                ANSIBLE_INVENTORY_UNPARSED_WARNING='0', ANSIBLE_CONFIG=str(tmp_path / 'ansible.cfg'))
     result_file = tmp_path / 'result.json'
     run = subprocess.run([os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-e',
-                          json.dumps({'forward': forward, 'result_file': str(result_file)})] + list(extra)
+                          json.dumps({'forward': forward, 'result_file': str(result_file), 'probe_given': True})] + list(extra)
                          + [str(book)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
                          check=False)
     return run, (json.loads(result_file.read_text()) if result_file.exists() else None)
@@ -93,6 +107,15 @@ def test_the_action_reads_and_renders_the_role_variables(tmp_path):
     assert result['values'] == {'net.ipv4.ip_forward': '1'} and result['in_container'] is True
     # A container with a read-only /proc/sys holds no key: nothing to apply, every key skipped.
     assert result['applicable'] == {} and result['skipped_keys'] == ['net.ipv4.ip_forward']
+
+
+def test_the_action_looks_itself_when_nothing_covers_the_role(tmp_path):
+    run, result = play(tmp_path, '1', '--check', '-e', 'probe_given=false')
+    assert run.returncode == 0, run.stdout
+    # container_preflight_info ran on this machine: the kernel it reported is in the plan (a given probe has none).
+    assert result['look'] is True and result['kernel_release'] == os.uname().release, run.stdout
+    run, result = play(tmp_path, '1', '--check')
+    assert result['kernel_release'] == '', run.stdout
 
 
 def test_the_action_fails_on_bad_input(tmp_path):

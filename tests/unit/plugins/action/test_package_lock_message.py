@@ -1,5 +1,5 @@
 # -*- coding: utf-8 -*-
-"""Unit tests for plugins/action/packages.py (and its filter shim) with real apt (Debian 11/12/13), dnf 4 and yum output."""
+"""Unit tests for plugins/action/packages.py's failure messages with real apt (Debian 11/12/13), dnf 4 and yum output."""
 
 import json
 import os
@@ -7,9 +7,7 @@ import os
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.fleetops.docker_host.plugins.filter.package_lock import FilterModule
-from ansible_collections.fleetops.docker_host.plugins.action.packages import (
-    package_lock_holder, package_lock_message, yum_command)
+from ansible_collections.fleetops.docker_host.plugins.action.packages import package_lock_holder, package_lock_message
 
 # What ansible.builtin.apt returned (ansible-core 2.21) with a python3 holding the dpkg and lists locks, in
 # fleetops/debian-systemd:{11,12,13} (apt 2.2.4, 2.6.1, 3.0.4): "install hello lock_timeout=3" and
@@ -106,29 +104,11 @@ def test_other_failure_keeps_its_own_message():
         'web1: installing docker-ce failed: No package matching docker-ce is available')
 
 
-@pytest.mark.parametrize('args, timeout, assume_yes, expected', [
-    (['install', 'kernel-ml'], 300, True,
-     {'argv': ['yum', '-y', '--setopt=exit_on_lock=1', 'install', 'kernel-ml'], 'retries': 60, 'delay': 5}),
-    (['-q', 'check-update'], 7, False, {'argv': ['yum', '--setopt=exit_on_lock=1', '-q', 'check-update'], 'retries': 2, 'delay': 5}),
-    (['update'], 0, True, {'argv': ['yum', '-y', '--setopt=exit_on_lock=1', 'update'], 'retries': 0, 'delay': 5}),
-    (['update'], '10', True, {'argv': ['yum', '-y', '--setopt=exit_on_lock=1', 'update'], 'retries': 2, 'delay': 5}),
-])
-def test_yum_command(args, timeout, assume_yes, expected):
-    assert yum_command(args, timeout, assume_yes) == expected
-
-
-@pytest.mark.parametrize('args, timeout', [('install kernel-ml', 5), (['install', ''], 5), (['install'], -1), (['install'], 'x')])
-def test_yum_command_bad_input(args, timeout):
-    with pytest.raises(AnsibleFilterError):
-        yum_command(args, timeout)
-
-
-def test_bad_input_and_registration():
+def test_bad_input():
     with pytest.raises(AnsibleFilterError):
         package_lock_holder('text')
     with pytest.raises(AnsibleFilterError):
         package_lock_message('text', 'h', 'v', 1, 's')
-    assert set(FilterModule().filters()) == {'package_lock_holder', 'package_lock_message', 'yum_command'}
 
 
 def test_yum_lock_message_says_what_yum_said_and_names_the_command_from_the_look():

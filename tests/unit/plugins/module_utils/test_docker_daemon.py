@@ -105,9 +105,27 @@ def test_removing_a_key_a_reload_keeps_restarts():
     assert plan(found=daemon_json(before, merged=dict(BASE)))['action'] == 'restart'
 
 
-def test_formatting_only_rewrites_without_action():
-    result = plan(found=daemon_json(text='{"log-level": "warn", "insecure-registries": ["10.100.0.0/24"]}'))
-    assert result['json_write'] is True and result['action'] == 'none' and result['apply'] is False
+@pytest.mark.parametrize('found', [
+    daemon_json(text='{"log-level": "warn", "insecure-registries": ["10.100.0.0/24"]}'),   # a reformat
+    daemon_json({}, exists=False),   # no daemon.json and no settings: written as {} (the swarm scenario's hosts)
+])
+def test_a_rewrite_without_key_change_is_recorded_so_the_next_run_changes_nothing(found):
+    """Neither reload nor restart, but the record is written (no systemd step): the rewritten file is newer than
+    dockerd, and without a record the next run took it for a cut-off change and restarted dockerd."""
+    first = plan(found=found, record=None, started_at=1000.0, changed_at=None if not found['exists'] else 500.0)
+    assert first['json_write'] is True and first['action'] == 'none' and first['steps'] == []
+    assert first['apply'] is True and first['pending'] is False
+    written = daemon_json(found['merged'])
+    second = plan(found=written, record=first['record'], started_at=1000.0, changed_at=1500.0)
+    assert (second['json_write'], second['apply'], second['pending'], second['action']) == (False, False, False, 'none')
+    # What the next run saw before the fix (no record): a restart.
+    assert plan(found=written, record=None, started_at=1000.0, changed_at=1500.0)['action'] == 'restart'
+
+
+def test_a_rewrite_without_key_change_and_without_dockerd_records_nothing():
+    """dockerd not running: nothing to wait for or record; it reads the file when it starts."""
+    result = plan(found=daemon_json({}, exists=False), started_at=None, changed_at=None)
+    assert result['json_write'] is True and result['apply'] is False
 
 
 @pytest.mark.parametrize('found', [

@@ -142,3 +142,16 @@ def test_write_atomic_never_replaces_what_a_path_or_its_link_names_if_not_a_file
     assert path in str(err.value) and 'refusing to replace it' in str(err.value)
     assert os.path.exists('/dev/null') and not os.path.isfile('/dev/null')
     assert not [name for name in os.listdir(str(tmp_path)) if name.startswith('.k8s.conf.')]
+
+
+def test_text_secrets_finds_url_userinfo_and_repo_passwords():
+    text = ('baseurl=https://ci:t0k@mirror.example/x\ngpgkey=https://only-token@mirror.example/gpg\n'
+            'password = p w\nPROXY_PASSWORD=pr0xy\nusername=ci\n#password is set below\n')
+    assert sorted(_files.text_secrets(text)) == sorted(['t0k', 'only-token', 'p w', 'pr0xy'])
+    assert _files.text_secrets(None) == []
+
+
+def test_mask_replaces_every_secret_in_nested_values_longest_first():
+    value = {'a': ['x ab abc', {'b': 'abc'}], 'n': 3}
+    assert _files.mask(value, ['ab', 'abc']) == {'a': ['x **** ****', {'b': '****'}], 'n': 3}
+    assert _files.mask('same', []) == 'same'

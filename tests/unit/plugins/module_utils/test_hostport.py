@@ -3,7 +3,7 @@
 
 import pytest
 
-from ansible_collections.fleetops.docker_host.plugins.plugin_utils._k8s_node import registry_host_kind
+from ansible_collections.fleetops.docker_host.plugins.module_utils._k8s_node import registry_host_kind
 from ansible_collections.fleetops.docker_host.plugins.module_utils._daemon_json import check_insecure_registry
 from ansible_collections.fleetops.docker_host.plugins.module_utils._hostport import split_host_port
 

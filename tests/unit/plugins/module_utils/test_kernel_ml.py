@@ -2,15 +2,20 @@
 """Unit tests for plugins/module_utils/_kernel_ml.py: the role's input problems, the hosts it refuses, its plan."""
 
 import copy
-import os
 import re
 
 import pytest
-import yaml
 
 from ansible_collections.fleetops.docker_host.plugins.module_utils._kernel_ml import (
+    BACKPORTS_FILE,
+    DEBIAN_ARCH,
+    EL_PACKAGES,
+    EL_RELEASES,
+    ELREPO_KEYS,
     args_missing,
     cgroup_wanted,
+    container_from_facts,
+    install_plan,
     kernel_ml_armed,
     kernel_ml_host_problems,
     kernel_ml_keep,
@@ -300,12 +305,7 @@ def test_plan_needs_a_look():
         kernel_ml_plan({'decision': {}})
 
 
-# ELRepo's own table (roles/kernel_ml/vars/RedHat.yml): kernel-lt ships for EL 7-9, not (yet) for EL 10.
-def _el_vars():
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', '..', 'roles', 'kernel_ml', 'vars', 'RedHat.yml')
-    with open(path) as handle:
-        return yaml.safe_load(handle)
-
+# ELRepo's own table (EL_RELEASES): kernel-lt ships for EL 7-9, not (yet) for EL 10. The tables are the defaults.
 
 @pytest.mark.parametrize('distribution, major, flavor, refused', [
     ('Rocky', '10', 'lt', True),
@@ -321,9 +321,7 @@ def _el_vars():
 def test_kernel_lt_where_elrepo_does_not_ship_it(distribution, major, flavor, refused):
     facts = {'os_family': 'RedHat', 'distribution': distribution, 'distribution_major_version': major,
              'distribution_version': major + '.0'}
-    el_vars = _el_vars()
-    problems = kernel_ml_host_problems(facts, 'web1', el_releases=el_vars['__kernel_ml_el_releases'], flavor=flavor,
-                                       el_packages=el_vars['__kernel_ml_el_packages'])
+    problems = kernel_ml_host_problems(facts, 'web1', flavor=flavor)
     assert bool(problems) == refused, problems
     if refused:
         text = problems[0]
@@ -508,13 +506,7 @@ def test_armed_reads_bls_options_on_el():
     assert len(problems) == 1 and 'not panic=10' in problems[0]
 
 
-def _role_vars(name):
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', '..', 'roles', 'kernel_ml', 'vars', name)
-    with open(path) as handle:
-        return yaml.safe_load(handle)
-
-
-# The vars files hold data only: the names the role installs come from kernel_ml_line over those tables.
+# The names the role installs come from kernel_ml_line over the module's tables (the OS family's one dispatch).
 @pytest.mark.parametrize('facts, flavor, package, apt_release, el_major', [
     ({'os_family': 'Debian', 'distribution': 'Debian', 'distribution_release': 'bookworm', 'architecture': 'x86_64'},
      '', 'linux-image-amd64', 'bookworm-backports', None),
@@ -530,18 +522,12 @@ def _role_vars(name):
     ({'os_family': 'Alpine', 'distribution': 'Alpine'}, 'ml', '', '', None),
 ])
 def test_kernel_ml_line_from_the_role_tables(facts, flavor, package, apt_release, el_major):
-    el_vars, debian_vars = _role_vars('RedHat.yml'), _role_vars('Debian.yml')
-    line = kernel_ml_line(facts, flavor=flavor, el_releases=el_vars['__kernel_ml_el_releases'],
-                          el_packages=el_vars['__kernel_ml_el_packages'], debian_arch=debian_vars['__kernel_ml_debian_arch'])
+    line = kernel_ml_line(facts, flavor=flavor)
     assert line['package'] == package and line['apt_release'] == apt_release
-    assert line['el'] == (el_vars['__kernel_ml_el_releases'][el_major] if el_major else {})
+    assert line['el'] == (EL_RELEASES[el_major] if el_major else {})
 
 
-def test_kernel_ml_vars_hold_data_only():
-    for name in ('Debian.yml', 'RedHat.yml'):
-        text = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', '..', 'roles', 'kernel_ml',
-                                 'vars', name)).read()
-        assert '{{' not in text and '{%' not in text, name
+def test_kernel_ml_line_needs_facts():
     with pytest.raises(ValueError):
         kernel_ml_line('facts')
 
@@ -864,7 +850,98 @@ def test_role_plan_after_the_reboot_judges_with_the_trial():
 
 def test_role_plan_in_a_container_installs_nothing_and_says_why():
     look = debian_with(saved_entry=ENTRY_NEW)
-    look['container'] = {'is_container': True, 'type': 'docker', 'evidence': ['/.dockerenv']}
+    look['container'] = container_from_facts({'virtualization_type': 'docker', 'virtualization_role': 'guest'})
     result = role_plan(look, SETTINGS)
-    assert not result['installs'] and result['problems'] == [] and not result['prove']
-    assert 'is a container (docker: /.dockerenv)' in result['message'] and result['result']['status'] == 'container'
+    assert not result['installs'] and result['problems'] == [] and not result['prove'] and result['install'] == {}
+    assert 'is a container (docker: ansible_facts.virtualization_type is docker' in result['message']
+    assert result['result']['status'] == 'container' and result['result']['in_container']
+
+
+@pytest.mark.parametrize('kind, role, container', [
+    ('docker', 'guest', True), ('podman', 'guest', True), ('lxc', 'guest', True), ('container', 'guest', True),
+    ('systemd-nspawn', 'guest', True), ('docker', 'host', False), ('kvm', 'guest', False), ('NA', 'NA', False),
+    (None, None, False),
+])
+def test_container_from_ansibles_virtualization_facts(kind, role, container):
+    found = container_from_facts({'virtualization_type': kind, 'virtualization_role': role})
+    assert found['is_container'] is container and found['type'] == (kind if container else None)
+    assert bool(found['evidence']) is container
+
+
+# install_plan: the install step's arguments and its before/after steps, as data; empty lists where they do not apply.
+
+EL9 = {'os_family': 'RedHat', 'distribution': 'Rocky', 'distribution_major_version': '9', 'distribution_version': '9.5',
+       'pkg_mgr': 'dnf'}
+
+
+def test_install_plan_on_debian_adds_backports_only_where_no_source_has_it():
+    look = debian_with(saved_entry=ENTRY_NEW)
+    look['apt'] = {'suite': 'bookworm-backports', 'sources': []}
+    install = role_plan(look, SETTINGS)['install']
+    assert install['packages'] == ['linux-image-amd64'] and install['state'] == 'latest'
+    assert install['default_release'] == 'bookworm-backports' and install['update_cache'] and install['enable_repos'] == []
+    assert [s['dest'] for s in install['sources']] == [BACKPORTS_FILE]
+    assert 'Suites: bookworm-backports\n' in install['sources'][0]['content']
+    assert 'URIs: http://deb.debian.org/debian\n' in install['sources'][0]['content']
+    assert install['signing_keys'] == install['release'] == install['mirrors'] == install['keep_lines'] == []
+    keep = install['keep_files'][0]
+    assert keep['dest'] == '/etc/apt/apt.conf.d/60kernel-ml-keep' and '"^linux-(image|modules|modules-extra|headers)-' in keep['content']
+    # Our own file is ours to keep writing; another file with the suite means the host has a source already.
+    look['apt']['sources'] = [BACKPORTS_FILE]
+    assert len(role_plan(look, SETTINGS)['install']['sources']) == 1
+    look['apt']['sources'] = ['/etc/apt/sources.list']
+    assert role_plan(look, SETTINGS)['install']['sources'] == []
+
+
+@pytest.mark.parametrize('facts, keys, limit_file, tools', [
+    (EL9, ['v1', 'v2'], '/etc/dnf/dnf.conf', []),
+    (dict(EL9, distribution_major_version='10', pkg_mgr='dnf5'), ['v2'], '/etc/dnf/dnf.conf', []),
+    (dict(EL9, distribution='CentOS', distribution_major_version='7', pkg_mgr='yum'), ['v1'], '/etc/yum.conf',
+     ['yum-plugin-fastestmirror']),
+])
+def test_install_plan_on_el_from_elrepo(facts, keys, limit_file, tools):
+    settings = dict(GOOD, host='el1', kernel_ml_flavor='ml', kernel_ml_package_state='present', kernel_ml_update_all=True,
+                    kernel_ml_elrepo_url='https://mirror.example/elrepo', kernel_ml_repo_url='',
+                    kernel_ml_elrepo_fingerprints={'v2': 'AAAA BBBB'}, kernel_ml_keep=3)
+    install = install_plan({'apt': {}}, dict(settings, facts=facts), kernel_ml_line(facts, flavor='ml'),
+                           {'installonly_limit': 4, 'apt_never_autoremove': []})
+    major = facts['distribution_major_version']
+    assert install['packages'] == ['kernel-ml'] and install['state'] == 'present' and install['enable_repos'] == ['elrepo-kernel']
+    assert [k['name'] for k in install['signing_keys']] == keys
+    assert [k['fingerprint'] for k in install['signing_keys']] == [
+        'AAAA BBBB' if name == 'v2' else ELREPO_KEYS[name]['fingerprint'] for name in keys]
+    assert install['signing_keys'][0]['url'].startswith('https://mirror.example/elrepo/RPM-GPG-KEY-')
+    assert install['release'] == [{'url': 'https://mirror.example/elrepo/elrepo-release-%s.el%s.elrepo.noarch.rpm' % (major, major),
+                                   'dest': '/var/cache/kernel_ml/elrepo-release-%s.el%s.elrepo.noarch.rpm' % (major, major)}]
+    assert install['keep_lines'] == [{'path': limit_file, 'line': 'installonly_limit=4'}]
+    assert install['update_all'] is True and install['update_tools'] == tools
+    assert install['sources'] == install['keep_files'] == install['mirrors'] == [] and not install['default_release']
+    assert bool(install['warnings']) is (major == '7')
+    if major == '7':
+        assert 'Set kernel_ml_repo_url to a mirror' in install['warnings'][0]
+    installed = install_plan({'elrepo': {'present': True}}, dict(settings, facts=facts), kernel_ml_line(facts, flavor='ml'),
+                             {'installonly_limit': 4, 'apt_never_autoremove': []})
+    assert installed['release'] == [] and installed['signing_keys'] == install['signing_keys']  # elrepo.repo is there: no download
+    mirrored = install_plan({'apt': {}}, dict(settings, facts=facts, kernel_ml_repo_url='https://m.example/kernel'),
+                            kernel_ml_line(facts, flavor='ml'), {'installonly_limit': 4, 'apt_never_autoremove': []})
+    assert mirrored['mirrors'] == [{'name': 'elrepo-kernel', 'baseurl': 'https://m.example/kernel',
+                                    'gpgkey': [ELREPO_KEYS[name]['installed'] for name in keys]}]
+
+
+# The data tables: ELRepo's release rows, keys and repository ids (were roles/kernel_ml/vars/*.yml).
+def test_elrepo_tables():
+    assert sorted(EL_RELEASES, key=int) == ['7', '8', '9', '10']
+    assert {major: row['keys'] for major, row in EL_RELEASES.items()} == {
+        '7': ['v1'], '8': ['v1', 'v2'], '9': ['v1', 'v2'], '10': ['v2']}
+    assert [major for major, row in EL_RELEASES.items() if row['archived']] == ['7']
+    for major, row in EL_RELEASES.items():
+        assert row['release_package'] == 'elrepo-release-%s.el%s.elrepo.noarch.rpm' % (major, major)
+        assert row['repo_ids'] == ['elrepo', 'elrepo-testing', 'elrepo-kernel', 'elrepo-extras']
+        assert row['kernel_repo'] == 'elrepo-kernel'
+    assert ELREPO_KEYS['v1']['fingerprint'] == '96C0 104F 6315 4731 1E0B B1AE 309B C305 BAAD AE52'
+    assert ELREPO_KEYS['v2']['fingerprint'] == 'B8A7 5587 4DA2 40C9 DAC4 E715 5160 0989 EAA3 1D4A'
+    for key in ELREPO_KEYS.values():
+        assert key['installed'] == 'file:///etc/pki/rpm-gpg/' + key['file']
+        assert len(key['fingerprint'].replace(' ', '')) == 40
+    assert EL_PACKAGES == {'ml': 'kernel-ml', 'lt': 'kernel-lt'}
+    assert DEBIAN_ARCH['x86_64'] == 'amd64' and DEBIAN_ARCH['aarch64'] == 'arm64'

@@ -144,6 +144,27 @@ def test_not_a_regular_file_is_refused_before_reading(tmp_path, capsys, make, fr
     assert sorted(os.listdir(str(tmp_path))) == listing
 
 
+def test_refusals_from_the_shared_file_checks_keep_this_modules_words(tmp_path):
+    # resolve_target is _files.resolve_target: its refusal names the module, the option and daemon.json's fix.
+    with pytest.raises(daemon_json.DaemonJsonError) as err:
+        daemon_json.resolve_target('docker/daemon.json')
+    assert str(err.value).startswith("daemon_json: path 'docker/daemon.json' is relative;")
+    assert 'such as /etc/docker/daemon.json' in str(err.value)
+    (tmp_path / 'daemon.json').mkdir()
+    with pytest.raises(daemon_json.DaemonJsonError) as err:
+        daemon_json.resolve_target(str(tmp_path / 'daemon.json'))
+    assert 'is a directory, which is not a regular file; daemon.json must be one' in str(err.value)
+
+
+def test_a_fifo_swapped_in_after_the_check_is_refused_not_read(tmp_path):
+    path = tmp_path / 'daemon.json'
+    os.mkfifo(str(path))
+    # Without O_NONBLOCK and the check on the open descriptor this read would wait for a writer for ever.
+    with pytest.raises(OSError, match='FIFO'):
+        daemon_json.read_bytes(str(path))
+    assert daemon_json.read_bytes(str(tmp_path / 'missing.json')) is None
+
+
 @pytest.mark.parametrize('mode', ['0999', 'rw', '644x', True, 99999, '', 'u+q'])
 def test_invalid_mode_is_refused_before_anything_is_written(tmp_path, capsys, mode):
     path = tmp_path / 'daemon.json'

@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from ansible_collections.fleetops.docker_host.plugins.module_utils._repo_key import (
+from ansible_collections.fleetops.docker_host.plugins.module_utils._docker_install import (
     RepoKeyError,
     decide,
     is_armored,

@@ -171,3 +171,43 @@ def test_the_verdict_is_for_the_version_asked(fake_host, tmp_path, capsys):
     assert item['fix'].startswith('none is available for ') and 'containerd 1.6.20~ds1-1+b1' in item['fix']
     assert new['readiness']['floors']['pause'] == 'registry.k8s.io/pause:3.10.1'
     assert new['kernel'] and new['cgroup']['version'] in ('v1', 'v2', None)
+
+
+def test_the_roles_plan_from_its_settings_and_the_dirs_it_wrote(fake_host, tmp_path, capsys):
+    params = _ready(fake_host, tmp_path)
+    gone = tmp_path / 'containerd' / 'gone:5000'
+    gone.mkdir(parents=True)
+    (gone / 'fleetops-k8s-node.managed').write_text('x')
+    params.update(registries=[{'host': 'plain:5000', 'insecure': True}, {'host': '10.100.0.0/24', 'insecure': True}],
+                  registry_config_path=str(tmp_path / 'containerd'), docker_certs_dir=str(tmp_path / 'docker'))
+    result = run_module(capsys, params)
+    assert result['problems'] == [] and result['changed'] is False
+    assert [item['path'] for item in result['plan']['registry_dirs']] == [str(tmp_path / 'containerd' / 'plain:5000')]
+    # What the role wrote for an entry that left the list goes; a network is Docker's only, and says so.
+    assert result['plan']['registry_remove'] == [{'path': str(gone)}]
+    assert 'only Docker trusts it' in result['plan']['notes'][0]
+    # Nothing ran: the no-change result, ready or not as the verdict says.
+    assert result['result']['changed'] is False and result['result']['ready'] == result['readiness']['ready']
+    assert result['result']['notes'][0] == result['plan']['notes'][0]
+
+
+def test_bad_settings_are_problems_and_plan_nothing(fake_host, tmp_path, capsys):
+    params = dict(_ready(fake_host, tmp_path), registries=[{'host': 'https://registry.example/'}],
+                  sandbox_image='Not An Image')
+    result = run_module(capsys, params)
+    assert not result.get('failed') and result['plan']['registry_files'] == []
+    assert result['problems'][0].startswith('k8s_node_sandbox_image "Not An Image" is not an image reference')
+    assert result['problems'][1].startswith('k8s_node_registries[0].host "https://registry.example/"')
+
+
+def test_the_result_after_the_steps_keeps_the_first_plans_notes(fake_host, tmp_path, capsys):
+    params = _ready(fake_host, tmp_path)
+    swap = {'changed': True, 'fstab_commented': ['/swapfile none swap sw 0 0'], 'notes': []}
+    steps = {'swap': swap, 'containerd': {'skipped': True, 'changed': False}, 'plan': {'notes': ['kept: x']},
+             'removed': {'changed': True, 'results': [{'changed': True, 'item': {'path': '/etc/docker/certs.d/a'}}]}}
+    result = run_module(capsys, dict(params, steps=steps))['result']
+    assert result['changed'] is True and result['swap_fstab_commented'] == ['/swapfile none swap sw 0 0']
+    assert result['containerd_config_changed'] is False and result['registry_removed'] == ['/etc/docker/certs.d/a']
+    assert result['notes'][0] == 'kept: x'
+    refused = run_module(capsys, dict(params, steps={'swapp': {}}))
+    assert refused['failed'] and 'not swapp' in refused['msg']

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from ansible_collections.fleetops.docker_host.plugins.module_utils import _package_lock
+from ansible_collections.fleetops.docker_host.plugins.module_utils import _packages
 from ansible_collections.fleetops.docker_host.plugins.modules import package_lock_info
 
 from ansible_collections.fleetops.docker_host.tests.unit.plugins.modules.utils import module_runner, needs_module_testing
@@ -24,9 +24,9 @@ def locks(tmp_path, monkeypatch):
     frontend = tmp_path / 'lock-frontend'
     frontend.write_text('')
     pid_file = tmp_path / 'rpmdb_lock.pid'
-    monkeypatch.setattr(_package_lock, 'APT_LOCKS', (str(frontend), str(tmp_path / 'absent')))
-    monkeypatch.setattr(_package_lock, 'RPM_LOCKS', ())
-    monkeypatch.setattr(_package_lock, 'DNF_PID_FILES', (str(pid_file),))
+    monkeypatch.setattr(_packages, 'APT_LOCKS', (str(frontend), str(tmp_path / 'absent')))
+    monkeypatch.setattr(_packages, 'RPM_LOCKS', ())
+    monkeypatch.setattr(_packages, 'DNF_PID_FILES', (str(pid_file),))
     return frontend, pid_file
 
 

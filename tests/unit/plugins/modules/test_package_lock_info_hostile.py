@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from ansible_collections.fleetops.docker_host.plugins.module_utils import _package_lock as pl
+from ansible_collections.fleetops.docker_host.plugins.module_utils import _packages as pl
 from ansible_collections.fleetops.docker_host.plugins.modules import package_lock_info
 
 from ansible_collections.fleetops.docker_host.tests.unit.plugins.hostile import (
@@ -172,7 +172,7 @@ def test_the_probe_layout_matches_the_kernel(tmp_path):
 NAMESPACE_PROBE = '''
 import sys
 sys.path[:0] = sys.argv[2:]
-from ansible_collections.fleetops.docker_host.plugins.module_utils import _package_lock as pl
+from ansible_collections.fleetops.docker_host.plugins.module_utils import _packages as pl
 from ansible_collections.fleetops.docker_host.plugins.modules import package_lock_info
 pl.APT_LOCKS = (sys.argv[1],)
 print(repr([(item['pid'], item['holder']) for item in package_lock_info._holders('apt')]))

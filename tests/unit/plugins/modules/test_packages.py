@@ -11,7 +11,6 @@ import pytest
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.fleetops.docker_host.plugins.module_utils import _package_lock
 from ansible_collections.fleetops.docker_host.plugins.module_utils import _packages as P
 from ansible_collections.fleetops.docker_host.plugins.modules import packages
 
@@ -72,7 +71,7 @@ def test_real_lock_times_out_naming_the_holder(capsys, tmp_path, monkeypatch):
     name, _candidate = _absent_with_candidate()
     frontend = tmp_path / 'lock-frontend'
     frontend.write_text('')
-    monkeypatch.setattr(_package_lock, 'APT_LOCKS', (str(frontend),))
+    monkeypatch.setattr(P, 'APT_LOCKS', (str(frontend),))
     proc = subprocess.Popen([sys.executable, '-c', HOLDER, str(frontend), '30'])
     try:
         for _attempt in range(100):
@@ -206,3 +205,39 @@ def test_el_check_mode_compares_versions(capsys, fake_el):
 def test_bad_input(capsys):
     assert 'listed twice' in run_module(capsys, {'manager': 'apt', 'packages': ['a', 'a']})['msg']
     assert 'hold is not supported on dnf5' in run_module(capsys, {'manager': 'dnf5', 'packages': ['a'], 'hold': True})['msg']
+
+
+class FakeApt(object):
+    """dpkg-query and apt-get as a dict of installed versions; apt-get install takes the version of -t's release."""
+
+    def __init__(self, installed, releases):
+        self.installed, self.releases, self.calls = dict(installed), releases, []
+
+    def __call__(self, module, argv, environ_update=None, **_kwargs):
+        self.calls.append(list(argv))
+        if argv[0] == 'dpkg-query':
+            return 0, ''.join('ii |%s|%s\n' % (n, self.installed[n]) for n in argv[4:] if n in self.installed), ''
+        if argv[0] == 'apt-get' and 'install' in argv:
+            release = argv[argv.index('-t') + 1] if '-t' in argv else 'stable'
+            for name in argv[argv.index('install') + 1:]:
+                self.installed[name] = self.releases[release][name]
+        return 0, '', ''
+
+
+@pytest.mark.parametrize('default_release, after', [('bookworm-backports', '6.12.57-1~bpo12+1'), (None, '6.1.158-1')])
+def test_apt_default_release_is_the_release_apt_installs_from(capsys, monkeypatch, default_release, after):
+    fake = FakeApt({'linux-image-amd64': '6.1.140-1'},
+                   {'stable': {'linux-image-amd64': '6.1.158-1'},
+                    'bookworm-backports': {'linux-image-amd64': '6.12.57-1~bpo12+1'}})
+
+    def run_command(module, argv, **kwargs):
+        return fake(module, argv, **kwargs)
+    monkeypatch.setattr(AnsibleModule, 'run_command', run_command)
+    monkeypatch.setattr(packages, '_holders', lambda manager: [])
+    args = {'manager': 'apt', 'packages': ['linux-image-amd64'], 'state': 'latest'}
+    if default_release:
+        args['default_release'] = default_release
+    result = run_module(capsys, args)
+    assert result['packages'] == {'linux-image-amd64': {'before': '6.1.140-1', 'after': after}}
+    install = [c for c in fake.calls if c[0] == 'apt-get' and 'install' in c][0]
+    assert (install[install.index('install') - 2:install.index('install')] == ['-t', default_release]) is bool(default_release)

@@ -1,9 +1,9 @@
 # -*- coding: utf-8 -*-
-"""Unit tests for plugins/module_utils/_package_lock.py: /proc/locks lines and pid files as the managers leave them."""
+"""Unit tests for the lock section of plugins/module_utils/_packages.py: /proc/locks lines and pid files as the managers leave them."""
 
 import pytest
 
-from ansible_collections.fleetops.docker_host.plugins.module_utils import _package_lock as pl
+from ansible_collections.fleetops.docker_host.plugins.module_utils import _packages as pl
 
 # /proc/locks inside fleetops/debian-systemd:11 while a python3 (pid 246) held lock-frontend and lock.
 PROC_LOCKS = '''3: OFDLCK ADVISORY  READ -1 fe:00:5515274 201 201

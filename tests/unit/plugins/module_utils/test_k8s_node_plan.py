@@ -1,9 +1,10 @@
 # -*- coding: utf-8 -*-
-"""plugins/plugin_utils/_k8s_node.py: input problems, registry trust files for both engines, the result."""
+"""plugins/module_utils/_k8s_node.py, the k8s_node role's decisions (k8s_node_info returns them): input problems,
+registry trust files for both engines, the result."""
 
 import pytest
 
-from ansible_collections.fleetops.docker_host.plugins.plugin_utils._k8s_node import (
+from ansible_collections.fleetops.docker_host.plugins.module_utils._k8s_node import (
     HOSTS_TOML_MARK,
     k8s_node_plan,
     k8s_node_result,
