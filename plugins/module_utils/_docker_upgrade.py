@@ -22,6 +22,10 @@ DPKG_FORMAT = '${Package}|${Version}|${Status}\n'
 
 _DIGITS = re.compile(r'(\d+)')
 
+# Held after every path, a rollback included, where installed: an unattended containerd.io upgrade can stop dockerd
+# (docker/for-linux#1155).
+ALWAYS_HELD = ('containerd.io',)
+
 
 # ---- Debian versions -------------------------------------------------------------------------------------
 
@@ -223,11 +227,19 @@ def _offered_text(offered):
     return ', '.join(offered) if offered else 'none (is the repository configured, and apt\'s lists fresh?)'
 
 
+def _specs(versions, names):
+    """[{name, version}] for fleetops.docker_host.packages: each (name, version), then each other name without one."""
+    specs = [{'name': name, 'version': version} for name, version in versions]
+    return specs + [{'name': name, 'version': ''} for name in names if name not in dict(versions)]
+
+
 def decide(look, settings):
     """The plan of an engine upgrade from one look and the role's settings (see docker_upgrade_info's RETURN).
 
     settings: version, packages (take the engine version), companions ({name: version}), allow_container_restart,
-    allow_downgrade, hold, live_restore. Every refusal is in `problems`, before any package moves.
+    allow_downgrade, hold, live_restore, installed_only (plan nothing, refuse nothing, unless the engine package is
+    installed at another version than asked and the repository offers it). Every refusal is in `problems`, before
+    any package moves.
     """
     installed = look.get('packages') or {}
     offered = look.get('offered') or {}
@@ -264,6 +276,11 @@ def decide(look, settings):
             targets[name] = target
 
     current = (installed.get(main) or {}).get('version', '')
+    if settings.get('installed_only') and (main not in installed or main not in targets or
+                                           resolve(wanted, [current]) is not None):
+        # The site playbook's upgrade stage: no engine yet, no version asked, the version installed already (as the
+        # docker role's pin reads it), or one the repository lacks (local package files) - the docker role's job.
+        problems, targets = [], {}
     target = targets.get(main, '')
     jump = classify(current, target) if current and target else 'none'
     containers = [c for c in look.get('containers') or [] if c.get('running')]
@@ -303,6 +320,9 @@ def decide(look, settings):
             hold_names.append(package['name'])
     held_before = sorted(n for n, p in installed.items() if p.get('held'))
     moving = [p for p in packages if p['to'] and p['from'] != p['to']]
+    hold_after = sorted(hold_names) if settings.get('hold', True) else held_before
+    # After a rollback: the holds the host had, and containerd.io held whatever path was taken.
+    rollback_hold = sorted(set(held_before) | set(n for n in ALWAYS_HELD if n in installed and settings.get('hold', True)))
     plan = {
         'problems': problems,
         'jump': jump,
@@ -314,8 +334,13 @@ def decide(look, settings):
         'moves': not problems and bool(moving),
         'specs': ['%s=%s' % (p['name'], p['to']) for p in moving],
         'rollback_specs': ['%s=%s' % (p['name'], p['from']) for p in moving if p['from']],
-        'hold': sorted(hold_names) if settings.get('hold', True) else held_before,
+        'hold': hold_after,
         'held_before': held_before,
+        # The package step's arguments: the moving packages at their versions, the held ones named (no move).
+        'package_specs': _specs([(p['name'], p['to']) for p in moving], hold_after),
+        'rollback_packages': _specs([(p['name'], p['from']) for p in moving if p['from']], rollback_hold),
+        'rollback_hold': rollback_hold,
+        'rollback_unhold': sorted(set(hold_after) - set(rollback_hold)),
         'enable_live_restore': within_line and not live_restore and bool(settings.get('live_restore', True)),
         'containers_stop': would_stop,
         'containers_keep': [] if would_stop else names,
@@ -367,7 +392,7 @@ def prove(before, after, plan, hello=None, expect='to'):
              for p in plan.get('packages') or []
              if p[expect] and (installed.get(p['name']) or {}).get('version') != p[expect]]
     problems.extend(wrong)
-    holds = plan.get('hold') if expect == 'to' else plan.get('held_before')
+    holds = plan.get('hold') if expect == 'to' else plan.get('rollback_hold', plan.get('held_before'))
     unheld = [n for n in holds or [] if not (installed.get(n) or {}).get('held')]
     if unheld:
         problems.append('not held: %s' % ', '.join(unheld))

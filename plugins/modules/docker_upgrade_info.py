@@ -64,6 +64,13 @@ options:
     description: Accept a version older than the installed one.
     type: bool
     default: false
+  installed_only:
+    description:
+      - Plan nothing and refuse nothing unless the engine package (the first of O(packages)) is installed at another
+        version than O(version) and the repository offers that version - the site playbook's upgrade stage, which
+        leaves a first install, an empty O(version) and local package files to the docker role.
+    type: bool
+    default: false
   hold_file:
     description: The apt preferences file of the C(fleetops.docker_host.docker) role, whose pin moves with the engine.
     type: path
@@ -137,6 +144,10 @@ plan:
       C(packages) (each C(name), C(from), C(to), C(held_before)), C(moves), C(specs) (C(name=version) to install),
       C(rollback_specs), C(hold) (held after), C(held_before), C(enable_live_restore), C(containers_stop),
       C(containers_keep), C(swarm), C(drain), C(hold_file) (the moved hold file text, or V(null)), C(summary).
+    - 'The arguments of the package step (M(fleetops.docker_host.packages)): C(package_specs) (each C(name) and
+      C(version), the moving packages at their target versions and the held ones without a version),
+      C(rollback_packages) (the same back to the versions they had), C(rollback_hold) (held after a rollback - the
+      holds the host had, and C(containerd.io) where installed) and C(rollback_unhold) (released by a rollback).'
   returned: always
   type: dict
 proof:
@@ -197,6 +208,7 @@ def main():
             live_restore=dict(type='bool', default=True),
             allow_container_restart=dict(type='bool', default=False),
             allow_downgrade=dict(type='bool', default=False),
+            installed_only=dict(type='bool', default=False),
             hold_file=dict(type='path', default='/etc/apt/preferences.d/docker.pref'),
             before=dict(type='dict'),
             hello=dict(type='dict'),

@@ -3,6 +3,7 @@
  "failed": {host: [messages]}, "ran": [hosts that reached the look]}.
 
     run_upgrade.py '{"docker_upgrade_version": "..."}' [--check]
+    UPGRADE_PLAYBOOK=fleetops.docker_host.site run_upgrade.py '{"docker_version": "..."}'   (the site path)
 
 The playbook runs in its own ansible-playbook process, as an operator runs it, so that its failures (refusals,
 rollbacks, the roll-out stopped by max_fail_percentage) do not end the scenario's own run.
@@ -13,7 +14,8 @@ import re
 import subprocess
 import sys
 
-argv = ['ansible-playbook', '-i', os.environ['MOLECULE_INVENTORY_FILE'], 'fleetops.docker_host.upgrade',
+argv = ['ansible-playbook', '-i', os.environ['MOLECULE_INVENTORY_FILE'],
+        os.environ.get('UPGRADE_PLAYBOOK') or 'fleetops.docker_host.upgrade',
         '-e', sys.argv[1]] + sys.argv[2:]
 env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK='ansible.posix.json')
 env.pop('ANSIBLE_CALLBACKS_ENABLED', None)  # profile_tasks would print into the JSON

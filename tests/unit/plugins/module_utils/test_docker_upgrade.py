@@ -174,6 +174,44 @@ def test_hold_off_keeps_the_holds_there_were():
     assert plan['hold'] == []
 
 
+def test_package_step_arguments_move_versions_and_holds_together():
+    plan = up.decide(look(held=False), SETTINGS)
+    assert plan['package_specs'] == [{'name': 'docker-ce', 'version': P2}, {'name': 'docker-ce-cli', 'version': P2},
+                                     {'name': 'containerd.io', 'version': ''}]
+    assert plan['hold'] == ['containerd.io', 'docker-ce', 'docker-ce-cli']
+    # Back to the versions there were; no hold there was, but containerd.io stays held after a rollback too.
+    assert plan['rollback_packages'] == [{'name': 'docker-ce', 'version': P1}, {'name': 'docker-ce-cli', 'version': P1},
+                                         {'name': 'containerd.io', 'version': ''}]
+    assert plan['rollback_hold'] == ['containerd.io']
+    assert plan['rollback_unhold'] == ['docker-ce', 'docker-ce-cli']
+
+
+def test_package_step_arguments_when_everything_was_held_or_hold_is_off():
+    plan = up.decide(look(held=True), SETTINGS)
+    assert plan['rollback_hold'] == ['containerd.io', 'docker-ce', 'docker-ce-cli'] and plan['rollback_unhold'] == []
+    off = up.decide(look(held=False), dict(SETTINGS, hold=False))
+    assert off['hold'] == [] and off['rollback_hold'] == [] and off['rollback_unhold'] == []
+    assert off['package_specs'] == [{'name': 'docker-ce', 'version': P2}, {'name': 'docker-ce-cli', 'version': P2}]
+
+
+def test_installed_only_plans_nothing_without_an_engine_or_a_version():
+    fresh = look()
+    fresh['packages'] = {}
+    fresh['manager'] = ''
+    cases = ((fresh, SETTINGS), (look(), dict(SETTINGS, version='')), (look(), dict(SETTINGS, version='26.1')),
+             (look(), dict(SETTINGS, version=P1)), (look(), dict(SETTINGS, version='26.1.9')))
+    for found, settings in cases:
+        plan = up.decide(found, dict(settings, installed_only=True))
+        assert plan['problems'] == [] and not plan['moves'] and plan['jump'] == 'none' and plan['specs'] == []
+    # Without it: no engine and no version are refused; '26.1' names the newest 26.1 the repository offers.
+    assert up.decide(fresh, SETTINGS)['problems'] and up.decide(look(), dict(SETTINGS, version=''))['problems']
+    assert up.decide(look(), dict(SETTINGS, version='26.1'))['to'] == BROKEN
+    # An installed engine whose version moved is planned, and refused, as by the upgrade playbook.
+    jump = up.decide(look(version=OLD), dict(SETTINGS, installed_only=True))
+    assert jump['moves'] is False and 'would stop the running containers web' in jump['problems'][0]
+    assert up.decide(look(), dict(SETTINGS, installed_only=True))['moves']
+
+
 def test_hold_file_pin_moves_only_when_it_pins_the_current_version():
     text = '# managed\nPackage: docker-ce docker-ce-cli\nPin: version %s*\nPin-Priority: 1001\n' % P1
     plan = up.decide(look(hold_file=text), SETTINGS)
@@ -239,6 +277,13 @@ def test_proof_after_a_rollback_expects_the_versions_and_holds_there_were():
     plan = up.decide(before, SETTINGS)
     assert up.prove(before, after_look(version=P1), plan, None, expect='from')['ok']
     assert not up.prove(before, after_look(version=P2), plan, None, expect='from')['ok']
+    # After a rollback containerd.io is held even where it was not before; the other holds are as they were.
+    unheld = look(held=False)
+    plan = up.decide(unheld, SETTINGS)
+    after = after_look(version=P1, held=False)
+    assert up.prove(unheld, after, plan, None, expect='from')['problems'] == ['not held: containerd.io']
+    after['packages']['containerd.io']['held'] = True
+    assert up.prove(unheld, after, plan, None, expect='from')['ok']
 
 
 def test_result_fields():
