@@ -48,10 +48,9 @@ SCENARIOS = {
     "example_inventory": (["debian12"], []),
     "k8s_node": (["debian12"], []),
     "k8s_sysctl": (["debian12"], []),
-    # Three Docker-in-Docker hosts: one manager + two workers, then three managers (issue 32). Public CI only until
-    # its idempotence step passes here: its second converge found docker_daemon applying a change the first run
-    # had not made (a host with no daemon settings and no record of an apply).
-    "swarm": ([], ["debian12"]),
+    # Three Docker-in-Docker hosts: one manager + two workers, then three managers and back, a worker leaving, a
+    # stale entry repaired, an even manager count refused; the routing mesh SKIPPED here (no IPVS) (issue 32).
+    "swarm": (["debian12"], []),
     # Ubuntu-shaped hosts (Debian 12 with Ubuntu 24.04's os-release, not Ubuntu) and a Docker-shaped local tree of
     # Debian's engine under Docker's package names: engine upgrades (issue 29).
     "upgrade": (["debian12"], []),
