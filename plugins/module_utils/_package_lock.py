@@ -8,11 +8,18 @@ Two kinds of lock, as the managers take them:
   /proc/locks as "POSIX ADVISORY WRITE <pid> <major>:<minor>:<inode> ..." (pids of the reader's namespace);
 - pid files (dnf 4's dnf/lock.py ProcessLock: rpmdb_lock.pid, metadata_lock.pid, download_lock.pid; yum's
   /var/run/yum.pid): held while the pid written in them is alive (dnf checks /proc/<pid>/stat, as here).
-Target side: Python 3.6+.
+A lock held from outside the reader's PID namespace is missing from /proc/locks (Linux 4.9+): kernel_holder asks
+the kernel about the lock file itself (the one function here that touches the host; both package_lock_info and the
+packages step use it). Target side: Python 3.6+.
 """
 
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type  # noqa: UP001 - ansible-test sanity expects it
+
+import fcntl
+import os
+import stat
+import struct
 
 APT_LOCKS = ('/var/lib/dpkg/lock-frontend', '/var/lib/dpkg/lock', '/var/lib/apt/lists/lock',
              '/var/cache/apt/archives/lock')
@@ -21,6 +28,33 @@ DNF_PID_FILES = ('/var/lib/dnf/rpmdb_lock.pid', '/var/cache/dnf/metadata_lock.pi
 YUM_PID_FILES = ('/var/run/yum.pid', '/run/yum.pid')
 
 MANAGERS = ('apt', 'dnf', 'dnf5', 'yum')
+
+# struct flock: l_type, l_whence, l_start, l_len, l_pid (native layout); the buffer is padded, the kernel's struct
+# may be longer than Python's packing of it.
+_FLOCK = 'hhqqi'
+
+
+def kernel_holder(path):
+    """Who the kernel says holds a lock on PATH (fcntl F_GETLK with a write lock as the probe): the pid in this
+    namespace, 0 when the holder is outside it, -1 for an open file description lock; None when free. /proc/locks
+    shows no holder of another PID namespace (Linux 4.9 and later), the file itself still tells."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        probe = struct.pack(_FLOCK, fcntl.F_WRLCK, os.SEEK_SET, 0, 0, 0)
+        answer = fcntl.fcntl(fd, fcntl.F_GETLK, probe + b'\0' * 32)
+        kind, _whence, _start, _length, pid = struct.unpack(_FLOCK, answer[:len(probe)])
+    except (OSError, struct.error):
+        return None
+    finally:
+        os.close(fd)
+    if kind == fcntl.F_UNLCK:
+        return None
+    return pid if pid > 0 else (-1 if pid < 0 else 0)
 
 
 def lock_paths(manager):

@@ -21,11 +21,11 @@ import fnmatch
 import re
 
 from ansible_collections.fleetops.docker_host.plugins.module_utils._package_lock import (  # noqa: F401 - re-exported
-    APT_LOCKS, DNF_PID_FILES, RPM_LOCKS, YUM_PID_FILES, comm_text, find_holders, holder_text, lock_paths, lock_state,
-    parse_proc_locks, pid_file_holder)
+    APT_LOCKS, DNF_PID_FILES, RPM_LOCKS, YUM_PID_FILES, comm_text, find_holders, holder_text, kernel_holder,
+    lock_paths, lock_state, parse_proc_locks, pid_file_holder)
 
 __all__ = ['APT_LOCKS', 'DNF_PID_FILES', 'RPM_LOCKS', 'YUM_PID_FILES', 'comm_text', 'find_holders', 'holder_text',
-           'lock_paths', 'lock_state', 'parse_proc_locks', 'pid_file_holder']
+           'kernel_holder', 'lock_paths', 'lock_state', 'parse_proc_locks', 'pid_file_holder']
 
 MANAGERS = ('apt', 'dnf', 'dnf5', 'yum')
 STATES = ('present', 'latest', 'absent')
