@@ -17,8 +17,12 @@ What the managers print, as parsed here:
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type  # noqa: UP001 - ansible-test sanity expects it
 
+import fcntl
 import fnmatch
+import os
 import re
+import stat
+import struct
 
 MANAGERS = ('apt', 'dnf', 'dnf5', 'yum')
 STATES = ('present', 'latest', 'absent')
@@ -488,3 +492,32 @@ def lock_state(holders, waited):
         'locks': holders,
         'waited': waited,
     }
+
+
+# struct flock: l_type, l_whence, l_start, l_len, l_pid (native layout); the buffer is padded, the kernel's struct
+# may be longer than Python's packing of it.
+_FLOCK = 'hhqqi'
+
+
+def kernel_holder(path):
+    """Who the kernel says holds a lock on PATH (fcntl F_GETLK with a write lock as the probe): the pid in this
+    namespace, 0 when the holder is outside it, -1 for an open file description lock; None when free. /proc/locks
+    shows no holder of another PID namespace (Linux 4.9 and later), the file itself still tells. The one function
+    here that touches the host (package_lock_info and the packages step both ask it)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        probe = struct.pack(_FLOCK, fcntl.F_WRLCK, os.SEEK_SET, 0, 0, 0)
+        answer = fcntl.fcntl(fd, fcntl.F_GETLK, probe + b'\0' * 32)
+        kind, _whence, _start, _length, pid = struct.unpack(_FLOCK, answer[:len(probe)])
+    except (OSError, struct.error):
+        return None
+    finally:
+        os.close(fd)
+    if kind == fcntl.F_UNLCK:
+        return None
+    return pid if pid > 0 else (-1 if pid < 0 else 0)

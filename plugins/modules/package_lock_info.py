@@ -101,10 +101,7 @@ package_lock:
       type: int
 '''
 
-import fcntl
 import os
-import stat
-import struct
 import time
 
 from ansible.module_utils.basic import AnsibleModule
@@ -113,12 +110,9 @@ from ansible_collections.fleetops.docker_host.plugins.module_utils._files import
 from ansible_collections.fleetops.docker_host.plugins.module_utils._packages import (
     comm_text,
     find_holders,
+    kernel_holder,
     lock_state,
 )
-
-# struct flock: l_type, l_whence, l_start, l_len, l_pid (native layout); the buffer is padded, the kernel's struct
-# may be longer than Python's packing of it.
-_FLOCK = 'hhqqi'
 
 
 def _stat_key(path):
@@ -142,27 +136,8 @@ def _command(pid):
     return comm_text(look_bytes('/proc/%d/comm' % pid, 64))
 
 
-def _kernel_holder(path):
-    """Who the kernel says holds a lock on PATH (fcntl F_GETLK with a write lock as the probe): the pid in this
-    namespace, 0 when the holder is outside it, -1 for an open file description lock; None when free. /proc/locks
-    shows no holder of another PID namespace (Linux 4.9 and later), the file itself still tells."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
-    except OSError:
-        return None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
-        probe = struct.pack(_FLOCK, fcntl.F_WRLCK, os.SEEK_SET, 0, 0, 0)
-        answer = fcntl.fcntl(fd, fcntl.F_GETLK, probe + b'\0' * 32)
-        kind, _whence, _start, _length, pid = struct.unpack(_FLOCK, answer[:len(probe)])
-    except (OSError, struct.error):
-        return None
-    finally:
-        os.close(fd)
-    if kind == fcntl.F_UNLCK:
-        return None
-    return pid if pid > 0 else (-1 if pid < 0 else 0)
+# The kernel's answer about the lock file itself (module_utils/_packages.py; the packages step asks it too).
+_kernel_holder = kernel_holder
 
 
 def _holders(manager):

@@ -237,7 +237,8 @@ def _read_bytes(path, size):
 def _holders(manager):
     return P.find_holders(manager, _read('/proc/locks') or '', stat_key=_stat_key, read_file=lambda p: _read_bytes(p, 64),
                           alive=lambda pid: os.path.exists('/proc/%d/stat' % pid),
-                          command_of=lambda pid: P.comm_text(_read_bytes('/proc/%d/comm' % pid, 64)), own_pid=os.getpid())
+                          command_of=lambda pid: P.comm_text(_read_bytes('/proc/%d/comm' % pid, 64)), own_pid=os.getpid(),
+                          kernel_holder=P.kernel_holder)
 
 
 class Step(object):

@@ -45,6 +45,7 @@ CASES = [
     ('insecure-registry-cidr', '{"insecure-registries": ["10.0.0.0/8"]}'),
     ('insecure-registry-host-port', '{"insecure-registries": ["registry.local:5000"]}'),
     ('insecure-registry-ftp-scheme', '{"insecure-registries": ["ftp://registry.local"]}'),
+    ('insecure-registry-scheme-trailing-slash', '{"insecure-registries": ["http://registry.local:5000/"]}'),
     ('insecure-registry-path', '{"insecure-registries": ["registry.local/v2"]}'),
     ('registry-mirror-https', '{"registry-mirrors": ["https://mirror.local"]}'),
     ('registry-mirror-no-scheme', '{"registry-mirrors": ["mirror.local"]}'),

@@ -18,7 +18,7 @@ from ansible_collections.fleetops.docker_host.plugins.module_utils._daemon_json 
     DaemonJsonError, compute, parse_docker_version, parse_document, render)
 from daemon_json_cases import CASES
 
-NAMES = [name for name, _ in CASES]
+NAMES = [case[0] for case in CASES]
 
 
 def module_verdict(text, version):

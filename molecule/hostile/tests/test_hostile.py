@@ -76,6 +76,7 @@ def test_lock_held_from_another_pid_namespace_reported_held(host):
     with open(os.path.join(EPHEMERAL, "lock-failure-%s.txt" % host.backend.name)) as handle:
         message = handle.read()
     assert "/var/lib/dpkg/lock" in message and "k8s_node_package_lock_timeout" in message
-    assert re.search(r"held|holds", message), message
+    # Held by a process the host cannot see: the kernel, asked about the lock file, says so.
+    assert "an unknown process" in message and "let go" not in message, message
     # The role stopped at the lock, then installed what it needed once the holder was gone.
     assert host.exists("conntrack") and host.exists("socat")
