@@ -88,6 +88,9 @@ options:
     description:
       - Refresh the package lists first (C(apt-get update); C(--refresh) for dnf/yum). Also in check mode on
         C(apt), since a simulation without lists cannot tell what would be installed. Not counted as a change.
+      - On C(apt) the step fails when a repository could not be reached (C(apt-get update) itself exits 0 then,
+        keeping the old lists), naming the repository and apt's reason; a download that fails during an install
+        fails the same way, with nothing installed or removed.
     type: bool
     default: false
   cache_valid_time:
@@ -237,6 +240,7 @@ class Step(object):
         self.timeout = module.params['lock_timeout']
         self.result = {'changed': False, 'packages': {}, 'holds': {'before': [], 'after': []}, 'recovered': False,
                        'cache_updated': False}
+        self.said = ''
 
     def run(self, argv, check=False):
         rc, out, err = self.module.run_command(argv, environ_update=ENV)
@@ -247,6 +251,9 @@ class Step(object):
     def fail(self, argv, rc, out, err, holders=None):
         text = (err or out or '').strip()
         said = ' '.join(text.splitlines()[-3:]) or 'no output'
+        unreachable = P.unreachable_repositories(out + '\n' + err) if self.manager == 'apt' else []
+        if unreachable:
+            said = P.unreachable_message(unreachable, 'update' if 'update' in argv else 'install')
         if holders is None and P.said_lock(out + err):
             holders = _holders(self.manager)
         extra = {}
@@ -279,6 +286,7 @@ class Step(object):
         deadline = time.time() + remaining
         while True:
             rc, out, err = self.run(argv)
+            self.said = out + '\n' + err
             if rc == 0:
                 return out
             if not (self.manager == 'yum' and P.said_lock(out + err) and time.time() + YUM_RETRY_DELAY < deadline):
@@ -337,6 +345,10 @@ class Step(object):
             if ages and min(ages) < valid:
                 return
         self.transaction(['apt-get', '-q', 'update'])
+        # apt-get update exits 0 when a repository could not be reached ("W: Failed to fetch ...", the old lists
+        # kept): the step fails here, naming the repository, rather than later as a package apt cannot locate.
+        if P.unreachable_repositories(self.said):
+            self.fail(['apt-get', '-q', 'update'], 0, self.said, '')
         self.result['cache_updated'] = True
 
     def el_options(self):

@@ -206,3 +206,44 @@ def test_el_check_mode_compares_versions(capsys, fake_el):
 def test_bad_input(capsys):
     assert 'listed twice' in run_module(capsys, {'manager': 'apt', 'packages': ['a', 'a']})['msg']
     assert 'hold is not supported on dnf5' in run_module(capsys, {'manager': 'dnf5', 'packages': ['a'], 'hold': True})['msg']
+
+
+@pytest.fixture
+def offline_apt(monkeypatch):
+    """apt whose repository does not answer: `apt-get update` exits 0 with apt's warnings (the old lists kept), an
+    install exits 100 on the download; dpkg is clean. The calls are kept."""
+    calls = []
+    update_err = ("W: Failed to fetch http://deb.debian.org/debian/dists/bookworm/InRelease  Temporary failure "
+                  "resolving 'deb.debian.org'\nW: Some index files failed to download. They have been ignored, or old "
+                  "ones used instead.\n")
+    install_err = ("E: Failed to fetch http://deb.debian.org/debian/pool/main/h/hello/hello_2.10-3_amd64.deb  "
+                   "Temporary failure resolving 'deb.debian.org'\nE: Unable to fetch some archives, maybe run "
+                   "apt-get update or try with --fix-missing?\n")
+
+    def run_command(module, argv, **kwargs):
+        calls.append(argv)
+        if argv[0] == 'apt-get' and 'update' in argv:
+            return 0, 'Err:1 http://deb.debian.org/debian bookworm InRelease\n', update_err
+        if argv[0] == 'apt-get' and 'install' in argv:
+            return 100, 'Reading package lists...\n', install_err
+        if argv[0] == 'apt-cache':
+            return 0, ' hello | 2.10-3 | http://deb.debian.org/debian bookworm/main amd64 Packages\n', ''
+        return 0, '', ''
+    monkeypatch.setattr(AnsibleModule, 'run_command', run_command)
+    monkeypatch.setattr(packages, '_holders', lambda manager: [])
+    return calls
+
+
+def test_apt_update_that_cannot_reach_a_repository_fails_naming_it(capsys, offline_apt):
+    result = run_module(capsys, {'manager': 'apt', 'packages': ['hello'], 'update_cache': True})
+    assert result['failed'] and not result.get('changed')
+    assert ("apt could not reach the package repository http://deb.debian.org/debian (Temporary failure resolving "
+            "'deb.debian.org'); the package lists were not refreshed") in result['msg']
+    assert not [argv for argv in offline_apt if 'install' in argv]  # nothing installed after the failed refresh
+
+
+def test_apt_download_that_fails_names_the_repository_and_installs_nothing(capsys, offline_apt):
+    result = run_module(capsys, {'manager': 'apt', 'packages': ['hello']})
+    assert result['failed'] and result['rc'] == 100
+    assert ('apt could not reach the package repository http://deb.debian.org/debian (Temporary failure resolving '
+            "'deb.debian.org'); nothing was installed or removed") in result['msg']
