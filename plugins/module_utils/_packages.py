@@ -365,6 +365,13 @@ def unreachable_message(repositories, verb):
             '(or fix its source under /etc/apt).' % (named, done))
 
 
+def parse_dnf_duplicates(text):
+    """The packages `dnf check --duplicates` names ("docker-ce-3:28.0.1-1.el9.x86_64 is a duplicate with
+    docker-ce-3:26.1.4-1.el9.x86_64"): the older of each pair, sorted; other problems it reports are not read."""
+    return sorted(set(line.split(' is a duplicate with ', 1)[1].strip() for line in (text or '').splitlines()
+                      if ' is a duplicate with ' in line))
+
+
 def said_lock(text):
     """Whether a manager's output says it could not get its lock."""
     return any(word in (text or '') for word in LOCK_WORDS)

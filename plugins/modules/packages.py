@@ -25,7 +25,9 @@ description:
     5 seconds within O(lock_timeout). On timeout it fails naming the holder (pid and command), the lock file,
     O(lock_timeout_variable) and the fix; nothing has been changed by that step.
   - On C(apt), an interrupted dpkg (C(dpkg --audit) prints something) is first recovered with
-    C(dpkg --configure -a), reported in RV(recovered).
+    C(dpkg --configure -a), reported in RV(recovered). On C(dnf), a transaction cut off between installing a new
+    version and erasing the old one (both in the rpm database, C(dnf check --duplicates)) is first recovered with
+    C(dnf remove --duplicates), which removes the older ones, reported in RV(recovered).
   - Runs through the action plugin of the same name, which fills O(manager) from the host's facts and, on a lock
     timeout, writes the failure message with the host's name and the task's name.
   - 'Interface (stable): the options below and the return values RV(packages), RV(holds), RV(recovered),
@@ -163,9 +165,18 @@ holds:
   type: dict
   sample: {"before": [], "after": ["containerd.io", "docker-ce", "docker-ce-cli"]}
 recovered:
-  description: Whether an interrupted dpkg was recovered (C(dpkg --configure -a)) first; in check mode, whether it would be.
+  description:
+    - Whether an interrupted dpkg (C(dpkg --configure -a)) or dnf transaction (C(dnf remove --duplicates)) was
+      recovered first; in check mode, whether it would be.
   returned: always
   type: bool
+duplicates:
+  description: On C(dnf), the older versions an interrupted transaction left installed beside the newer ones (removed
+    first, outside check mode).
+  returned: when an interrupted dnf transaction was recovered
+  type: list
+  elements: str
+  sample: ["docker-ce-3:26.1.4-1.el9.x86_64"]
 cache_updated:
   description: Whether the package lists were refreshed.
   returned: always
@@ -336,6 +347,18 @@ class Step(object):
             self.wait_for_lock()
             self.run(['dpkg', '--force-confdef', '--force-confold', '--configure', '-a'], check=True)
 
+    def recover_rpm(self):
+        """dnf: a transaction cut off between installing the new version of a package and erasing the old one leaves
+        both in the rpm database; the older ones go first (dnf remove --duplicates), reported in recovered."""
+        _rc, out, err = self.run(['dnf', '-q', '-C', 'check', '--duplicates'])
+        duplicates = P.parse_dnf_duplicates(out + '\n' + err)
+        if not duplicates:
+            return
+        self.result['recovered'] = True
+        self.result['duplicates'] = duplicates
+        if not self.module.check_mode:
+            self.transaction(['dnf', '-y', '-q', 'remove', '--duplicates'])
+
     def update_cache(self):
         if self.manager != 'apt':
             return
@@ -414,6 +437,8 @@ def main():  # noqa: C901, PLR0912, PLR0915 - one step, told in order
     specs, files = _specs(step)
     names = [s['name'] for s in specs] + [f['name'] for f in files]
 
+    if manager == 'dnf':
+        step.recover_rpm()
     if manager == 'apt':
         step.recover_dpkg()
         if params['update_cache']:
@@ -513,7 +538,8 @@ def main():  # noqa: C901, PLR0912, PLR0915 - one step, told in order
     for name in sorted(set(held) - set(held_after)):
         done.append('released %s' % name)
     if result['recovered']:
-        done.insert(0, 'recovered an interrupted dpkg (dpkg --configure -a)')
+        done.insert(0, 'recovered an interrupted dpkg (dpkg --configure -a)' if manager == 'apt' else
+                    'recovered an interrupted dnf transaction (removed the older duplicates %s)' % ', '.join(result['duplicates']))
     result['changed'] = bool(done)
     result['msg'] = '; '.join(done) or 'nothing to change'
     if module._diff:

@@ -110,6 +110,8 @@ class FakeEL(object):
         self.repo = {'docker-ce': ['3:26.1.4-1.el9', '3:28.0.1-1.el9'], 'containerd.io': ['1.7.27-3.1.el9']}
 
     def __call__(self, module, argv, environ_update=None, **_kwargs):
+        if argv[:5] == ['dnf', '-q', '-C', 'check', '--duplicates']:
+            return 0, '', ''  # the read-only look for an interrupted transaction: a clean rpm database, not counted
         self.calls.append(list(argv))
         assert environ_update['LANG'] == 'C'
         if argv[:2] == ['rpm', '-q']:
@@ -247,3 +249,43 @@ def test_apt_download_that_fails_names_the_repository_and_installs_nothing(capsy
     assert result['failed'] and result['rc'] == 100
     assert ('apt could not reach the package repository http://deb.debian.org/debian (Temporary failure resolving '
             "'deb.debian.org'); nothing was installed or removed") in result['msg']
+
+
+def test_dnf_transaction_cut_off_is_recovered_first(capsys, fake_el, monkeypatch):
+    """dnf killed between installing docker-ce 28 and erasing 26: both are in the rpm database; the step removes the
+    older duplicate before anything else, says so, and then finds the package at the version asked."""
+    fake = fake_el('dnf', {'docker-ce': '3:28.0.1-1.el9'}, {})
+    duplicate = 'docker-ce-3:28.0.1-1.el9.x86_64 is a duplicate with docker-ce-3:26.1.4-1.el9.x86_64\n'
+    state = {'duplicates': True}
+
+    def run_command(module, argv, **kwargs):
+        if argv[:5] == ['dnf', '-q', '-C', 'check', '--duplicates']:
+            fake.calls.append(list(argv))
+            return (1, duplicate, '') if state['duplicates'] else (0, '', '')
+        if 'remove' in argv and '--duplicates' in argv:
+            fake.calls.append(list(argv))
+            state['duplicates'] = False
+            return 0, '', ''
+        return fake(module, argv, **kwargs)
+    monkeypatch.setattr(AnsibleModule, 'run_command', run_command)
+    result = run_module(capsys, {'manager': 'dnf', 'packages': [{'name': 'docker-ce', 'version': '28.0.1'}]})
+    assert result['recovered'] is True and result['duplicates'] == ['docker-ce-3:26.1.4-1.el9.x86_64']
+    assert result['changed'] and result['msg'] == ('recovered an interrupted dnf transaction (removed the older '
+                                                   'duplicates docker-ce-3:26.1.4-1.el9.x86_64)')
+    assert fake.calls[:2] == [['dnf', '-q', '-C', 'check', '--duplicates'], ['dnf', '-y', '-q', 'remove', '--duplicates']]
+    assert result['packages'] == {'docker-ce': {'before': '3:28.0.1-1.el9', 'after': '3:28.0.1-1.el9'}}
+    again = run_module(capsys, {'manager': 'dnf', 'packages': [{'name': 'docker-ce', 'version': '28.0.1'}]})
+    assert again['recovered'] is False and not again['changed'] and 'duplicates' not in again
+
+
+def test_dnf_check_mode_says_it_would_recover_and_removes_nothing(capsys, fake_el, monkeypatch):
+    fake = fake_el('dnf', {'docker-ce': '3:28.0.1-1.el9'}, {})
+
+    def run_command(module, argv, **kwargs):
+        if argv[:5] == ['dnf', '-q', '-C', 'check', '--duplicates']:
+            return 1, 'docker-ce-3:28.0.1-1.el9.x86_64 is a duplicate with docker-ce-3:26.1.4-1.el9.x86_64\n', ''
+        return fake(module, argv, **kwargs)
+    monkeypatch.setattr(AnsibleModule, 'run_command', run_command)
+    result = run_module(capsys, {'manager': 'dnf', 'packages': ['docker-ce']}, check_mode=True)
+    assert result['recovered'] is True and result['changed']
+    assert not [argv for argv in fake.calls if 'remove' in argv]
