@@ -366,9 +366,9 @@ def unreachable_message(repositories, verb):
 
 
 def parse_dnf_duplicates(text):
-    """The packages `dnf check --duplicates` names ("docker-ce-3:28.0.1-1.el9.x86_64 is a duplicate with
-    docker-ce-3:26.1.4-1.el9.x86_64"): the older of each pair, sorted; other problems it reports are not read."""
-    return sorted(set(line.split(' is a duplicate with ', 1)[1].strip() for line in (text or '').splitlines()
+    """The older packages `dnf check --duplicates` names, sorted: it prints the oldest first ("docker-ce-3:26.1.4-1.el9.x86_64
+    is a duplicate with docker-ce-3:28.0.1-1.el9.x86_64", as dnf 4.14 does); other problems it reports are not read."""
+    return sorted(set(line.split(' is a duplicate with ', 1)[0].strip() for line in (text or '').splitlines()
                       if ' is a duplicate with ' in line))
 
 

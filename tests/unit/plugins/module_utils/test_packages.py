@@ -207,8 +207,8 @@ def test_unreachable_message_says_what_was_not_done():
 
 
 def test_parse_dnf_duplicates_names_the_older_of_each_pair():
-    text = ('docker-ce-3:28.0.1-1.el9.x86_64 is a duplicate with docker-ce-3:26.1.4-1.el9.x86_64\n'
-            'containerd.io-1.7.27-3.1.el9.x86_64 is a duplicate with containerd.io-1.6.33-3.1.el9.x86_64\n'
+    text = ('docker-ce-3:26.1.4-1.el9.x86_64 is a duplicate with docker-ce-3:28.0.1-1.el9.x86_64\n'
+            'containerd.io-1.6.33-3.1.el9.x86_64 is a duplicate with containerd.io-1.7.27-3.1.el9.x86_64\n'
             'socat-1.7.4.1-5.el9.x86_64 has missing requires of libssl.so.3()(64bit)\n')
     assert P.parse_dnf_duplicates(text) == ['containerd.io-1.6.33-3.1.el9.x86_64', 'docker-ce-3:26.1.4-1.el9.x86_64']
     assert P.parse_dnf_duplicates('') == []

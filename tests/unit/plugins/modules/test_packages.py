@@ -255,7 +255,7 @@ def test_dnf_transaction_cut_off_is_recovered_first(capsys, fake_el, monkeypatch
     """dnf killed between installing docker-ce 28 and erasing 26: both are in the rpm database; the step removes the
     older duplicate before anything else, says so, and then finds the package at the version asked."""
     fake = fake_el('dnf', {'docker-ce': '3:28.0.1-1.el9'}, {})
-    duplicate = 'docker-ce-3:28.0.1-1.el9.x86_64 is a duplicate with docker-ce-3:26.1.4-1.el9.x86_64\n'
+    duplicate = 'docker-ce-3:26.1.4-1.el9.x86_64 is a duplicate with docker-ce-3:28.0.1-1.el9.x86_64\n'
     state = {'duplicates': True}
 
     def run_command(module, argv, **kwargs):
@@ -283,7 +283,7 @@ def test_dnf_check_mode_says_it_would_recover_and_removes_nothing(capsys, fake_e
 
     def run_command(module, argv, **kwargs):
         if argv[:5] == ['dnf', '-q', '-C', 'check', '--duplicates']:
-            return 1, 'docker-ce-3:28.0.1-1.el9.x86_64 is a duplicate with docker-ce-3:26.1.4-1.el9.x86_64\n', ''
+            return 1, 'docker-ce-3:26.1.4-1.el9.x86_64 is a duplicate with docker-ce-3:28.0.1-1.el9.x86_64\n', ''
         return fake(module, argv, **kwargs)
     monkeypatch.setattr(AnsibleModule, 'run_command', run_command)
     result = run_module(capsys, {'manager': 'dnf', 'packages': ['docker-ce']}, check_mode=True)
