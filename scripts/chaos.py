@@ -58,6 +58,8 @@ SNAPSHOT_OF = {"daemon": "daemon", "swarm": "daemon", "k8s": "k8s", "report": "k
 NETWORK_TASK = "Install the Docker packages and hold them at docker_version in one step"
 CONTAINERD_TASK = "Restart containerd"
 MOMENTS = 3
+ENGINE_VERSION = "20.10.24"  # Debian 12's docker.io (20.10.24+dfsg1-1+deb12u1 and its updates)
+LOOKS_PER_STAGE = 2
 # The dnf transaction cut: EL 9's dnf and rpm on the EL tooling image, a probe package built there in two versions
 # (the old one's %preun sleeps while /run/fleetops-chaos-slow exists, so the cut lands between the new version's
 # install and the old one's erase), served from a local repository.
@@ -158,8 +160,10 @@ class Fleet:
         if not os.path.exists(self.inventory):
             sh("bash", FLEET, "inventory", self.prefix, self.inventory)
             with open(self.inventory, "a") as handle:
-                handle.write("    k8s_node_enabled: true\n    fleetops_report_path: %s/fleet-report-%s\n"
-                             % (CACHE, self.prefix))
+                # The engine held at its version (a hold file and apt-mark hold: holds left between runs are
+                # compared too), the Kubernetes node stage on.
+                handle.write("    k8s_node_enabled: true\n    docker_version: \"%s\"\n"
+                             "    fleetops_report_path: %s/fleet-report-%s\n" % (ENGINE_VERSION, CACHE, self.prefix))
 
     def down(self):
         sh("bash", FLEET, "down", self.prefix, check=False)
@@ -220,6 +224,8 @@ class Run:
     """One ansible-playbook run of site.yml, read line by line; cut() kills the controller's whole process group."""
 
     def __init__(self, inventory, log, argv=None):
+        if STOP.is_set():
+            raise RuntimeError("the harness was stopped")
         argv = argv or ["ansible-playbook", "-i", inventory, "fleetops.docker_host.site"]
         env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", PYTHONUNBUFFERED="1")
         self.log = open(log, "w", buffering=1)
@@ -278,7 +284,7 @@ def describe(point):
     if point["kind"] == "task":
         return "%s +%ss" % (where, point["delay"])
     if point["kind"] == "moment":
-        return "random moment at %ss" % point["at"]
+        return "random moment %ss into the run (%s +%ss)" % (point["at"], where, point["delay"])
     if point["kind"] == "network":
         return "network cut in %s" % where
     if point["kind"] == "rpm":
@@ -315,15 +321,20 @@ def choose_points(tasks, duration, seed):
         if "changed" not in task["status"] and (task["name"], task["stage"]) not in names:
             names.add((task["name"], task["stage"]))
             others.append(task)
-    # Every stage's tasks that only looked, at most 4 a stage (the looks and decisions), at a moment inside.
+    # Every stage's tasks that only looked (the looks and decisions), LOOKS_PER_STAGE of them, at a moment inside.
     by_stage = {}
     for task in others:
         by_stage.setdefault(task["stage"], []).append(task)
     for stage_tasks in by_stage.values():
-        for task in sorted(rng.sample(stage_tasks, min(4, len(stage_tasks))), key=tasks.index):
+        for task in sorted(rng.sample(stage_tasks, min(LOOKS_PER_STAGE, len(stage_tasks))), key=tasks.index):
             points.append(point(task, rng.uniform(0, max(0.1, task["duration"] * 0.9))))
-    points += [dict(kind="moment", at=round(rng.uniform(5, duration * 0.95), 1), stage="preflight")
-               for _moment in range(MOMENTS)]
+    # A random moment of the reference run, as the task under way then and the time into it (a time alone would
+    # land elsewhere in a run that goes faster or slower than the reference).
+    for _moment in range(MOMENTS):
+        at = rng.uniform(5, duration * 0.95)
+        task = [t for t in tasks if t["at"] <= at and t["stage"] not in ("kernel", "swarm")][-1]
+        points.append(dict(kind="moment", at=round(at, 1), task=task["name"], occurrence=task["occurrence"],
+                           stage=task["stage"], delay=round(min(at - task["at"], 30), 2)))
     for number, each in enumerate(points, 1):
         each["number"] = number
     return points
@@ -347,11 +358,8 @@ def interrupted_run(fleet, point, log):
     run = Run(fleet.inventory, log)
     for line in run:
         task = TASK.match(line)
-        if point["kind"] == "moment":
-            if time.monotonic() - run.started >= point["at"]:
-                run.cut("random moment")
-        elif task and (run.tasks[-1]["name"], run.tasks[-1]["occurrence"]) == (point["task"], point["occurrence"]):
-            if point["kind"] == "task":
+        if task and (run.tasks[-1]["name"], run.tasks[-1]["occurrence"]) == (point["task"], point["occurrence"]):
+            if point["kind"] in ("task", "moment"):
                 time.sleep(point["delay"])
                 run.cut("at %s" % describe(point))
             elif point["kind"] == "network":
@@ -465,7 +473,7 @@ def check_point(point, fleet, images, reference, logdir):
     if point["kind"] == "rpm":
         return check_rpm_point(point, fleet, logdir)
     tag = "%02d-%s" % (point["number"], point["kind"])
-    image = images.get(SNAPSHOT_OF.get(point["stage"]), BASE_IMAGE) if point["kind"] != "moment" else BASE_IMAGE
+    image = images.get(SNAPSHOT_OF.get(point["stage"]), BASE_IMAGE)
     fleet.up(image, apt_cache=point["kind"] != "network")
     rc, run = interrupted_run(fleet, point, os.path.join(logdir, tag + "-1-cut.log"))
     if point["kind"] == "network":
@@ -553,7 +561,8 @@ def main():
     parser.add_argument("--sample", type=int, help="this many cut points of the full set (default: all of it)")
     parser.add_argument("--seed", type=int, default=int(datetime.date.today().strftime("%Y%m%d")),
                         help="chooses the sample and the delays (default: today's date, so the sample rotates)")
-    parser.add_argument("--points", help="only these points of the seed's full set (numbers, comma-separated)")
+    parser.add_argument("--points", help="only these points of the seed's full set: numbers, kinds (task, moment, network, "
+                        "containerd, rpm) or stages, comma-separated")
     parser.add_argument("--jobs", type=int, default=int(os.environ.get("FLEETOPS_CHAOS_JOBS", "2")),
                         help="hosts cut at the same time (default 2, or FLEETOPS_CHAOS_JOBS)")
     parser.add_argument("--list", action="store_true", help="print the cut points and stop after the reference run")
@@ -584,8 +593,8 @@ def main():
         points = choose_points(tasks, duration, args.seed)
         full = len(points)
         if args.points:
-            wanted = set(int(n) for n in args.points.split(","))
-            points = [p for p in points if p["number"] in wanted]
+            wanted = set(args.points.split(","))
+            points = [p for p in points if str(p["number"]) in wanted or p["kind"] in wanted or p["stage"] in wanted]
         elif args.sample:
             points = sample_points(points, args.sample, args.seed)
         print("chaos: %d of the %d cut points of seed %d (replay: scripts/chaos.sh --seed %d --points %s), "
@@ -617,6 +626,9 @@ def main():
         print("chaos: %s" % exc)
         return 1
     finally:
+        STOP.set()
+        for run in list(ACTIVE):
+            run.cut("the harness ended")
         if not args.keep:
             first.down()
             for number in range(2, args.jobs + 1):

@@ -52,7 +52,12 @@ def test_the_full_set_has_every_stage_the_special_cuts_and_at_least_40_points():
     changed = {t["name"] for t in reference_tasks() if "changed" in t["status"]}
     cut = [p for p in points if p["kind"] == "task" and p["task"] in changed]
     assert {p["task"] for p in cut} == changed and len(cut) == 2 * len(changed)  # at its start and inside it
-    assert all(5 <= p["at"] <= 190 for p in points if p["kind"] == "moment")
+    moments = [p for p in points if p["kind"] == "moment"]
+    tasks = dict(((t["name"], t["occurrence"]), t) for t in reference_tasks())
+    for moment in moments:  # the task under way at that moment of the reference run, and the time into it
+        task = tasks[moment["task"], moment["occurrence"]]
+        assert 5 <= moment["at"] <= 190 and task["at"] <= moment["at"] and moment["delay"] <= 30
+        assert moment["stage"] == task["stage"]
 
 
 def test_the_same_seed_gives_the_same_points_another_seed_other_delays():
