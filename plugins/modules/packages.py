@@ -108,7 +108,9 @@ options:
     elements: str
     default: []
   disable_repos:
-    description: C(dnf)/C(yum) only. Repositories to disable for this step (C(--disablerepo)).
+    description:
+      - C(dnf)/C(yum) only. Repositories to disable for this step (C(--disablerepo)), applied before
+        O(enable_repos), so V(['*']) with O(enable_repos) uses those repositories alone.
     type: list
     elements: str
     default: []
@@ -357,7 +359,7 @@ class Step(object):
         self.result['recovered'] = True
         self.result['duplicates'] = duplicates
         if not self.module.check_mode:
-            self.transaction(['dnf', '-y', '-q', 'remove', '--duplicates'])
+            self.transaction(['dnf', '-y', '-q'] + self.repo_options() + ['remove', '--duplicates'])
 
     def update_cache(self):
         if self.manager != 'apt':
@@ -374,9 +376,13 @@ class Step(object):
             self.fail(['apt-get', '-q', 'update'], 0, self.said, '')
         self.result['cache_updated'] = True
 
+    def repo_options(self):
+        # dnf and yum apply these in order: disabling first lets disable_repos: ['*'] keep enable_repos' alone.
+        return (['--disablerepo=%s' % r for r in self.params['disable_repos']]
+                + ['--enablerepo=%s' % r for r in self.params['enable_repos']])
+
     def el_options(self):
-        argv = ['--enablerepo=%s' % r for r in self.params['enable_repos']]
-        argv += ['--disablerepo=%s' % r for r in self.params['disable_repos']]
+        argv = self.repo_options()
         if self.params['update_cache'] and not self.result['cache_updated']:
             argv.append('--refresh')
             self.result['cache_updated'] = not self.module.check_mode

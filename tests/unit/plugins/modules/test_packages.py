@@ -289,3 +289,13 @@ def test_dnf_check_mode_says_it_would_recover_and_removes_nothing(capsys, fake_e
     result = run_module(capsys, {'manager': 'dnf', 'packages': ['docker-ce']}, check_mode=True)
     assert result['recovered'] is True and result['changed']
     assert not [argv for argv in fake.calls if 'remove' in argv]
+
+
+def test_dnf_disables_repositories_before_it_enables_them(capsys, fake_el):
+    """dnf applies --disablerepo/--enablerepo in order: '*' disabled after the one enabled would disable it too."""
+    fake = fake_el('dnf', {}, {})
+    result = run_module(capsys, {'manager': 'dnf', 'packages': ['containerd.io'], 'disable_repos': ['*'],
+                                 'enable_repos': ['docker-ce-stable']})
+    assert result['changed']
+    assert [c for c in fake.calls if 'install' in c] == [
+        ['dnf', '-y', '--disablerepo=*', '--enablerepo=docker-ce-stable', 'install', 'containerd.io']]
