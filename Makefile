@@ -10,7 +10,7 @@ test:            ## The whole test suite (what CI runs)
 bench:           ## Fleet benchmark: no-change rerun vs floor at N=1,5,10, over docker exec and SSH, CPU-s per host
 	bash scripts/bench.sh
 
-chaos:           ## Fault injection: site.yml cut off at every cut point, each followed by the run that must finish the job (JOBS=2 hosts at a time)
+chaos:           ## Fault injection: site.yml cut off at every cut point, each followed by the run that must finish the job (JOBS=N hosts at a time, default 3)
 	bash scripts/chaos.sh $(if $(JOBS),--jobs $(JOBS),)
 
 lint:

@@ -563,8 +563,8 @@ def main():
                         help="chooses the sample and the delays (default: today's date, so the sample rotates)")
     parser.add_argument("--points", help="only these points of the seed's full set: numbers, kinds (task, moment, network, "
                         "containerd, rpm) or stages, comma-separated")
-    parser.add_argument("--jobs", type=int, default=int(os.environ.get("FLEETOPS_CHAOS_JOBS", "2")),
-                        help="hosts cut at the same time (default 2, or FLEETOPS_CHAOS_JOBS)")
+    parser.add_argument("--jobs", type=int, default=int(os.environ.get("FLEETOPS_CHAOS_JOBS", "3")),
+                        help="hosts cut at the same time (default 3, or FLEETOPS_CHAOS_JOBS)")
     parser.add_argument("--list", action="store_true", help="print the cut points and stop after the reference run")
     parser.add_argument("--keep", action="store_true", help="leave the hosts running")
     args = parser.parse_args()

@@ -172,6 +172,13 @@ recovered:
       recovered first; in check mode, whether it would be.
   returned: always
   type: bool
+unreachable:
+  description: On C(apt), the repositories apt could not reach (C(Failed to fetch)), each with apt's reason; the step
+    failed naming them.
+  returned: failure, when apt could not reach a repository
+  type: list
+  elements: dict
+  sample: [{"repository": "http://deb.debian.org/debian", "reason": "Temporary failure resolving 'deb.debian.org'"}]
 duplicates:
   description: On C(dnf), the older versions an interrupted transaction left installed beside the newer ones (removed
     first, outside check mode).
@@ -265,11 +272,13 @@ class Step(object):
         text = (err or out or '').strip()
         said = ' '.join(text.splitlines()[-3:]) or 'no output'
         unreachable = P.unreachable_repositories(out + '\n' + err) if self.manager == 'apt' else []
+        extra = {}
         if unreachable:
-            said = P.unreachable_message(unreachable, 'update' if 'update' in argv else 'install')
+            extra['unreachable'] = [{'repository': repository, 'reason': reason} for repository, reason in unreachable]
+            self.module.fail_json(msg=P.unreachable_message(unreachable, 'update' if 'update' in argv else 'install'),
+                                  rc=rc, stdout=out, stderr=err, cmd=argv, **extra)
         if holders is None and P.said_lock(out + err):
             holders = _holders(self.manager)
-        extra = {}
         if holders is not None:
             extra['package_lock'] = P.lock_state(holders, self.timeout)
         self.module.fail_json(msg='%s failed (rc %s): %s' % (' '.join(argv), rc, said), rc=rc, stdout=out, stderr=err,

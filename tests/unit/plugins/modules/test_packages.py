@@ -242,6 +242,8 @@ def test_apt_update_that_cannot_reach_a_repository_fails_naming_it(capsys, offli
     assert ("apt could not reach the package repository http://deb.debian.org/debian (Temporary failure resolving "
             "'deb.debian.org'); the package lists were not refreshed") in result['msg']
     assert not [argv for argv in offline_apt if 'install' in argv]  # nothing installed after the failed refresh
+    assert result['unreachable'] == [{'repository': 'http://deb.debian.org/debian',
+                                      'reason': "Temporary failure resolving 'deb.debian.org'"}]
 
 
 def test_apt_download_that_fails_names_the_repository_and_installs_nothing(capsys, offline_apt):
