@@ -10,8 +10,8 @@ test:            ## The whole test suite (what CI runs)
 bench:           ## Fleet benchmark: no-change rerun vs floor at N=1,5,10, over docker exec and SSH, CPU-s per host
 	bash scripts/bench.sh
 
-chaos:           ## Fault injection: site.yml cut off at every cut point, each followed by the run that must finish the job
-	bash scripts/chaos.sh
+chaos:           ## Fault injection: site.yml cut off at every cut point, each followed by the run that must finish the job (JOBS=N hosts at a time, default 3)
+	bash scripts/chaos.sh $(if $(JOBS),--jobs $(JOBS),)
 
 lint:
 	FLEETOPS_ONLY="lint ansible-lint extra-checks" bash scripts/test.sh
@@ -32,5 +32,5 @@ images:
 	bash molecule/images/build.sh 11 12 13 hello
 
 clean:
-	bash scripts/fleet.sh down fleetops-demo; bash scripts/fleet.sh down fleetops-bench; bash scripts/fleet.sh down fleetops-chaos
+	bash scripts/fleet.sh down fleetops-demo; bash scripts/fleet.sh down fleetops-bench; for n in 1 2 3 4; do bash scripts/fleet.sh down fleetops-chaos-$$n; done
 	rm -rf .cache/test-logs .cache/sanity .cache/galaxy tests/output

@@ -2,7 +2,7 @@
 # The whole test suite, the one way to run it (README, `make test`, .ci/run):
 #   bootstrap -> lint (antsibull-nox: ruff) -> ansible-lint -> role docs -> examples -> actionlint (.github/workflows)
 #   -> unit tests (main + compat line) -> ansible-test sanity (both lines) -> Galaxy build/install + ansible-doc
-#   -> execution environment -> Molecule scenarios.
+#   -> execution environment -> Molecule scenarios -> a sample of the fault injection (scripts/chaos.sh).
 # Every gate runs even when an earlier one failed; the last line is the tally, and the exit code is
 # non-zero when any gate failed. A Molecule run whose image cannot be had here is SKIPPED, never passed.
 # Environment: FLEETOPS_JOBS (parallel Molecule scenarios, default 2), FLEETOPS_ONLY (space-separated
@@ -222,6 +222,11 @@ if [ "${#scenarios[@]}" -gt 0 ]; then
   while [ "$running" -gt 0 ]; do wait -n; running=$((running - 1)); done
   kill "$heartbeat_pid" 2>/dev/null; wait "$heartbeat_pid" 2>/dev/null
 fi
+# Fault injection (scripts/chaos.py, issue 31): a sample of 8 cut points that rotates with the date (the seed and
+# the replay command are printed); `make chaos` runs the full set. After the scenarios (its hosts are containers too),
+# bounded by FLEETOPS_CHAOS_CAP seconds (default 1200).
+gate chaos timeout --kill-after=60 "${FLEETOPS_CHAOS_CAP:-1200}" bash "$ROOT/scripts/chaos.sh" --sample 8
+
 # The kernel_vm disk image build ran in the background: record how it went (the scenario waited for it).
 if [ -n "$vm_image_pid" ]; then
   # Bounded too: when the scenarios are done the build has no reason to run on.

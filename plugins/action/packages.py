@@ -85,9 +85,10 @@ def package_lock_holder(result):
 
 
 def _said(result):
-    """What the step said: a command's own output (its msg is only "non-zero return code"), else the module's msg."""
+    """What the step said: a command's own output (its msg is only "non-zero return code"), else the module's msg;
+    the module's msg where it named the repositories apt could not reach (it read them from that output)."""
     msg = str(result.get('msg') or '').strip()
-    if 'cmd' in result:
+    if 'cmd' in result and not result.get('unreachable'):
         output = str(result.get('stderr') or result.get('stdout') or '').strip()
         if output:
             return ' '.join(output.split('\n')[-3:])

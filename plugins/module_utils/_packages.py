@@ -341,6 +341,34 @@ def lock_message(step_holder, lock, timeout, variable):
                ' (%s)' % variable if variable else '', variable or 'lock_timeout'))
 
 
+_APT_FETCH_RE = re.compile(r'^[WE]: Failed to fetch (\S+?)(?:/(?:dists|pool)/\S*)?(?:[ \t]+(.*))?$', re.M)
+
+
+def unreachable_repositories(text):
+    """[(repository, reason)] apt could not fetch from, in its output's order: the URL of each "Failed to fetch" line
+    up to /dists/ or /pool/ (the repository), and the reason apt gave (first one per repository)."""
+    found = {}
+    for url, reason in _APT_FETCH_RE.findall(text or ''):
+        found.setdefault(url, ' '.join(reason.split()) or 'no reason given')
+    return list(found.items())
+
+
+def unreachable_message(repositories, verb):
+    """What a step says when apt could not reach REPOSITORIES ([(repository, reason)]); VERB: apt's command."""
+    named = '; '.join('%s (%s)' % (repository, reason) for repository, reason in repositories)
+    done = ('the package lists were not refreshed' if verb == 'update'
+            else 'nothing was installed or removed: apt fetches every package before it unpacks one')
+    return ('apt could not reach the package repository %s; %s. Run again when the repository answers '
+            '(or fix its source under /etc/apt).' % (named, done))
+
+
+def parse_dnf_duplicates(text):
+    """The older packages `dnf check --duplicates` names, sorted: it prints the oldest first ("docker-ce-3:26.1.4-1.el9.x86_64
+    is a duplicate with docker-ce-3:28.0.1-1.el9.x86_64", as dnf 4.14 does); other problems it reports are not read."""
+    return sorted(set(line.split(' is a duplicate with ', 1)[0].strip() for line in (text or '').splitlines()
+                      if ' is a duplicate with ' in line))
+
+
 def said_lock(text):
     """Whether a manager's output says it could not get its lock."""
     return any(word in (text or '') for word in LOCK_WORDS)

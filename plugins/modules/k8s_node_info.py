@@ -148,12 +148,15 @@ containerd:
       C(sandbox_image), C(config_path)), C(config_error) (why the file could not be read, a FIFO or a directory in its
       place, nesting too deep; else V(null)) and
       C(effective_cgroup_driver) and C(effective_sandbox_image) (from C(containerd config dump) when the CRI plugin is
-      loaded).
+      loaded), and C(config_loaded) - V(false) when the file was written after the running containerd started
+      (a run cut off between the write and the restart, or an edit since: containerd still runs without it), V(true)
+      when it started after the last write, V(null) when containerd is not running or either time is unknown.
   returned: always
   type: dict
   sample: {installed: true, version: 1.6.20~ds1, active: true, socket: /run/containerd/containerd.sock, cri: ok,
            config_file: /etc/containerd/config.toml, config_exists: true, config_error: null,
-           effective_cgroup_driver: systemd, config: {version: 2, cri_disabled: false, systemd_cgroup: true}}
+           effective_cgroup_driver: systemd, config: {version: 2, cri_disabled: false, systemd_cgroup: true},
+           config_loaded: true}
 cri_call:
   description:
     - The CRI call (RuntimeService C(Version) and C(Status), API C(runtime.v1), else C(runtime.v1alpha2)), made
@@ -361,12 +364,37 @@ def is_active(module, unit):
     return out.strip() == 'active'
 
 
+def process_started(pid):
+    """When process PID started, in seconds since the epoch (/proc: boot time plus clock ticks); None if unknown."""
+    try:
+        ticks = int(read('/proc/%d/stat' % pid).rsplit(')', 1)[1].split()[19])
+        boot = next(int(line.split()[1]) for line in read('/proc/stat').splitlines() if line.startswith('btime '))
+        return boot + ticks / float(os.sysconf('SC_CLK_TCK'))
+    except (IndexError, ValueError, StopIteration, OSError):
+        return None
+
+
+def config_loaded(module, path):
+    """Whether the running containerd started after PATH's last write (the need to restart does not live only in
+    the run that wrote the file: a run cut off before its restart leaves a file newer than the process). The boot
+    time has whole seconds: a write within a second of the start counts as loaded. None when a time is unknown."""
+    rc, out, err = run_cmd(module, [module.get_bin_path('systemctl') or 'systemctl', 'show', '-p', 'MainPID',
+                                    '--value', 'containerd.service'])
+    try:
+        pid = int(out.strip())
+        written = os.stat(path).st_mtime
+    except (ValueError, OSError):
+        return None
+    started = process_started(pid) if rc == 0 and pid > 0 else None
+    return None if started is None else written <= started + 1
+
+
 def containerd_look(module, params):
     binary = module.get_bin_path('containerd', opt_dirs=SBIN)
     look = dict(installed=bool(binary), version=None, active=False, socket=params['socket'], cri=None,
                 config_file=params['config_file'], config_exists=os.path.exists(params['config_file']),
                 config=None, config_error=None, effective_cgroup_driver=None,
-                effective_sandbox_image=None)
+                effective_sandbox_image=None, config_loaded=None)
     text = ''
     try:
         require_absolute(params['config_file'], 'config_file', '/etc/containerd/config.toml')
@@ -383,6 +411,8 @@ def containerd_look(module, params):
     if rc == 0 and len(out.split()) >= 3:
         look['version'] = out.split()[2]
     look['active'] = is_active(module, 'containerd.service')
+    if look['active'] and look['config_exists']:
+        look['config_loaded'] = config_loaded(module, params['config_file'])
     ctr = module.get_bin_path('ctr', opt_dirs=SBIN)
     if ctr and look['active']:
         rc, out, err = run_cmd(module, [ctr, '--address', params['socket'], 'plugins', 'ls'])

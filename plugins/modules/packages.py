@@ -25,7 +25,9 @@ description:
     5 seconds within O(lock_timeout). On timeout it fails naming the holder (pid and command), the lock file,
     O(lock_timeout_variable) and the fix; nothing has been changed by that step.
   - On C(apt), an interrupted dpkg (C(dpkg --audit) prints something) is first recovered with
-    C(dpkg --configure -a), reported in RV(recovered).
+    C(dpkg --configure -a), reported in RV(recovered). On C(dnf), a transaction cut off between installing a new
+    version and erasing the old one (both in the rpm database, C(dnf check --duplicates)) is first recovered with
+    C(dnf remove --duplicates), which removes the older ones, reported in RV(recovered).
   - Runs through the action plugin of the same name, which fills O(manager) from the host's facts and, on a lock
     timeout, writes the failure message with the host's name and the task's name.
   - 'Interface (stable): the options below and the return values RV(packages), RV(holds), RV(recovered),
@@ -88,6 +90,9 @@ options:
     description:
       - Refresh the package lists first (C(apt-get update); C(--refresh) for dnf/yum). Also in check mode on
         C(apt), since a simulation without lists cannot tell what would be installed. Not counted as a change.
+      - On C(apt) the step fails when a repository could not be reached (C(apt-get update) itself exits 0 then,
+        keeping the old lists), naming the repository and apt's reason; a download that fails during an install
+        fails the same way, with nothing installed or removed.
     type: bool
     default: false
   cache_valid_time:
@@ -109,7 +114,9 @@ options:
     elements: str
     default: []
   disable_repos:
-    description: C(dnf)/C(yum) only. Repositories to disable for this step (C(--disablerepo)).
+    description:
+      - C(dnf)/C(yum) only. Repositories to disable for this step (C(--disablerepo)), applied before
+        O(enable_repos), so V(['*']) with O(enable_repos) uses those repositories alone.
     type: list
     elements: str
     default: []
@@ -173,9 +180,25 @@ holds:
   type: dict
   sample: {"before": [], "after": ["containerd.io", "docker-ce", "docker-ce-cli"]}
 recovered:
-  description: Whether an interrupted dpkg was recovered (C(dpkg --configure -a)) first; in check mode, whether it would be.
+  description:
+    - Whether an interrupted dpkg (C(dpkg --configure -a)) or dnf transaction (C(dnf remove --duplicates)) was
+      recovered first; in check mode, whether it would be.
   returned: always
   type: bool
+unreachable:
+  description: On C(apt), the repositories apt could not reach (C(Failed to fetch)), each with apt's reason; the step
+    failed naming them.
+  returned: failure, when apt could not reach a repository
+  type: list
+  elements: dict
+  sample: [{"repository": "http://deb.debian.org/debian", "reason": "Temporary failure resolving 'deb.debian.org'"}]
+duplicates:
+  description: On C(dnf), the older versions an interrupted transaction left installed beside the newer ones (removed
+    first, outside check mode).
+  returned: when an interrupted dnf transaction was recovered
+  type: list
+  elements: str
+  sample: ["docker-ce-3:26.1.4-1.el9.x86_64"]
 cache_updated:
   description: Whether the package lists were refreshed.
   returned: always
@@ -251,6 +274,7 @@ class Step(object):
         self.timeout = module.params['lock_timeout']
         self.result = {'changed': False, 'packages': {}, 'holds': {'before': [], 'after': []}, 'recovered': False,
                        'cache_updated': False}
+        self.said = ''
 
     def run(self, argv, check=False):
         rc, out, err = self.module.run_command(argv, environ_update=ENV)
@@ -261,9 +285,14 @@ class Step(object):
     def fail(self, argv, rc, out, err, holders=None):
         text = (err or out or '').strip()
         said = ' '.join(text.splitlines()[-3:]) or 'no output'
+        unreachable = P.unreachable_repositories(out + '\n' + err) if self.manager == 'apt' else []
+        extra = {}
+        if unreachable:
+            extra['unreachable'] = [{'repository': repository, 'reason': reason} for repository, reason in unreachable]
+            self.module.fail_json(msg=P.unreachable_message(unreachable, 'update' if 'update' in argv else 'install'),
+                                  rc=rc, stdout=out, stderr=err, cmd=argv, **extra)
         if holders is None and P.said_lock(out + err):
             holders = _holders(self.manager)
-        extra = {}
         if holders is not None:
             extra['package_lock'] = P.lock_state(holders, self.timeout)
         self.module.fail_json(msg='%s failed (rc %s): %s' % (' '.join(argv), rc, said), rc=rc, stdout=out, stderr=err,
@@ -293,6 +322,7 @@ class Step(object):
         deadline = time.time() + remaining
         while True:
             rc, out, err = self.run(argv)
+            self.said = out + '\n' + err
             if rc == 0:
                 return out
             if not (self.manager == 'yum' and P.said_lock(out + err) and time.time() + YUM_RETRY_DELAY < deadline):
@@ -342,6 +372,18 @@ class Step(object):
             self.wait_for_lock()
             self.run(['dpkg', '--force-confdef', '--force-confold', '--configure', '-a'], check=True)
 
+    def recover_rpm(self):
+        """dnf: a transaction cut off between installing the new version of a package and erasing the old one leaves
+        both in the rpm database; the older ones go first (dnf remove --duplicates), reported in recovered."""
+        _rc, out, err = self.run(['dnf', '-q', '-C', 'check', '--duplicates'])
+        duplicates = P.parse_dnf_duplicates(out + '\n' + err)
+        if not duplicates:
+            return
+        self.result['recovered'] = True
+        self.result['duplicates'] = duplicates
+        if not self.module.check_mode:
+            self.transaction(['dnf', '-y', '-q'] + self.repo_options() + ['remove', '--duplicates'])
+
     def update_cache(self):
         if self.manager != 'apt':
             return
@@ -351,11 +393,19 @@ class Step(object):
             if ages and min(ages) < valid:
                 return
         self.transaction(['apt-get', '-q', 'update'])
+        # apt-get update exits 0 when a repository could not be reached ("W: Failed to fetch ...", the old lists
+        # kept): the step fails here, naming the repository, rather than later as a package apt cannot locate.
+        if P.unreachable_repositories(self.said):
+            self.fail(['apt-get', '-q', 'update'], 0, self.said, '')
         self.result['cache_updated'] = True
 
+    def repo_options(self):
+        # dnf and yum apply these in order: disabling first lets disable_repos: ['*'] keep enable_repos' alone.
+        return (['--disablerepo=%s' % r for r in self.params['disable_repos']]
+                + ['--enablerepo=%s' % r for r in self.params['enable_repos']])
+
     def el_options(self):
-        argv = ['--enablerepo=%s' % r for r in self.params['enable_repos']]
-        argv += ['--disablerepo=%s' % r for r in self.params['disable_repos']]
+        argv = self.repo_options()
         if self.params['update_cache'] and not self.result['cache_updated']:
             argv.append('--refresh')
             self.result['cache_updated'] = not self.module.check_mode
@@ -419,6 +469,8 @@ def main():  # noqa: C901, PLR0912, PLR0915 - one step, told in order
     specs, files = _specs(step)
     names = [s['name'] for s in specs] + [f['name'] for f in files]
 
+    if manager == 'dnf':
+        step.recover_rpm()
     if manager == 'apt':
         step.recover_dpkg()
         if params['update_cache']:
@@ -518,7 +570,8 @@ def main():  # noqa: C901, PLR0912, PLR0915 - one step, told in order
     for name in sorted(set(held) - set(held_after)):
         done.append('released %s' % name)
     if result['recovered']:
-        done.insert(0, 'recovered an interrupted dpkg (dpkg --configure -a)')
+        done.insert(0, 'recovered an interrupted dpkg (dpkg --configure -a)' if manager == 'apt' else
+                    'recovered an interrupted dnf transaction (removed the older duplicates %s)' % ', '.join(result['duplicates']))
     result['changed'] = bool(done)
     result['msg'] = '; '.join(done) or 'nothing to change'
     if module._diff:

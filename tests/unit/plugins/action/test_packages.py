@@ -48,6 +48,18 @@ def test_other_failures_keep_their_message():
         "web1: Install Docker failed: dpkg: no version matching 0.1* is in apt's lists")
 
 
+def test_an_unreachable_repository_keeps_the_modules_message_naming_it():
+    result = {'failed': True, 'rc': 0, 'cmd': ['apt-get', '-q', 'update'],
+              'msg': "apt could not reach the package repository http://deb.debian.org/debian (Temporary failure "
+                     "resolving 'deb.debian.org'); the package lists were not refreshed.",
+              'stdout': 'W: Some index files failed to download. They have been ignored, or old ones used instead.',
+              'unreachable': [{'repository': 'http://deb.debian.org/debian',
+                               'reason': "Temporary failure resolving 'deb.debian.org'"}]}
+    assert failure_message(result, 'web1', 'Install Docker', {}) == (
+        "web1: Install Docker failed: apt could not reach the package repository http://deb.debian.org/debian "
+        "(Temporary failure resolving 'deb.debian.org'); the package lists were not refreshed.")
+
+
 PLAYBOOK = """
 - hosts: localhost
   gather_facts: true

@@ -168,3 +168,47 @@ def test_plan_hold_names_limits_the_hold():
     todo = P.plan('apt', P.normalize(['docker-ce', 'containerd.io']), 'present', installed, ['docker-ce', 'containerd.io'],
                   hold=False, hold_names=['containerd.io'])
     assert todo['unhold_after'] == ['containerd.io']
+
+
+APT_UPDATE_OFFLINE = '''Err:1 http://deb.debian.org/debian bookworm InRelease
+  Temporary failure resolving 'deb.debian.org'
+Err:2 http://deb.debian.org/debian-security bookworm-security InRelease
+  Temporary failure resolving 'deb.debian.org'
+W: Failed to fetch http://deb.debian.org/debian/dists/bookworm/InRelease  Temporary failure resolving 'deb.debian.org'
+W: Failed to fetch http://deb.debian.org/debian/dists/bookworm-updates/InRelease  Temporary failure resolving 'deb.debian.org'
+W: Failed to fetch http://deb.debian.org/debian-security/dists/bookworm-security/InRelease  Temporary failure resolving 'deb.debian.org'
+W: Some index files failed to download. They have been ignored, or old ones used instead.
+'''
+APT_INSTALL_OFFLINE = (
+    'E: Failed to fetch http://deb.debian.org/debian/pool/main/r/runc/runc_1.1.5+ds1-1+deb12u1_amd64.deb  '
+    'Could not connect to deb.debian.org:80 (151.101.2.132), connection timed out\n'
+    'E: Failed to fetch https://download.docker.com/linux/debian/dists/bookworm/pool/stable/amd64/docker-ce_28.0.1-1_amd64.deb\n'
+    'E: Unable to fetch some archives, maybe run apt-get update or try with --fix-missing?\n')
+
+
+def test_unreachable_repositories_are_named_once_each_with_apts_reason():
+    assert P.unreachable_repositories(APT_UPDATE_OFFLINE) == [
+        ('http://deb.debian.org/debian', "Temporary failure resolving 'deb.debian.org'"),
+        ('http://deb.debian.org/debian-security', "Temporary failure resolving 'deb.debian.org'")]
+    assert P.unreachable_repositories(APT_INSTALL_OFFLINE) == [
+        ('http://deb.debian.org/debian', 'Could not connect to deb.debian.org:80 (151.101.2.132), connection timed out'),
+        ('https://download.docker.com/linux/debian', 'no reason given')]
+    assert P.unreachable_repositories('Hit:1 http://deb.debian.org/debian bookworm InRelease\nReading package lists...\n'
+                                      'W: Target Packages is configured multiple times\n') == []
+
+
+def test_unreachable_message_says_what_was_not_done():
+    update = P.unreachable_message(P.unreachable_repositories(APT_UPDATE_OFFLINE), 'update')
+    assert update.startswith("apt could not reach the package repository http://deb.debian.org/debian (Temporary "
+                             "failure resolving 'deb.debian.org'); http://deb.debian.org/debian-security (")
+    assert 'the package lists were not refreshed' in update
+    install = P.unreachable_message(P.unreachable_repositories(APT_INSTALL_OFFLINE), 'install')
+    assert 'nothing was installed or removed' in install and 'https://download.docker.com/linux/debian' in install
+
+
+def test_parse_dnf_duplicates_names_the_older_of_each_pair():
+    text = ('docker-ce-3:26.1.4-1.el9.x86_64 is a duplicate with docker-ce-3:28.0.1-1.el9.x86_64\n'
+            'containerd.io-1.6.33-3.1.el9.x86_64 is a duplicate with containerd.io-1.7.27-3.1.el9.x86_64\n'
+            'socat-1.7.4.1-5.el9.x86_64 has missing requires of libssl.so.3()(64bit)\n')
+    assert P.parse_dnf_duplicates(text) == ['containerd.io-1.6.33-3.1.el9.x86_64', 'docker-ce-3:26.1.4-1.el9.x86_64']
+    assert P.parse_dnf_duplicates('') == []

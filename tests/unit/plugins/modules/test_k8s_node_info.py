@@ -1,6 +1,8 @@
 # -*- coding: utf-8 -*-
 """Module-level tests for plugins/modules/k8s_node_info.py with containerd's commands answered by fakes."""
 
+import os
+
 import pytest
 
 from ansible_collections.fleetops.docker_host.plugins.module_utils._k8s_node import HOSTS_TOML_MARK
@@ -211,3 +213,42 @@ def test_the_result_after_the_steps_keeps_the_first_plans_notes(fake_host, tmp_p
     assert result['notes'][0] == 'kept: x'
     refused = run_module(capsys, dict(params, steps={'swapp': {}}))
     assert refused['failed'] and 'not swapp' in refused['msg']
+
+
+def _proc(monkeypatch, pid, boot, ticks):
+    """/proc as the look reads it: containerd's MainPID started TICKS clock ticks after BOOT (epoch seconds)."""
+    earlier = k8s_node_info.read
+    files = {'/proc/%d/stat' % pid: '%d (containerd) S 1 %d %d 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 10 0 %d 1 1'
+             % (pid, pid, pid, ticks), '/proc/stat': 'cpu  1 2 3\nbtime %d\nprocesses 9\n' % boot}
+    monkeypatch.setattr(k8s_node_info, 'read', lambda path, default='': files.get(path, earlier(path, default)))
+
+
+@pytest.mark.parametrize('case', [(-60, True), (0.5, True), (30, False)])
+def test_config_written_after_containerd_started_is_not_loaded(fake_host, tmp_path, capsys, monkeypatch, case):
+    """A run cut off between writing config.toml and restarting containerd: the next look says so (the role then
+    restarts containerd although its merge changes nothing); within a second of the start counts as loaded."""
+    written_after_start, loaded = case
+    params = _ready(fake_host, tmp_path)
+    fake_host['systemctl show -p MainPID --value containerd.service'] = (0, '4242\n', '')
+    boot, ticks = 1700000000, 500000  # containerd started 5000 s after boot (100 ticks a second)
+    monkeypatch.setattr(k8s_node_info.os, 'sysconf', lambda name: 100)
+    _proc(monkeypatch, 4242, boot, ticks)
+    started = boot + ticks / 100.0
+    os.utime(params['config_file'], (started + written_after_start, started + written_after_start))
+    result = run_module(capsys, params)
+    assert result['containerd']['config_loaded'] is loaded
+    assert k8s_node_info.process_started(4242) == started
+
+
+@pytest.mark.parametrize('main_pid', ['0\n', 'garbage\n'])
+def test_config_loaded_is_unknown_without_a_running_containerd_process(fake_host, tmp_path, capsys, main_pid):
+    params = _ready(fake_host, tmp_path)
+    fake_host['systemctl show -p MainPID --value containerd.service'] = (0, main_pid, '')
+    assert run_module(capsys, params)['containerd']['config_loaded'] is None
+
+
+def test_config_loaded_is_not_asked_when_containerd_is_stopped(fake_host, tmp_path, capsys):
+    params = _ready(fake_host, tmp_path)
+    fake_host['systemctl is-active'] = (3, 'inactive\n', '')
+    fake_host['systemctl show'] = (0, '4242\n', '')
+    assert run_module(capsys, params)['containerd']['config_loaded'] is None

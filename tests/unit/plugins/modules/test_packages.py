@@ -109,6 +109,8 @@ class FakeEL(object):
         self.repo = {'docker-ce': ['3:26.1.4-1.el9', '3:28.0.1-1.el9'], 'containerd.io': ['1.7.27-3.1.el9']}
 
     def __call__(self, module, argv, environ_update=None, **_kwargs):
+        if argv[:5] == ['dnf', '-q', '-C', 'check', '--duplicates']:
+            return 0, '', ''  # the read-only look for an interrupted transaction: a clean rpm database, not counted
         self.calls.append(list(argv))
         assert environ_update['LANG'] == 'C'
         if argv[:2] == ['rpm', '-q']:
@@ -241,3 +243,96 @@ def test_apt_default_release_is_the_release_apt_installs_from(capsys, monkeypatc
     assert result['packages'] == {'linux-image-amd64': {'before': '6.1.140-1', 'after': after}}
     install = [c for c in fake.calls if c[0] == 'apt-get' and 'install' in c][0]
     assert (install[install.index('install') - 2:install.index('install')] == ['-t', default_release]) is bool(default_release)
+
+
+@pytest.fixture
+def offline_apt(monkeypatch):
+    """apt whose repository does not answer: `apt-get update` exits 0 with apt's warnings (the old lists kept), an
+    install exits 100 on the download; dpkg is clean. The calls are kept."""
+    calls = []
+    update_err = ("W: Failed to fetch http://deb.debian.org/debian/dists/bookworm/InRelease  Temporary failure "
+                  "resolving 'deb.debian.org'\nW: Some index files failed to download. They have been ignored, or old "
+                  "ones used instead.\n")
+    install_err = ("E: Failed to fetch http://deb.debian.org/debian/pool/main/h/hello/hello_2.10-3_amd64.deb  "
+                   "Temporary failure resolving 'deb.debian.org'\nE: Unable to fetch some archives, maybe run "
+                   "apt-get update or try with --fix-missing?\n")
+
+    def run_command(module, argv, **kwargs):
+        calls.append(argv)
+        if argv[0] == 'apt-get' and 'update' in argv:
+            return 0, 'Err:1 http://deb.debian.org/debian bookworm InRelease\n', update_err
+        if argv[0] == 'apt-get' and 'install' in argv:
+            return 100, 'Reading package lists...\n', install_err
+        if argv[0] == 'apt-cache':
+            return 0, ' hello | 2.10-3 | http://deb.debian.org/debian bookworm/main amd64 Packages\n', ''
+        return 0, '', ''
+    monkeypatch.setattr(AnsibleModule, 'run_command', run_command)
+    monkeypatch.setattr(packages, '_holders', lambda manager: [])
+    return calls
+
+
+def test_apt_update_that_cannot_reach_a_repository_fails_naming_it(capsys, offline_apt):
+    result = run_module(capsys, {'manager': 'apt', 'packages': ['hello'], 'update_cache': True})
+    assert result['failed'] and not result.get('changed')
+    assert ("apt could not reach the package repository http://deb.debian.org/debian (Temporary failure resolving "
+            "'deb.debian.org'); the package lists were not refreshed") in result['msg']
+    assert not [argv for argv in offline_apt if 'install' in argv]  # nothing installed after the failed refresh
+    assert result['unreachable'] == [{'repository': 'http://deb.debian.org/debian',
+                                      'reason': "Temporary failure resolving 'deb.debian.org'"}]
+
+
+def test_apt_download_that_fails_names_the_repository_and_installs_nothing(capsys, offline_apt):
+    result = run_module(capsys, {'manager': 'apt', 'packages': ['hello']})
+    assert result['failed'] and result['rc'] == 100
+    assert ('apt could not reach the package repository http://deb.debian.org/debian (Temporary failure resolving '
+            "'deb.debian.org'); nothing was installed or removed") in result['msg']
+
+
+def test_dnf_transaction_cut_off_is_recovered_first(capsys, fake_el, monkeypatch):
+    """dnf killed between installing docker-ce 28 and erasing 26: both are in the rpm database; the step removes the
+    older duplicate before anything else, says so, and then finds the package at the version asked."""
+    fake = fake_el('dnf', {'docker-ce': '3:28.0.1-1.el9'}, {})
+    duplicate = 'docker-ce-3:26.1.4-1.el9.x86_64 is a duplicate with docker-ce-3:28.0.1-1.el9.x86_64\n'
+    state = {'duplicates': True}
+
+    def run_command(module, argv, **kwargs):
+        if argv[:5] == ['dnf', '-q', '-C', 'check', '--duplicates']:
+            fake.calls.append(list(argv))
+            return (1, duplicate, '') if state['duplicates'] else (0, '', '')
+        if 'remove' in argv and '--duplicates' in argv:
+            fake.calls.append(list(argv))
+            state['duplicates'] = False
+            return 0, '', ''
+        return fake(module, argv, **kwargs)
+    monkeypatch.setattr(AnsibleModule, 'run_command', run_command)
+    result = run_module(capsys, {'manager': 'dnf', 'packages': [{'name': 'docker-ce', 'version': '28.0.1'}]})
+    assert result['recovered'] is True and result['duplicates'] == ['docker-ce-3:26.1.4-1.el9.x86_64']
+    assert result['changed'] and result['msg'] == ('recovered an interrupted dnf transaction (removed the older '
+                                                   'duplicates docker-ce-3:26.1.4-1.el9.x86_64)')
+    assert fake.calls[:2] == [['dnf', '-q', '-C', 'check', '--duplicates'], ['dnf', '-y', '-q', 'remove', '--duplicates']]
+    assert result['packages'] == {'docker-ce': {'before': '3:28.0.1-1.el9', 'after': '3:28.0.1-1.el9'}}
+    again = run_module(capsys, {'manager': 'dnf', 'packages': [{'name': 'docker-ce', 'version': '28.0.1'}]})
+    assert again['recovered'] is False and not again['changed'] and 'duplicates' not in again
+
+
+def test_dnf_check_mode_says_it_would_recover_and_removes_nothing(capsys, fake_el, monkeypatch):
+    fake = fake_el('dnf', {'docker-ce': '3:28.0.1-1.el9'}, {})
+
+    def run_command(module, argv, **kwargs):
+        if argv[:5] == ['dnf', '-q', '-C', 'check', '--duplicates']:
+            return 1, 'docker-ce-3:26.1.4-1.el9.x86_64 is a duplicate with docker-ce-3:28.0.1-1.el9.x86_64\n', ''
+        return fake(module, argv, **kwargs)
+    monkeypatch.setattr(AnsibleModule, 'run_command', run_command)
+    result = run_module(capsys, {'manager': 'dnf', 'packages': ['docker-ce']}, check_mode=True)
+    assert result['recovered'] is True and result['changed']
+    assert not [argv for argv in fake.calls if 'remove' in argv]
+
+
+def test_dnf_disables_repositories_before_it_enables_them(capsys, fake_el):
+    """dnf applies --disablerepo/--enablerepo in order: '*' disabled after the one enabled would disable it too."""
+    fake = fake_el('dnf', {}, {})
+    result = run_module(capsys, {'manager': 'dnf', 'packages': ['containerd.io'], 'disable_repos': ['*'],
+                                 'enable_repos': ['docker-ce-stable']})
+    assert result['changed']
+    assert [c for c in fake.calls if 'install' in c] == [
+        ['dnf', '-y', '--disablerepo=*', '--enablerepo=docker-ce-stable', 'install', 'containerd.io']]
