@@ -313,6 +313,10 @@ def plan(manager, specs, state, installed, holds, *, hold=None, candidates=None,
             # A version lock hides every other version: it goes before the transaction and comes back after.
             todo['unhold_first'].append(name)
             held = False
+        elif held and moves:
+            # apt-get (2.6) sets a package it moves back to "install", dropping its hold, even with
+            # --allow-change-held-packages: the hold is set again after the transaction.
+            held = False
         in_scope = hold is not None and (hold_names is None or name in hold_names)
         want_held = hold if in_scope else name in holds
         if want_held and not held:

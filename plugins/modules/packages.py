@@ -17,8 +17,8 @@ description:
     installs, upgrades, downgrades or removes them in one transaction, and sets or moves their holds
     (C(apt-mark hold)/C(unhold); C(dnf|yum versionlock add)/C(delete)).
   - A hold moves with its package - when the version of a held package changes, C(apt-get) is allowed to change
-    it (C(--allow-change-held-packages)) and the hold stays; a version lock is deleted before the transaction and
-    added again after it, at the new version.
+    it (C(--allow-change-held-packages)) and the hold is set again after the transaction (C(apt-get) drops it); a
+    version lock is deleted before the transaction and added again after it, at the new version.
   - Before each step that takes the package manager's lock the module waits up to O(lock_timeout) seconds for it
     to be free (the same look as M(fleetops.docker_host.package_lock_info)); apt-get also gets
     C(DPkg::Lock::Timeout), and C(yum) (EL7, which has no timeout) runs with C(exit_on_lock=1) and is retried every

@@ -92,8 +92,15 @@ def test_plan_apt_install_version_and_hold():
     todo = P.plan('apt', specs, 'present', installed, held, hold=True,
                   candidates={'docker-ce': ['5:28.0.1-1~debian.12~bookworm', '5:27.5.1-1~debian.12~bookworm']})
     assert todo['install'] == [('docker-ce', '5:28.0.1-1~debian.12~bookworm'), ('containerd.io', '')]
-    # apt keeps a hold through a version change (--allow-change-held-packages): nothing to release first.
-    assert todo['unhold_first'] == [] and todo['hold_after'] == ['docker-ce-cli', 'containerd.io']
+    # apt moves a held package with --allow-change-held-packages (nothing to release first) but drops its hold
+    # (apt 2.6 sets it back to install): held again after.
+    assert todo['unhold_first'] == [] and todo['hold_after'] == ['docker-ce', 'docker-ce-cli', 'containerd.io']
+    # A held package that does not move keeps its hold; with hold unset a moved one is held again too.
+    same = P.plan('apt', P.normalize(['docker-ce']), 'present', installed, held, hold=True)
+    assert same['hold_after'] == [] and same['install'] == []
+    kept = P.plan('apt', specs[:1], 'present', installed, held,
+                  candidates={'docker-ce': ['5:28.0.1-1~debian.12~bookworm']})
+    assert kept['hold_after'] == ['docker-ce'] and kept['unhold_after'] == []
     assert todo['problems'] == []
 
 
