@@ -74,7 +74,7 @@ CASES = [
     ('shutdown-timeout', '{"shutdown-timeout": 30}'),
     ('labels-ok', '{"labels": ["env=prod", "tier=db"]}'),
     ('labels-no-equals', '{"labels": ["production"]}'),
-    ('default-ulimits', '{"default-ulimits": {"nofile": {"Name": "nofile", "Hard": 65536, "Soft": 65536}}}'),
+    ('default-ulimits', '{"default-ulimits": {"nofile": {"Name": "nofile", "Hard": 4096, "Soft": 1024}}}'),
     ('default-shm-size', '{"default-shm-size": "128M"}'),
     ('default-shm-size-bad', '{"default-shm-size": "big"}'),
     ('features-buildkit', '{"features": {"buildkit": true}}'),
