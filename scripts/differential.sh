@@ -25,7 +25,8 @@ fi
 
 docker rm -f "$CONTAINER" >/dev/null 2>&1 || true
 trap 'docker rm -f "$CONTAINER" >/dev/null 2>&1 || true' EXIT
-docker run -d --name "$CONTAINER" --cap-add SYS_ADMIN --cap-add NET_ADMIN --cap-add SYS_RESOURCE \
+# No CAP_SYS_RESOURCE (this machine refuses it): the ulimit cases stay below the judge's own limit (20000 here).
+docker run -d --name "$CONTAINER" --cap-add SYS_ADMIN --cap-add NET_ADMIN \
   --security-opt seccomp=unconfined --security-opt apparmor=unconfined --security-opt systempaths=unconfined \
   --cgroupns host -v /sys/fs/cgroup:/sys/fs/cgroup:rw --tmpfs /run --tmpfs /run/lock --tmpfs /tmp \
   --tmpfs /var/lib/docker --network none "$IMAGE" >/dev/null
@@ -49,9 +50,13 @@ print('==> %d configurations: dockerd 26 uses %d, refuses %d; daemon_json accept
     len(rows), uses, len(rows) - uses, sum(r['module_accepts'] for r in rows),
     sum(not r['module_accepts'] for r in rows)))
 print('    dockerd refuses, daemon_json lets through: %s' % ([r['name'] for r in rows
-      if not r['dockerd_uses'] and r['module_accepts']] or 'none'))
+      if not r['dockerd_uses'] and r['module_accepts'] and not r['known']] or 'none'))
 print('    dockerd uses, daemon_json refuses: %s' % ([r['name'] for r in rows
-      if r['dockerd_uses'] and not r['module_accepts']] or 'none'))
+      if r['dockerd_uses'] and not r['module_accepts'] and not r['known']] or 'none'))
+print('    known differences (tests/differential/daemon_json_cases.py): %s' % (
+    ', '.join(r['name'] for r in rows if r['known']) or 'none'))
+print('    dockerd refused at: %s' % ', '.join('%s %d' % (stage, sum(1 for r in rows if r['dockerd_stage'] == stage))
+                                          for stage in ('validate', 'start', 'run')))
 print('    daemon_json rewrote %d, dockerd refuses the rewrite: %s' % (
     sum(r['written_differs'] for r in rows),
     [r['name'] for r in rows if r['dockerd_uses_written'] is False] or 'none'))

@@ -19,7 +19,8 @@ def run_judge(documents):
     use is ok (dockerd started with the file and ran a container), start or run (it refused the file then),
     timeout, or skipped (--validate refused it already): see judge/judge.sh."""
     with tempfile.TemporaryDirectory(prefix='fleetops-differential.') as cases:
-        target = '/tmp/' + os.path.basename(cases)
+        # Not /tmp: a tmpfs there, and docker cp writes under the container's own filesystem only.
+        target = '/var/tmp/' + os.path.basename(cases)
         os.chmod(cases, 0o755)
         for name, text in documents.items():
             with open(os.path.join(cases, name), 'w', encoding='utf-8') as handle:

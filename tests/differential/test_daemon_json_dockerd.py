@@ -16,7 +16,7 @@ import pytest
 
 from ansible_collections.fleetops.docker_host.plugins.module_utils._daemon_json import (
     DaemonJsonError, compute, parse_docker_version, parse_document, render)
-from daemon_json_cases import CASES
+from daemon_json_cases import CASES, KNOWN_DIFFERENCES
 
 NAMES = [case[0] for case in CASES]
 
@@ -58,6 +58,7 @@ def test_enough_cases_and_the_issue_cases_first():
     assert len(set(NAMES)) == len(NAMES)
     assert CASES[0][1] == '{"log-opts": {"mode": "non-blocking", "max-buffer-size": "4m"}}'
     assert 'http://' in CASES[1][1] and 'insecure-registries' in CASES[1][1]
+    assert set(KNOWN_DIFFERENCES) <= set(NAMES)
 
 
 @pytest.mark.parametrize('name', NAMES)
@@ -71,7 +72,15 @@ def test_module_agrees_with_dockerd(name, verdicts, record):
     record.append(dict(name=name, dockerd=version_line, dockerd_uses=uses, dockerd_stage=use if status == 0
                        else 'validate', dockerd_output=output, module_accepts=accepted, module_detail=detail,
                        module_warnings=warnings, written_differs=written is not None,
-                       dockerd_uses_written=None if written is None else written[0] == 0 and written[1] == 'ok'))
+                       dockerd_uses_written=None if written is None else written[0] == 0 and written[1] == 'ok',
+                       known=KNOWN_DIFFERENCES.get(name, (None, None))[1]))
+    if name in KNOWN_DIFFERENCES:
+        way = KNOWN_DIFFERENCES[name][0]
+        assert (uses, accepted) == ((True, False) if way == 'refuses' else (False, True)), \
+            'no longer the known difference (%s): dockerd %s (%s), daemon_json %s: %s' % (
+                KNOWN_DIFFERENCES[name][1], 'uses it' if uses else 'refuses it', output,
+                'accepts it' if accepted else 'refuses it', detail)
+        return
     if not uses:
         assert not accepted, 'dockerd refuses it (%s: %s) and daemon_json lets it through' % (use, output)
         return

@@ -35,12 +35,14 @@ for f in "$dir"/*.json; do
   message=""
   if [ "$use" = ok ]; then
     address="$(sed -n 's/.*API listen on \([^"]*\)".*/\1/p' "$log" | head -n1)"
+    # A TCP socket (the TLS cases) is reached with the judge's test certificate (/etc/docker/judge-tls).
     case "$address" in
-      /*) host="unix://$address" ;;
-      *) host="tcp://127.0.0.1:${address##*:}" ;;
+      /*) set -- -H "unix://$address" ;;
+      *) set -- -H "tcp://127.0.0.1:${address##*:}" --tls --tlscert /etc/docker/judge-tls/cert.pem \
+           --tlskey /etc/docker/judge-tls/key.pem ;;
     esac
-    if ! message="$(docker -H "$host" import /tmp/busybox.tar judge:busybox 2>&1 >/dev/null \
-                    && docker -H "$host" run --rm --network none judge:busybox /bin/busybox true 2>&1 >/dev/null)"; then
+    if ! message="$(docker "$@" import /tmp/busybox.tar judge:busybox 2>&1 >/dev/null \
+                    && docker "$@" run --rm --network none judge:busybox /bin/busybox true 2>&1 >/dev/null)"; then
       use=run
     fi
     kill "$pid" 2>/dev/null
