@@ -105,7 +105,7 @@ containerd:
       place, nesting too deep; else V(null)) and
       C(effective_cgroup_driver) and C(effective_sandbox_image) (from C(containerd config dump) when the CRI plugin is
       loaded), and C(config_loaded) - V(false) when the file was written after the running containerd started
-      (a run cut off between the write and the restart, or an edit since: containerd still runs without it), V(true)
+      (a run cut off between the write and the restart, or an edit since; containerd still runs without it), V(true)
       when it started after the last write, V(null) when containerd is not running or either time is unknown.
   returned: always
   type: dict
