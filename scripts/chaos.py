@@ -535,12 +535,13 @@ def worker(number, jobs, run):
             started = time.monotonic()
             try:
                 why = check_point(point, fleet, images, reference, logdir)
-            except Exception as exc:  # pylint: disable=broad-except  (a harness error fails the point, named)
+            # A harness error fails the point, named.
+            except Exception as exc:  # pylint: disable=broad-except
                 why = "harness error: %s" % exc
             results.append((point, why))
-            say("[%d] %s: %s (%.0f s, host %s)" % (point["number"], describe(point),
-                                                  "recovered" if why is None else "NOT recovered: " + why,
-                                                  time.monotonic() - started, fleet.host))
+            verdict = "recovered" if why is None else "NOT recovered: " + why
+            say("[%d] %s: %s (%.0f s, host %s)" % (point["number"], describe(point), verdict,
+                                                   time.monotonic() - started, fleet.host))
     finally:
         if not run["keep"]:
             fleet.down()

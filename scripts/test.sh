@@ -224,8 +224,8 @@ if [ "${#scenarios[@]}" -gt 0 ]; then
 fi
 # Fault injection (scripts/chaos.py, issue 31): a sample of 8 cut points that rotates with the date (the seed and
 # the replay command are printed); `make chaos` runs the full set. After the scenarios (its hosts are containers too),
-# bounded by FLEETOPS_CHAOS_CAP seconds (default 1200).
-gate chaos timeout --kill-after=60 "${FLEETOPS_CHAOS_CAP:-1200}" bash "$ROOT/scripts/chaos.sh" --sample 8
+# bounded by FLEETOPS_CHAOS_CAP seconds (default 1500).
+gate chaos timeout --kill-after=60 "${FLEETOPS_CHAOS_CAP:-1500}" bash "$ROOT/scripts/chaos.sh" --sample 8
 
 # The kernel_vm disk image build ran in the background: record how it went (the scenario waited for it).
 if [ -n "$vm_image_pid" ]; then
