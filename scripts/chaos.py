@@ -42,7 +42,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "molecule", "resources", "tests"))
 from fleet_checks import recap  # noqa: E402  (the scenarios' own recap reader)
 
-PREFIX = "fleetops-chaos"
+# FLEETOPS_CHAOS_PREFIX names the hosts (PREFIX-1 ..) and the snapshot images, so that two harnesses (the suite's
+# sample and a full `make chaos`) can run side by side on one machine.
+PREFIX = os.environ.get("FLEETOPS_CHAOS_PREFIX", "fleetops-chaos")
 CACHE = os.path.join(ROOT, ".cache", "chaos")
 FLEET = os.path.join(ROOT, "scripts", "fleet.sh")
 BASE_IMAGE = "fleetops/debian-systemd:12"
@@ -170,7 +172,7 @@ class Fleet:
 
     def commit(self, tag):
         # Not paused (a paused container refuses the controller's next exec): the controller is stopped instead.
-        image = "fleetops/chaos:%s" % tag
+        image = "fleetops/%s:%s" % (PREFIX.replace("fleetops-", "", 1), tag)
         sh("docker", "commit", "--pause=false", self.host, image)
         return image
 
