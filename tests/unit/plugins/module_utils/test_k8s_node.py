@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.fleetops.docker_host.plugins.module_utils._k8s_floors import NEWEST
+from ansible_collections.fleetops.docker_host.plugins.module_utils._k8s_node import NEWEST
 from ansible_collections.fleetops.docker_host.plugins.module_utils._k8s_node import (
     FSTAB_MARK,
     comment_fstab_swap,
