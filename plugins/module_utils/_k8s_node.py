@@ -43,7 +43,7 @@ from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from ansible_collections.fleetops.docker_host.plugins.module_utils._containerd import CGROUP_DRIVERS
-from ansible_collections.fleetops.docker_host.plugins.module_utils._hostport import split_host_port
+from ansible_collections.fleetops.docker_host.plugins.module_utils._files import split_host_port
 from ansible_collections.fleetops.docker_host.plugins.module_utils._preflight import DEFAULT_MODULES
 
 # The Kubernetes floors: the rows of each release the verdict judges a node against.
