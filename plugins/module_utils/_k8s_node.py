@@ -426,7 +426,7 @@ def readiness(facts, allow_swap=False, cgroup_driver='systemd', kubernetes_versi
     missing = [name for name in REQUIRED_COMMANDS if not commands.get(name)]
     if missing:
         need('commands', '%s not found in PATH (kubeadm preflight needs them)' % ' and '.join(missing),
-             'install the packages %s (k8s_node_packages)' % ' '.join(missing))
+             'install the packages that provide them (the k8s_node role does with k8s_node_install_packages: true)')
     for port in facts.get('ports_in_use') or []:
         need('ports', 'port %d is in use (something listens on it)' % port,
              "stop what listens there (ss -ltnp 'sport = :%d'); kubeadm needs it free" % port)
