@@ -53,10 +53,26 @@ for f in "$dir"/*.json; do
     esac
     if [ "$#" = 0 ]; then
       use=run message="dockerd said it listens but named no address: $(grep 'API listen on' "$log" | tail -n1)"
-    elif ! message="$(env -i PATH="$PATH" HOME="$home" docker "$@" import /tmp/busybox.tar judge:busybox 2>&1 >/dev/null \
+    else
+      # "Cannot connect" while this dockerd still runs is the client being early (a loaded machine), not a
+      # refusal: asked again for up to 10 s. Had dockerd exited, its own message is the verdict.
+      k=0
+      while :; do
+        if message="$(env -i PATH="$PATH" HOME="$home" docker "$@" import /tmp/busybox.tar judge:busybox 2>&1 >/dev/null \
                       && env -i PATH="$PATH" HOME="$home" docker "$@" run --rm --network none judge:busybox \
                            /bin/busybox true 2>&1 >/dev/null)"; then
-      use=run
+          break
+        fi
+        use=run
+        if ! kill -0 "$pid" 2>/dev/null; then
+          message="dockerd exited after it listened: $(grep -E 'level=(fatal|error)|failed to start' "$log" | tail -n1) $message"
+          break
+        fi
+        case "$message" in *"Cannot connect to the Docker daemon"*) ;; *) break ;; esac
+        [ "$k" -lt 20 ] || break
+        use=ok k=$((k + 1))
+        sleep 0.5
+      done
     fi
     rm -rf "$home"
     kill "$pid" 2>/dev/null
