@@ -254,6 +254,9 @@ HOST_SCHEMES = ('unix', 'tcp', 'fd')
 # strconv.ParseBool, which the json-file and local drivers use for "compress".
 _GO_BOOLS = ('1', 't', 'T', 'TRUE', 'true', 'True', '0', 'f', 'F', 'FALSE', 'false', 'False')
 # Log drivers whose options dockerd checks by name (daemon/logger/jsonfilelog, daemon/logger/local).
+# The log drivers built into dockerd 26 on Linux (daemon/logger/*; logentries went in 25). Any other name is a
+# logging plugin's name or alias (e.g. "loki" for grafana/loki-docker-driver installed with --alias loki).
+LOG_DRIVERS = ('awslogs', 'fluentd', 'gcplogs', 'gelf', 'journald', 'json-file', 'local', 'none', 'splunk', 'syslog')
 LOG_MODES = ('blocking', 'non-blocking')
 LOG_MODE_KEYS = ('mode', 'max-buffer-size')
 LOG_OPT_KEYS = {
@@ -685,7 +688,11 @@ def check_exec_opt(entry):
     """(error, warning) for one exec-opts entry (moby daemon/config parseExecOptions, validatePlatformExecOpt)."""
     name = 'daemon.json: "exec-opts" entry %s' % _show(entry)
     if '=' not in entry:
-        return "%s must be formatted 'opt=value', e.g. \"native.cgroupdriver=systemd\"" % name, None
+        # dockerd 26 starts with it: the cgroup driver lookup (daemon_unix.go getCgroupDriver) fails on it and
+        # UsingSystemd drops that error, so the entry - and with it the whole exec-opts list - sets nothing.
+        return None, ("%s is not 'opt=value'; dockerd starts but ignores it and chooses the cgroup driver as if "
+                      "\"exec-opts\" did not name one (cgroupfs unless cgroup v2 under systemd); write e.g. "
+                      "\"native.cgroupdriver=systemd\" or delete it" % name)
     key, value = entry.split('=', 1)
     key, value = key.strip(), value.strip()
     if not key or not value:
@@ -876,6 +883,16 @@ def check_proxies(proxies):
     return errors
 
 
+def log_driver_warning(driver):
+    """dockerd 26 starts with any "log-driver" and refuses only each container's start when no logging plugin of
+    that name is installed; a plugin may be installed after the file is written (docker plugin install ...
+    --alias NAME), so the module warns and does not refuse (tests/differential: known difference)."""
+    return ('daemon.json: "log-driver" %s is not a log driver built into dockerd (%s); it must be a logging plugin '
+            'installed on the host (docker plugin install IMAGE --alias %s), or every container fails to start '
+            '("error looking up logging plugin"); check the spelling' % (_show(driver), ', '.join(LOG_DRIVERS),
+                                                                          driver))
+
+
 def check_log_opts(driver, log_opts):
     if driver == 'none':
         return []  # dockerd checks no log-opts for the none driver (daemon/logger ValidateLogOpts)
@@ -1058,6 +1075,10 @@ def validate(config, strict=False, allow_tcp_without_tls=False, changed=None, do
         errors.extend(check_values_of(key, value, config, allow_tcp_without_tls))
         if key == 'insecure-registries':
             warnings.extend(w for w in (insecure_registry_warning(item) for item in value) if w)
+        if key == 'exec-opts':
+            warnings.extend(w for w in (check_exec_opt(item)[1] for item in value) if w)
+        if key == 'log-driver' and value not in LOG_DRIVERS:
+            warnings.append(log_driver_warning(value))
     if config.get('tlsverify') is True:
         missing = [name for name in ('tlscacert', 'tlscert', 'tlskey') if not config.get(name)]
         if missing:

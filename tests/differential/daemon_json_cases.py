@@ -104,6 +104,10 @@ KNOWN_DIFFERENCES = {
     'flag-name-insecure-registry': (
         'refuses', 'dockerd accepts a flag name as a key and reads nothing from it (the registry stays secure); the '
         'module refuses it, naming "insecure-registries"'),
+    'log-unknown-driver': (
+        'accepts', 'dockerd starts with any log driver name and refuses only each container\'s start while no logging '
+        'plugin of that name or alias is installed (one may be installed after the file: docker plugin install '
+        '... --alias loki); the module accepts it with a warning naming the built-in drivers'),
     'tls-without-files': (
         'accepts', 'dockerd looks for ~/.docker/{ca,cert,key}.pem, absent in the judge (present on a host that set '
         'them up); the module judges the file, not the files it names, and warns for "tlsverify" without them'),

@@ -34,17 +34,47 @@ for f in "$dir"/*.json; do
   done
   message=""
   if [ "$use" = ok ]; then
-    address="$(sed -n 's/.*API listen on \([^"]*\)".*/\1/p' "$log" | head -n1)"
-    # A TCP socket (the TLS cases) is reached with the judge's test certificate (/etc/docker/judge-tls).
+    # The address from dockerd's own line, read again until that line is whole (grep may see half of it).
+    address=""
+    j=0
+    while [ -z "$address" ] && [ "$j" -lt 25 ]; do
+      address="$(sed -n 's/.*API listen on \([^" ]*\)".*/\1/p' "$log" | head -n1)"
+      [ -n "$address" ] || { sleep 0.2; j=$((j + 1)); }
+    done
+    # A clean client per case: no DOCKER_* environment, an empty HOME (no ~/.docker config, context or
+    # certificates), and the socket this case's dockerd reported. A TCP socket (the TLS cases) is reached with
+    # the judge's test certificate (/etc/docker/judge-tls), every file named.
+    home="$(mktemp -d /tmp/judge-home.XXXXXX)"
     case "$address" in
       /*) set -- -H "unix://$address" ;;
-      *) set -- -H "tcp://127.0.0.1:${address##*:}" --tls --tlscert /etc/docker/judge-tls/cert.pem \
-           --tlskey /etc/docker/judge-tls/key.pem ;;
+      *:*) set -- -H "tcp://127.0.0.1:${address##*:}" --tls --tlscacert /etc/docker/judge-tls/ca.pem \
+             --tlscert /etc/docker/judge-tls/cert.pem --tlskey /etc/docker/judge-tls/key.pem ;;
+      *) set -- ;;
     esac
-    if ! message="$(docker "$@" import /tmp/busybox.tar judge:busybox 2>&1 >/dev/null \
-                    && docker "$@" run --rm --network none judge:busybox /bin/busybox true 2>&1 >/dev/null)"; then
-      use=run
+    if [ "$#" = 0 ]; then
+      use=run message="dockerd said it listens but named no address: $(grep 'API listen on' "$log" | tail -n1)"
+    else
+      # "Cannot connect" while this dockerd still runs is the client being early (a loaded machine), not a
+      # refusal: asked again for up to 10 s. Had dockerd exited, its own message is the verdict.
+      k=0
+      while :; do
+        if message="$(env -i PATH="$PATH" HOME="$home" docker "$@" import /tmp/busybox.tar judge:busybox 2>&1 >/dev/null \
+                      && env -i PATH="$PATH" HOME="$home" docker "$@" run --rm --network none judge:busybox \
+                           /bin/busybox true 2>&1 >/dev/null)"; then
+          break
+        fi
+        use=run
+        if ! kill -0 "$pid" 2>/dev/null; then
+          message="dockerd exited after it listened: $(grep -E 'level=(fatal|error)|failed to start' "$log" | tail -n1) $message"
+          break
+        fi
+        case "$message" in *"Cannot connect to the Docker daemon"*) ;; *) break ;; esac
+        [ "$k" -lt 20 ] || break
+        use=ok k=$((k + 1))
+        sleep 0.5
+      done
     fi
+    rm -rf "$home"
     kill "$pid" 2>/dev/null
   elif [ "$use" = start ]; then
     message="$(grep -E 'failed to start daemon|level=fatal|Error starting daemon|unable to configure' "$log" | tail -n1)"

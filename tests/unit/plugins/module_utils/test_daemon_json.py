@@ -164,7 +164,7 @@ def test_reload_list_matches_moby_reload_code():
     ({'registry-mirrors': ['https://u:p@mirror.lab']}, 'must not contain credentials'),
     ({'registry-mirrors': ['https://mirror.lab/?x=1']}, 'must not contain a query'),
     ({'registry-mirrors': ['https://mirror.lab/#f']}, 'must not contain a fragment'),
-    ({'exec-opts': ['native.cgroupdriver']}, "must be formatted 'opt=value'"),
+    ({'exec-opts': ['native.cgroupdriver=']}, "must be formatted 'opt=value'"),
     ({'exec-opts': ['native.cgroupdriver=cgroup2']}, 'cgroup driver must be one of cgroupfs, systemd (got "cgroup2")'),
 ])
 def test_validate_errors(config, message):
@@ -632,3 +632,30 @@ def test_parse_docker_version(text, version):
 def test_keys_the_installed_dockerd_refuses(config, version, refused):
     errors, _warnings = validate(config, strict=True, dockerd_version=version)
     assert bool(errors) is refused, errors
+
+
+def test_exec_opt_without_equals_is_a_warning_as_dockerd_ignores_it():
+    # dockerd 26 starts with ["native.cgroupdriver"] and runs containers (tests/differential exec-opts-no-equals):
+    # the cgroup driver lookup fails on it and that error is dropped, so the entry sets nothing.
+    error, warning = check_exec_opt('native.cgroupdriver')
+    assert error is None and 'ignores it' in warning and 'native.cgroupdriver=systemd' in warning
+    outcome = compute({}, {'exec-opts': ['native.cgroupdriver']}, strict=True)
+    assert outcome['config'] == {'exec-opts': ['native.cgroupdriver']}
+    assert any('"native.cgroupdriver" is not \'opt=value\'' in w for w in outcome['warnings'])
+    # An empty value or a driver dockerd does not know stays an error.
+    assert check_exec_opt('native.cgroupdriver=')[0] and check_exec_opt('native.cgroupdriver=magic')[0]
+
+
+@pytest.mark.parametrize('driver, warned', [
+    ('json-file', False), ('journald', False), ('none', False), ('syslog', False),
+    ('loki', True), ('no-such-driver', True), ('grafana/loki-docker-driver:latest', True),
+])
+def test_log_driver_outside_the_built_in_ones_is_accepted_with_a_warning(driver, warned):
+    # dockerd 26 starts with any name and refuses only container starts while no plugin of that name is
+    # installed; a plugin (or an alias such as loki) may be installed after the file, so warn, do not refuse.
+    outcome = compute({}, {'log-driver': driver}, strict=True)
+    assert outcome['config'] == {'log-driver': driver}
+    found = [w for w in outcome['warnings'] if '"log-driver"' in w]
+    assert bool(found) is warned
+    if warned:
+        assert '"%s"' % driver in found[0] and 'json-file' in found[0] and 'docker plugin install' in found[0]
