@@ -20,8 +20,7 @@ try:  # Python 3
 except ImportError:  # pragma: no cover - Python 2 is not supported, kept for import sanity
     from urlparse import urlsplit  # type: ignore
 
-from ansible_collections.fleetops.docker_host.plugins.module_utils._files import mask as _mask
-from ansible_collections.fleetops.docker_host.plugins.module_utils._hostport import split_host_port
+from ansible_collections.fleetops.docker_host.plugins.module_utils._files import mask as _mask, split_host_port
 
 
 class DaemonJsonError(Exception):

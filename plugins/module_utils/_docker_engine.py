@@ -3,14 +3,14 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Pure parsing behind fleetops.docker_host.docker_engine_info.
 
-Turns the text of `dockerd --version`, `systemctl show`, a unit file, a hello container run and dockerd's
-journal into data. Nothing here touches the host, so every rule is unit-tested without one. Python 3.6+.
+Turns the text of `dockerd --version`, `systemctl show`, a unit file and dockerd's journal into data (the hello
+container's run is judged by the docker_hello module itself). Nothing here touches the host, so every rule is
+unit-tested without one. Python 3.6+.
 """
 
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type  # noqa: UP001 - ansible-test sanity expects it
 
-import json
 import re
 import shlex
 
@@ -171,46 +171,6 @@ def systemd_quote(word):
 def systemd_join(argv):
     """A systemd ExecStart command line from argv (the inverse of parse_unit_exec_start)."""
     return ' '.join(systemd_quote(word) for word in argv)
-
-
-def _trim(text):
-    # As the command module does: the trailing newline is the stream's, not the text's.
-    return (text or '').rstrip('\r\n')
-
-
-def hello_result(cmd, rc, stdout, stderr, expect='hello'):
-    """The hello container's run and its verdict, judged here only (docker_hello returns it, roles read it).
-
-    passed: exit 0 and the output, trimmed, is `expect`. reason: why not, in one line ('' when it passed).
-    """
-    stdout = _trim(stdout)
-    stderr = _trim(stderr)
-    # `docker run --pull never` with the image absent: "No such image: <name>".
-    image_missing = rc != 0 and 'no such image' in stderr.lower()
-    passed = rc == 0 and stdout.strip() == expect
-    if passed:
-        reason = ''
-    elif image_missing:
-        reason = 'the image is not on the host and was not pulled (%s)' % stderr.strip()
-    elif rc != 0:
-        reason = 'exited %s: %s' % (rc, (stderr or stdout).strip() or '(no output)')
-    else:
-        reason = 'printed %s, not %s' % (json.dumps(stdout.strip()), json.dumps(expect))
-    return {
-        'cmd': list(cmd),
-        'rc': rc,
-        'stdout': stdout,
-        'stderr': stderr,
-        'image_missing': image_missing,
-        'passed': passed,
-        'reason': reason,
-    }
-
-
-def hello_argv(docker, image, command, pull):
-    """`docker run --rm [--pull never] IMAGE COMMAND...`; pull 'missing' leaves docker's default (no flag, so
-    engines without --pull work too)."""
-    return [docker, 'run', '--rm'] + (['--pull', 'never'] if pull == 'never' else []) + [image] + list(command)
 
 
 def journal_summary(text):

@@ -12,6 +12,9 @@ docker_repo_key, sysctl_apply, containerd_config, node_swap, and the looks).
   ever, a directory, a device) is refused naming it, before a byte is read. A FIFO is never opened blocking.
 - printable / mask_userinfo / text_secrets / mask: what goes into a task result is valid UTF-8 (newer ansible-core
   refuses anything else) and carries no credential (a URL's userinfo, a .repo file's password=).
+- split_host_port: a registry's host[:port] as the files that name registries hold it, read once for the
+  collection: daemon.json's insecure-registries (_daemon_json.check_insecure_registry) and k8s_node_registries
+  (_k8s_node.registry_host_kind, also on the controller for the k8s_node filter).
 Runs on Python 3.6+.
 """
 
@@ -19,6 +22,7 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type  # noqa: UP001 - ansible-test sanity expects it
 
 import errno
+import ipaddress
 import os
 import re
 import stat
@@ -266,3 +270,55 @@ def stale_temp_files(path):
     except OSError:
         return []
     return sorted(os.path.join(directory, name) for name in names if name.startswith(prefix))
+
+
+# One DNS label: letters, digits, inner hyphens (no leading or trailing hyphen), at most 63 characters.
+HOST_LABEL = re.compile(r'^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$')
+BRACKETED = re.compile(r'^\[([0-9A-Fa-f:.]+)\](?::([^:]*))?$')
+
+
+def _ipv6(text):
+    try:
+        ipaddress.IPv6Address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _ipv4(text):
+    try:
+        ipaddress.IPv4Address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def split_host_port(text):
+    """(host, port, form) of TEXT read as host[:port], or None when it is not one.
+
+    form: 'name' (a DNS name of valid labels, at most 253 characters, whose last label is not all digits: 1.2.3.999
+    is a mistyped address, not a name), 'ipv4', 'ipv6' ([address] with an optional :port) or 'ipv6-bare' (an IPv6
+    address without brackets, hence without a port). port: the digits of 1-65535, or None.
+    """
+    if not isinstance(text, str) or not text or text != text.strip():
+        return None
+    match = BRACKETED.match(text)
+    if match:
+        host, port, form = match.group(1), match.group(2), 'ipv6'
+        if not _ipv6(host):
+            return None
+    elif text.count(':') > 1:
+        return (text, None, 'ipv6-bare') if _ipv6(text) else None
+    else:
+        host, _sep, port = text.partition(':')
+        port = port if _sep else None
+        if _ipv4(host):
+            form = 'ipv4'
+        else:
+            labels = host.split('.')
+            if len(host) > 253 or not all(HOST_LABEL.match(label) for label in labels) or labels[-1].isdigit():
+                return None
+            form = 'name'
+    if port is not None and not (port.isdigit() and 0 < int(port) <= 65535):
+        return None
+    return host, port, form

@@ -63,7 +63,7 @@ attributes:
   platform:
     description: Linux hosts with systemd.
 notes:
-  - The TOML reader is the collection's own (C(module_utils/_toml.py)); target hosts on Python 3.6 have no
+  - The TOML reader is the collection's own (C(module_utils/_containerd.py)); target hosts on Python 3.6 have no
     C(tomllib). It reads TOML 1.0 as containerd writes it; a file it cannot read fails the task, naming the
     line, and nothing is written.
   - O(path) must be absolute and name a regular file (or nothing yet); a symlink is written through (the link
@@ -142,10 +142,10 @@ from ansible_collections.fleetops.docker_host.plugins.module_utils._files import
 from ansible_collections.fleetops.docker_host.plugins.module_utils._containerd import (
     ContainerdConfigError,
     mask_text,
+    loads,
     merge,
     secrets,
 )
-from ansible_collections.fleetops.docker_host.plugins.module_utils._toml import loads
 
 _OCTAL_RE = re.compile(r'^0?[0-7]{3,4}$')
 

@@ -145,14 +145,53 @@ loaded:
   sample: false
 '''
 
+import json
 import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.fleetops.docker_host.plugins.module_utils._docker_engine import hello_argv, hello_result
-
 C_ENV = {'LANG': 'C', 'LC_ALL': 'C'}
 SBIN = ['/usr/bin', '/usr/local/bin', '/bin']
+
+
+def _trim(text):
+    # As the command module does: the trailing newline is the stream's, not the text's.
+    return (text or '').rstrip('\r\n')
+
+
+def hello_result(cmd, rc, stdout, stderr, expect='hello'):
+    """The hello container's run and its verdict, judged here only (this module returns it, roles read it).
+
+    passed: exit 0 and the output, trimmed, is `expect`. reason: why not, in one line ('' when it passed).
+    """
+    stdout = _trim(stdout)
+    stderr = _trim(stderr)
+    # `docker run --pull never` with the image absent: "No such image: <name>".
+    image_missing = rc != 0 and 'no such image' in stderr.lower()
+    passed = rc == 0 and stdout.strip() == expect
+    if passed:
+        reason = ''
+    elif image_missing:
+        reason = 'the image is not on the host and was not pulled (%s)' % stderr.strip()
+    elif rc != 0:
+        reason = 'exited %s: %s' % (rc, (stderr or stdout).strip() or '(no output)')
+    else:
+        reason = 'printed %s, not %s' % (json.dumps(stdout.strip()), json.dumps(expect))
+    return {
+        'cmd': list(cmd),
+        'rc': rc,
+        'stdout': stdout,
+        'stderr': stderr,
+        'image_missing': image_missing,
+        'passed': passed,
+        'reason': reason,
+    }
+
+
+def hello_argv(docker, image, command, pull):
+    """`docker run --rm [--pull never] IMAGE COMMAND...`; pull 'missing' leaves docker's default (no flag, so
+    engines without --pull work too)."""
+    return [docker, 'run', '--rm'] + (['--pull', 'never'] if pull == 'never' else []) + [image] + list(command)
 
 
 def command(module):

@@ -298,37 +298,35 @@ from ansible.module_utils.common.text.converters import to_text
 
 from ansible_collections.fleetops.docker_host.plugins.module_utils._containerd import (
     ContainerdConfigError,
+    ProtobufError,
+    TomlError,
+    answer,
     cri_status,
+    failed,
+    grpc_available,
+    grpc_call,
+    loads,
+    no_client,
+    parse_crictl_info,
+    parse_crictl_version,
     parse_plugins,
     summary,
     toml_error_text,
 )
-from ansible_collections.fleetops.docker_host.plugins.module_utils._cri import (
-    ProtobufError,
-    answer,
-    failed,
-    grpc_available,
-    grpc_call,
-    no_client,
-    parse_crictl_info,
-    parse_crictl_version,
-)
-from ansible_collections.fleetops.docker_host.plugins.module_utils._k8s_floors import (
-    FloorsError,
-    containerd_supported,
-    floors_for,
-    parse_apt_policy,
-    parse_dnf_list,
-)
 from ansible_collections.fleetops.docker_host.plugins.module_utils._k8s_node import (
+    FloorsError,
     REQUIRED_COMMANDS,
     REQUIRED_MODULES,
     REQUIRED_SYSCTLS,
     STEPS,
+    containerd_supported,
+    floors_for,
     fstab_swap_lines,
     k8s_node_plan,
     k8s_node_result,
     listening_ports,
+    parse_apt_policy,
+    parse_dnf_list,
     parse_proc_swaps,
     parse_unit_list,
     readiness,
@@ -341,7 +339,6 @@ from ansible_collections.fleetops.docker_host.plugins.module_utils._files import
     read_regular,
     require_absolute,
 )
-from ansible_collections.fleetops.docker_host.plugins.module_utils._toml import TomlError, loads
 
 C_ENV = {'LANG': 'C', 'LC_ALL': 'C'}
 SBIN = ['/usr/sbin', '/sbin', '/usr/local/bin', '/usr/bin']

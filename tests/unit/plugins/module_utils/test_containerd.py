@@ -13,7 +13,7 @@ from ansible_collections.fleetops.docker_host.plugins.module_utils._containerd i
     parse_plugins,
     summary,
 )
-from ansible_collections.fleetops.docker_host.plugins.module_utils._toml import loads
+from ansible_collections.fleetops.docker_host.plugins.module_utils._containerd import loads
 
 FIXTURES = pathlib.Path(__file__).parent / 'fixtures'
 SHIPPED = (FIXTURES / 'containerd.io-config.toml').read_text()

@@ -1,11 +1,10 @@
 # -*- coding: utf-8 -*-
-"""_toml and _containerd under hostile input (issue 27): a byte order mark, nesting thousands deep, registry
+"""_containerd (config.toml and its TOML reader) under hostile input (issue 27): a byte order mark, nesting thousands deep, registry
 credentials found and masked, the runtime the pods use."""
 
 import pytest
 
 from ansible_collections.fleetops.docker_host.plugins.module_utils import _containerd as c
-from ansible_collections.fleetops.docker_host.plugins.module_utils import _toml
 
 pytestmark = pytest.mark.usefixtures('bounded')
 
@@ -21,10 +20,10 @@ BOM = '\ufeff'
     ('# c\n', (), 'version', 2, '# c\nversion = 2\n'),
 ])
 def test_set_value_after_a_byte_order_mark_edits_the_same_place(text, table, key, value, expected):
-    plain = _toml.set_value(text, table, key, value)
-    with_bom = _toml.set_value(BOM + text, table, key, value)
+    plain = c.set_value(text, table, key, value)
+    with_bom = c.set_value(BOM + text, table, key, value)
     assert with_bom == BOM + plain
-    assert _toml.loads(with_bom) == _toml.loads(plain)
+    assert c.loads(with_bom) == c.loads(plain)
     assert plain == expected
 
 
@@ -32,10 +31,10 @@ def test_set_value_after_a_byte_order_mark_edits_the_same_place(text, table, key
 def test_array_depth_is_bounded(depth, ok):
     text = 'a = ' + '[' * depth + ']' * depth + '\n'
     if ok:
-        assert _toml.loads(text)['a'] is not None
+        assert c.loads(text)['a'] is not None
     else:
-        with pytest.raises(_toml.TomlError, match='nested more than 100 deep'):
-            _toml.loads(text)
+        with pytest.raises(c.TomlError, match='nested more than 100 deep'):
+            c.loads(text)
 
 
 @pytest.mark.parametrize('text', [
@@ -46,8 +45,8 @@ def test_array_depth_is_bounded(depth, ok):
     'x = [' + '{ a = [' * 1000 + ']}' * 1000 + ']',
 ])
 def test_other_deep_documents_are_toml_errors(text):
-    with pytest.raises(_toml.TomlError, match='deep'):
-        _toml.loads(text)
+    with pytest.raises(c.TomlError, match='deep'):
+        c.loads(text)
 
 
 def test_merge_names_the_file_for_a_deep_document():
@@ -71,7 +70,7 @@ AUTH = '[plugins."io.containerd.grpc.v1.cri".registry.configs."r".auth]\n'
     ('version = 2\n', []),
 ])
 def test_secrets_found(text, found):
-    assert sorted(c.secrets(_toml.loads(text))) == sorted(found)
+    assert sorted(c.secrets(c.loads(text))) == sorted(found)
 
 
 @pytest.mark.parametrize('text, hidden', [
@@ -84,7 +83,7 @@ def test_secrets_found(text, found):
     ('[x]\n  Authorization = ["Bearer t0k3n"]\n', ['Bearer t0k3n']),
 ])
 def test_mask_text_hides_every_credential(text, hidden):
-    masked = c.mask_text(text, c.secrets(_toml.loads(text)))
+    masked = c.mask_text(text, c.secrets(c.loads(text)))
     for secret in hidden:
         assert secret not in masked
     assert '****' in masked
@@ -92,7 +91,7 @@ def test_mask_text_hides_every_credential(text, hidden):
 
 def test_mask_text_leaves_a_file_without_credentials_alone():
     text = 'version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n  sandbox_image = "pause:3.9"\n'
-    assert c.mask_text(text, c.secrets(_toml.loads(text))) == text
+    assert c.mask_text(text, c.secrets(c.loads(text))) == text
 
 
 @pytest.mark.parametrize('text, default, driver', [
@@ -108,7 +107,7 @@ def test_mask_text_leaves_a_file_without_credentials_alone():
      'missing', None),
 ])
 def test_summary_reports_the_default_runtime(text, default, driver):
-    summary = c.summary(_toml.loads(text))
+    summary = c.summary(c.loads(text))
     assert summary['default_runtime'] == default and summary['cgroup_driver'] == driver
 
 
@@ -116,4 +115,4 @@ def test_summary_reports_the_default_runtime(text, default, driver):
     '[x]\n  token = ""\n', '[x]\n  password = ""\n', 'version = 2\n# password = "example"\n',
 ])
 def test_mask_text_without_credentials_keeps_the_text_byte_for_byte(text):
-    assert c.secrets(_toml.loads(text)) == [] and c.mask_text(text, c.secrets(_toml.loads(text))) == text
+    assert c.secrets(c.loads(text)) == [] and c.mask_text(text, c.secrets(c.loads(text))) == text

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.fleetops.docker_host.plugins.module_utils._k8s_floors import NEWEST
+from ansible_collections.fleetops.docker_host.plugins.module_utils._k8s_node import NEWEST
 from ansible_collections.fleetops.docker_host.plugins.module_utils._k8s_node import (
     FSTAB_MARK,
     comment_fstab_swap,
@@ -125,6 +125,7 @@ def test_a_verdict_from_before_the_floors_keeps_its_text():
     ({'sysctls__net.bridge.bridge-nf-call-iptables': None}, 'sysctl', 'modprobe br_netfilter'),
     ({'modules__br_netfilter': 'available'}, 'kernel_module', 'modprobe br_netfilter'),
     ({'commands__socat': None}, 'commands', 'socat'),
+    ({'commands__conntrack': None}, 'commands', 'k8s_node_install_packages: true'),  # the role's variable, as named
     ({'ports_in_use': [6443]}, 'ports', "sport = :6443"),
     ({'hostname__resolves': False}, 'hostname', '/etc/hosts'),
     ({'hostname__name': 'Node_1'}, 'hostname', 'lowercase'),

@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from ansible_collections.fleetops.docker_host.plugins.module_utils._toml import loads
+from ansible_collections.fleetops.docker_host.plugins.module_utils._containerd import loads
 from ansible_collections.fleetops.docker_host.plugins.modules import containerd_config
 
 from ansible_collections.fleetops.docker_host.tests.unit.plugins.hostile import (

@@ -1,9 +1,9 @@
 # -*- coding: utf-8 -*-
-"""_k8s_floors: each row against its source, the version rules, containerd's lines, and the verdict's fixes."""
+"""_k8s_node's Kubernetes floors: each row against its source, the version rules, containerd's lines, and the verdict's fixes."""
 
 import pytest
 
-from ansible_collections.fleetops.docker_host.plugins.module_utils._k8s_floors import (
+from ansible_collections.fleetops.docker_host.plugins.module_utils._k8s_node import (
     FLOORS,
     NEWEST,
     FloorsError,

@@ -1,5 +1,5 @@
 # -*- coding: utf-8 -*-
-"""_toml: the reader agrees with Python's tomllib, and the editor changes one value and nothing else."""
+"""_containerd's TOML reader and editor: the reader agrees with Python's tomllib, and the editor changes one value and nothing else."""
 
 import pathlib
 
@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.fleetops.docker_host.plugins.module_utils._toml import (
+from ansible_collections.fleetops.docker_host.plugins.module_utils._containerd import (
     TomlError,
     format_value,
     loads,

@@ -1,5 +1,5 @@
 # -*- coding: utf-8 -*-
-"""plugins/module_utils/_cri.py: the CRI answers decoded by hand, from bytes a real containerd sent."""
+"""plugins/module_utils/_containerd.py, its CRI call: the CRI answers decoded by hand, from bytes a real containerd sent."""
 
 import binascii
 import json
@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from ansible_collections.fleetops.docker_host.plugins.module_utils._cri import (
+from ansible_collections.fleetops.docker_host.plugins.module_utils._containerd import (
     ProtobufError,
     answer,
     decode_status,

@@ -1,11 +1,12 @@
 # -*- coding: utf-8 -*-
-"""plugins/module_utils/_hostport.py: the one reading of a registry's host[:port] (daemon.json and k8s_node)."""
+"""plugins/module_utils/_files.py, split_host_port: the one reading of a registry's host[:port] (daemon.json,
+k8s_node)."""
 
 import pytest
 
 from ansible_collections.fleetops.docker_host.plugins.module_utils._k8s_node import registry_host_kind
 from ansible_collections.fleetops.docker_host.plugins.module_utils._daemon_json import check_insecure_registry
-from ansible_collections.fleetops.docker_host.plugins.module_utils._hostport import split_host_port
+from ansible_collections.fleetops.docker_host.plugins.module_utils._files import split_host_port
 
 
 @pytest.mark.parametrize('text, parsed', [
