@@ -1,12 +1,12 @@
 # -*- coding: utf-8 -*-
 # Copyright: fleetops.docker_host contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Pure functions behind the offline bundle (playbooks/bundle.yml and docker_package_source=bundle): the apt
-repository's index files, the manifest and the checks a host makes of a bundle before any package step.
+"""Pure functions behind building the offline bundle (playbooks/bundle.yml): the package closure, the apt
+repository's index files and the manifest's names.
 
   bundle_fetch (on the connected builder)  closure_names, packages_stanza, trusted_signers
   bundle_write (on the controller)         release_text
-  bundle_verify (on each target)           manifest_problems, parse_gpgv_status
+  (the checks on each target are in plugins/modules/bundle_verify.py itself)
 
 Standard library only; runs on Python 3.6+.
 """
@@ -95,78 +95,7 @@ def release_text(indexes, date, origin='fleetops-bundle', label='fleetops docker
     return '\n'.join(lines) + '\n'
 
 
-def parse_gpgv_status(text):
-    """`gpgv --status-fd 1` -> primary key fingerprints of the valid signatures (the last field of VALIDSIG)."""
-    found = []
-    for line in (text or '').splitlines():
-        fields = line.split()
-        if len(fields) >= 3 and fields[0] == '[GNUPG:]' and fields[1] == 'VALIDSIG':
-            primary = fields[-1].upper()
-            if primary not in found:
-                found.append(primary)
-    return found
-
-
 def trusted_signers(found, trusted):
     """The fingerprints of `found` that are in `trusted` (spaces and case ignored)."""
     wanted = set(''.join(str(fpr).split()).upper() for fpr in trusted or [])
     return [fpr for fpr in found if fpr in wanted]
-
-
-def _platform_problems(manifest, host):
-    want = manifest.get('platform') or {}
-    keys = ('distribution', 'release', 'architecture')
-    this = ' '.join(str(host.get(key, '')) for key in keys)
-    problems = []
-    for key in keys:
-        if str(want.get(key, '')).lower() != str(host.get(key, '')).lower():
-            problems.append('the bundle is for %s %s, this host is %s %s (%s): build a bundle on a host of this platform'
-                            % (key, want.get(key), key, host.get(key), this))
-    return problems
-
-
-def manifest_problems(manifest, *, present, hashes, host, installed, signer, pinned=''):
-    """Every reason not to install from this bundle, each naming the file, package or value, in a stable order.
-
-    manifest:  the parsed manifest.json
-    present:   the relative paths that exist in the bundle directory
-    hashes:    relative path -> sha256 of the file as found (for the present ones)
-    host:      {'distribution', 'release', 'architecture'} of the target
-    installed: package name -> installed version on the target
-    signer:    primary fingerprints that signed manifest.json with the bundle's key.gpg ([] when none)
-    pinned:    the fingerprint the user pinned (docker_bundle_fingerprint), or ''
-    """
-    problems = []
-    if not isinstance(manifest, dict) or manifest.get('format') != FORMAT:
-        return ['%s is not a fleetops bundle manifest of format %d' % (MANIFEST, FORMAT)]
-    key = ''.join(str((manifest.get('key') or {}).get('fingerprint', '')).split()).upper()
-    pin = ''.join(str(pinned or '').split()).upper()
-    if key not in signer:
-        problems.append('%s is not signed by the bundle key %s in %s (signed by: %s)'
-                        % (MANIFEST, key or '(none named)', KEY, ', '.join(signer) or 'no valid signature'))
-    if pin and pin != key:
-        problems.append('the bundle key is %s, docker_bundle_fingerprint pins %s' % (key, pin))
-    problems += _platform_problems(manifest, host)
-    owner = dict((pkg.get('file'), pkg.get('name')) for pkg in manifest.get('packages') or [])
-    for path, digest in sorted((manifest.get('files') or {}).items()):
-        what = ' (package %s)' % owner[path] if path in owner else ''
-        if path not in present:
-            problems.append('%s%s is missing from the bundle' % (path, what))
-        elif hashes.get(path) != digest:
-            problems.append('%s%s has changed: sha256 %s, the manifest says %s' % (path, what, hashes.get(path), digest))
-    for name, version in sorted((manifest.get('assumed') or {}).items()):
-        if not installed.get(name):
-            problems.append('package %s (%s on the builder) is not installed on this host and not in the bundle: build '
-                            'the bundle on a host as minimal as this one' % (name, version))
-    return problems
-
-
-def unlisted_files(manifest, present):
-    """Files in the bundle directory that the manifest does not list (reported, never installed from)."""
-    listed = set(manifest.get('files') or {}) | set(UNLISTED)
-    return sorted(path for path in present if path not in listed)
-
-
-def stale_files(want, have):
-    """The paths of `want` (path -> sha256, the controller's copy) that `have` (the host's) lacks or holds otherwise."""
-    return sorted(path for path, digest in (want or {}).items() if have.get(path) != digest)

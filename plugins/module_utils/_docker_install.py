@@ -64,6 +64,18 @@ def primary_fingerprints(colons):
     return found
 
 
+def parse_gpgv_status(text):
+    """`gpgv --status-fd 1` (a signature checked against a keyring) -> primary key fingerprints of the valid signatures (the last field of VALIDSIG)."""
+    found = []
+    for line in (text or '').splitlines():
+        fields = line.split()
+        if len(fields) >= 3 and fields[0] == '[GNUPG:]' and fields[1] == 'VALIDSIG':
+            primary = fields[-1].upper()
+            if primary not in found:
+                found.append(primary)
+    return found
+
+
 def parse_relations(text):
     """Package names in a Depends/Recommends field: 'a (>= 1), b | c' -> ['a', 'b', 'c']."""
     names = []

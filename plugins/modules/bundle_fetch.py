@@ -115,7 +115,8 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.fleetops.docker_host.plugins.module_utils._bundle import (
-    closure_names, control_fields, packages_stanza, parse_gpgv_status, sha256_file, trusted_signers)
+    closure_names, control_fields, packages_stanza, sha256_file, trusted_signers)
+from ansible_collections.fleetops.docker_host.plugins.module_utils._docker_install import parse_gpgv_status
 
 C_ENV = {'LANG': 'C', 'LC_ALL': 'C', 'DEBIAN_FRONTEND': 'noninteractive'}
 LISTS = '/var/lib/apt/lists'

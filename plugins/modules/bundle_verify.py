@@ -110,16 +110,92 @@ stale:
 '''
 
 import glob
+import hashlib
 import json
 import os
 import shutil
 import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.fleetops.docker_host.plugins.module_utils._bundle import (
-    APT_DIR, KEY, MANIFEST, SIGNATURE, manifest_problems, parse_gpgv_status, sha256_file, stale_files, unlisted_files)
+from ansible_collections.fleetops.docker_host.plugins.module_utils._docker_install import parse_gpgv_status
 
 C_ENV = {'LANG': 'C', 'LC_ALL': 'C'}
+# The bundle's layout, as plugins/module_utils/_bundle.py (bundle_write, the builder's side) writes it; the unit
+# tests hold the two sides to the same names.
+FORMAT = 1
+MANIFEST = 'manifest.json'
+SIGNATURE = 'manifest.json.sig'
+KEY = 'key.gpg'
+APT_DIR = 'apt'
+# Files of the bundle the manifest does not list (it cannot list itself, nor its own signature).
+UNLISTED = (MANIFEST, SIGNATURE)
+
+
+def sha256_file(path, chunk=1024 * 1024):
+    digest = hashlib.sha256()
+    with open(path, 'rb') as handle:
+        for block in iter(lambda: handle.read(chunk), b''):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _platform_problems(manifest, host):
+    want = manifest.get('platform') or {}
+    keys = ('distribution', 'release', 'architecture')
+    this = ' '.join(str(host.get(key, '')) for key in keys)
+    problems = []
+    for key in keys:
+        if str(want.get(key, '')).lower() != str(host.get(key, '')).lower():
+            problems.append('the bundle is for %s %s, this host is %s %s (%s): build a bundle on a host of this platform'
+                            % (key, want.get(key), key, host.get(key), this))
+    return problems
+
+
+def manifest_problems(manifest, *, present, hashes, host, installed, signer, pinned=''):
+    """Every reason not to install from this bundle, each naming the file, package or value, in a stable order.
+
+    manifest:  the parsed manifest.json
+    present:   the relative paths that exist in the bundle directory
+    hashes:    relative path -> sha256 of the file as found (for the present ones)
+    host:      {'distribution', 'release', 'architecture'} of the target
+    installed: package name -> installed version on the target
+    signer:    primary fingerprints that signed manifest.json with the bundle's key.gpg ([] when none)
+    pinned:    the fingerprint the user pinned (docker_bundle_fingerprint), or ''
+    """
+    problems = []
+    if not isinstance(manifest, dict) or manifest.get('format') != FORMAT:
+        return ['%s is not a fleetops bundle manifest of format %d' % (MANIFEST, FORMAT)]
+    key = ''.join(str((manifest.get('key') or {}).get('fingerprint', '')).split()).upper()
+    pin = ''.join(str(pinned or '').split()).upper()
+    if key not in signer:
+        problems.append('%s is not signed by the bundle key %s in %s (signed by: %s)'
+                        % (MANIFEST, key or '(none named)', KEY, ', '.join(signer) or 'no valid signature'))
+    if pin and pin != key:
+        problems.append('the bundle key is %s, docker_bundle_fingerprint pins %s' % (key, pin))
+    problems += _platform_problems(manifest, host)
+    owner = dict((pkg.get('file'), pkg.get('name')) for pkg in manifest.get('packages') or [])
+    for path, digest in sorted((manifest.get('files') or {}).items()):
+        what = ' (package %s)' % owner[path] if path in owner else ''
+        if path not in present:
+            problems.append('%s%s is missing from the bundle' % (path, what))
+        elif hashes.get(path) != digest:
+            problems.append('%s%s has changed: sha256 %s, the manifest says %s' % (path, what, hashes.get(path), digest))
+    for name, version in sorted((manifest.get('assumed') or {}).items()):
+        if not installed.get(name):
+            problems.append('package %s (%s on the builder) is not installed on this host and not in the bundle: build '
+                            'the bundle on a host as minimal as this one' % (name, version))
+    return problems
+
+
+def unlisted_files(manifest, present):
+    """Files in the bundle directory that the manifest does not list (reported, never installed from)."""
+    listed = set(manifest.get('files') or {}) | set(UNLISTED)
+    return sorted(path for path in present if path not in listed)
+
+
+def stale_files(want, have):
+    """The paths of `want` (path -> sha256, the controller's copy) that `have` (the host's) lacks or holds otherwise."""
+    return sorted(path for path, digest in (want or {}).items() if have.get(path) != digest)
 
 
 def host_platform(module):

@@ -1,11 +1,14 @@
 # -*- coding: utf-8 -*-
-"""plugins/module_utils/_bundle.py: the offline bundle's index files and the checks a host makes before installing."""
+"""The offline bundle: its index files (plugins/module_utils/_bundle.py, the builder's side) and the checks a host
+makes before installing (plugins/modules/bundle_verify.py, the target's side)."""
 
 import hashlib
 
 import pytest
 
 from ansible_collections.fleetops.docker_host.plugins.module_utils import _bundle
+from ansible_collections.fleetops.docker_host.plugins.module_utils._docker_install import parse_gpgv_status
+from ansible_collections.fleetops.docker_host.plugins.modules import bundle_verify
 
 KEY = '327E0B3C5FFD022DE280922A76CF2F2BAFE4094A'
 HOST = {'distribution': 'debian', 'release': '12', 'architecture': 'amd64'}
@@ -32,27 +35,27 @@ def good_args(data=None):
 
 
 def test_an_intact_bundle_for_this_platform_has_no_problems():
-    assert _bundle.manifest_problems(**good_args()) == []
+    assert bundle_verify.manifest_problems(**good_args()) == []
 
 
 def test_a_changed_byte_is_named_with_file_package_and_both_hashes():
     args = good_args()
     args['hashes'][DEB] = 'c' * 64
-    problems = _bundle.manifest_problems(**args)
+    problems = bundle_verify.manifest_problems(**args)
     assert problems == ['%s (package runc) has changed: sha256 %s, the manifest says %s' % (DEB, 'c' * 64, 'a' * 64)]
 
 
 def test_a_missing_dependency_file_is_named_with_its_package():
     args = good_args()
     args['present'].discard(DEB)
-    assert _bundle.manifest_problems(**args) == ['%s (package runc) is missing from the bundle' % DEB]
+    assert bundle_verify.manifest_problems(**args) == ['%s (package runc) is missing from the bundle' % DEB]
 
 
 @pytest.mark.parametrize('key,value', [('distribution', 'ubuntu'), ('release', '13'), ('architecture', 'arm64')])
 def test_another_platform_is_refused_naming_the_value(key, value):
     args = good_args()
     args['host'][key] = value
-    problems = _bundle.manifest_problems(**args)
+    problems = bundle_verify.manifest_problems(**args)
     assert len(problems) == 1
     assert 'this host is %s %s' % (key, value) in problems[0]
 
@@ -60,7 +63,7 @@ def test_another_platform_is_refused_naming_the_value(key, value):
 def test_a_package_the_bundle_assumes_but_the_host_lacks_is_named():
     args = good_args()
     args['installed'] = {}
-    problems = _bundle.manifest_problems(**args)
+    problems = bundle_verify.manifest_problems(**args)
     assert problems == ['package libc6 (2.36-9+deb12u14 on the builder) is not installed on this host and not in the '
                         'bundle: build the bundle on a host as minimal as this one']
 
@@ -68,14 +71,14 @@ def test_a_package_the_bundle_assumes_but_the_host_lacks_is_named():
 def test_an_unsigned_manifest_is_refused():
     args = good_args()
     args['signer'] = []
-    problems = _bundle.manifest_problems(**args)
+    problems = bundle_verify.manifest_problems(**args)
     assert problems == ['manifest.json is not signed by the bundle key %s in key.gpg (signed by: no valid signature)' % KEY]
 
 
 def test_a_pinned_fingerprint_must_be_the_bundle_key():
     args = good_args()
-    assert _bundle.manifest_problems(pinned=' '.join([KEY[:20].lower(), KEY[20:]]), **args) == []
-    problems = _bundle.manifest_problems(pinned='0' * 40, **args)
+    assert bundle_verify.manifest_problems(pinned=' '.join([KEY[:20].lower(), KEY[20:]]), **args) == []
+    problems = bundle_verify.manifest_problems(pinned='0' * 40, **args)
     assert problems == ['the bundle key is %s, docker_bundle_fingerprint pins %s' % (KEY, '0' * 40)]
 
 
@@ -83,17 +86,17 @@ def test_a_pinned_fingerprint_must_be_the_bundle_key():
 def test_what_is_not_a_manifest_is_refused_alone(data):
     args = good_args()
     args['manifest'] = data
-    assert _bundle.manifest_problems(**args) == ['manifest.json is not a fleetops bundle manifest of format 1']
+    assert bundle_verify.manifest_problems(**args) == ['manifest.json is not a fleetops bundle manifest of format 1']
 
 
 def test_stale_files_are_the_missing_and_the_different():
     want = {'a': '1', 'b': '2', 'c': '3'}
-    assert _bundle.stale_files(want, {'a': '1', 'b': 'x'}) == ['b', 'c']
-    assert _bundle.stale_files(want, dict(want)) == []
+    assert bundle_verify.stale_files(want, {'a': '1', 'b': 'x'}) == ['b', 'c']
+    assert bundle_verify.stale_files(want, dict(want)) == []
 
 
 def test_unlisted_files_leave_out_the_manifest_and_its_signature():
-    assert _bundle.unlisted_files(manifest(), ['manifest.json', 'manifest.json.sig', DEB, 'apt/extra.deb']) == ['apt/extra.deb']
+    assert bundle_verify.unlisted_files(manifest(), ['manifest.json', 'manifest.json.sig', DEB, 'apt/extra.deb']) == ['apt/extra.deb']
 
 
 DEPENDS = """docker.io
@@ -150,11 +153,16 @@ STATUS = """[GNUPG:] NEWSIG
 
 
 def test_gpgv_status_gives_each_primary_key_once():
-    assert _bundle.parse_gpgv_status(STATUS) == ['B8B80B5B623EAB6AD8775C45B7C5D7D6350947F8']
-    assert _bundle.parse_gpgv_status('[GNUPG:] BADSIG 1111 someone\n') == []
+    assert parse_gpgv_status(STATUS) == ['B8B80B5B623EAB6AD8775C45B7C5D7D6350947F8']
+    assert parse_gpgv_status('[GNUPG:] BADSIG 1111 someone\n') == []
 
 
 def test_trusted_signers_compare_without_spaces_or_case():
     found = ['B8B80B5B623EAB6AD8775C45B7C5D7D6350947F8', 'AC530D520F2F3269F5E98313A48449044AAD5C5D']
     assert _bundle.trusted_signers(found, ['b8b8 0b5b 623e ab6a d877  5c45 b7c5 d7d6 3509 47f8']) == [found[0]]
     assert _bundle.trusted_signers(found, []) == []
+
+
+def test_the_builder_and_the_target_name_the_bundle_layout_alike():
+    for name in ('FORMAT', 'MANIFEST', 'SIGNATURE', 'KEY', 'APT_DIR', 'UNLISTED'):
+        assert getattr(bundle_verify, name) == getattr(_bundle, name), name

@@ -34,8 +34,8 @@ def _yaml(*parts):
         return yaml.safe_load(handle)
 
 
-DEBIAN = _yaml('vars', 'Debian.yml')['__docker_os']
-REDHAT = _yaml('vars', 'RedHat.yml')['__docker_os']
+DEBIAN = _yaml('vars', 'main.yml')['__docker_os_families']['Debian']
+REDHAT = _yaml('vars', 'main.yml')['__docker_os_families']['RedHat']
 OTHER_OS = {}  # any other os_family: no vars file is loaded
 DEFAULTS = _yaml('defaults', 'main.yml')
 

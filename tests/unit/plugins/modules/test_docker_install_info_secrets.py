@@ -27,8 +27,8 @@ run_key = module_runner(docker_repo_key)
 
 
 def os_data(tmp_path, family='Debian'):
-    with open(os.path.join(ROLE_VARS, family + '.yml')) as handle:
-        data = yaml.safe_load(handle)['__docker_os']
+    with open(os.path.join(ROLE_VARS, 'main.yml')) as handle:
+        data = yaml.safe_load(handle)['__docker_os_families'][family]
     data['repo_file'] = str(tmp_path / 'docker.sources')
     data['hold_file'] = str(tmp_path / 'docker.pref') if family == 'Debian' else None
     data['key_dest'] = str(tmp_path / 'docker.asc')
