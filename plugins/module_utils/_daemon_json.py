@@ -887,10 +887,10 @@ def log_driver_warning(driver):
     """dockerd 26 starts with any "log-driver" and refuses only each container's start when no logging plugin of
     that name is installed; a plugin may be installed after the file is written (docker plugin install ...
     --alias NAME), so the module warns and does not refuse (tests/differential: known difference)."""
+    built_in = ', '.join(LOG_DRIVERS)
     return ('daemon.json: "log-driver" %s is not a log driver built into dockerd (%s); it must be a logging plugin '
             'installed on the host (docker plugin install IMAGE --alias %s), or every container fails to start '
-            '("error looking up logging plugin"); check the spelling' % (_show(driver), ', '.join(LOG_DRIVERS),
-                                                                          driver))
+            '("error looking up logging plugin"); check the spelling' % (_show(driver), built_in, driver))
 
 
 def check_log_opts(driver, log_opts):
