@@ -15,7 +15,8 @@ __metaclass__ = type  # noqa: UP001 - ansible-test sanity expects it
 import os
 import re
 import shlex
-import stat
+
+from ansible_collections.fleetops.docker_host.plugins.module_utils._files import look_bytes
 
 VMLINUZ = 'vmlinuz-'
 # The one-shot trial entry kernel_ml writes to try kernel command-line arguments: GRUB's menu entry id (from the
@@ -30,34 +31,8 @@ _IMAGE = re.compile(r'^linux-image-')
 
 # ---------------------------------------------------------------------------------------------- reading
 # The look never fails on what it finds and never blocks: a FIFO, a directory or a device where GRUB's files or
-# /proc/cmdline should be is read as missing (opened without blocking, checked on the open descriptor).
-READ_LIMIT = 16 * 1024 * 1024
-
-
-def look_bytes(path, limit=None):
-    """The bytes of the regular file PATH (links followed, at most LIMIT), else None (missing, unreadable, not a
-    regular file)."""
-    flags = os.O_RDONLY | getattr(os, 'O_NONBLOCK', 0) | getattr(os, 'O_NOCTTY', 0) | getattr(os, 'O_CLOEXEC', 0)
-    try:
-        fd = os.open(path, flags)
-    except OSError:
-        return None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
-        chunks = []
-        left = READ_LIMIT if limit is None else limit
-        while left > 0:
-            chunk = os.read(fd, min(left, 1024 * 1024))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left -= len(chunk)
-        return b''.join(chunks)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
+# /proc/cmdline should be is read as missing (_files.look_bytes: opened without blocking, checked on the open
+# descriptor; the collection's one reader of regular files).
 
 
 def look_text(path, limit=None, default=None):
