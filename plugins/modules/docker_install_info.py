@@ -103,7 +103,7 @@ options:
         plan's warnings (EL7's last Docker release, root-equivalent group members) are Ansible warnings.
     type: dict
   os:
-    description: With O(settings), the role's OS family data (C(vars/<os_family>.yml), C(__docker_os)).
+    description: With O(settings), the role's OS family data (the host's entry of C(__docker_os_families) in the role's C(defaults/main.yml)).
     type: dict
   facts:
     description: With O(settings), the host's facts the decisions read (distribution, release, major version, SELinux).

@@ -59,7 +59,7 @@ options:
       - Internal to the role; with O(os) and O(facts).
     type: dict
   os:
-    description: The role's per-family data (C(vars/<family>.yml)), with O(settings).
+    description: The role's per-family data (the host's entry of C(__docker_os_families) in the role's C(defaults/main.yml)), with O(settings).
     type: dict
   facts:
     description: The host facts the role reads, with O(settings).

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 """Unit tests for the docker role's decisions in plugins/module_utils/_docker_install.py, on both families.
 
-The family data is the role's own (roles/docker/vars/<family>.yml), so a change there is tested here too.
+The family data is the role's own (__docker_os_families in roles/docker/defaults/main.yml), so a change there is tested here too.
 EL cannot run in this project's Molecule (no EL image), so its logic is covered here in detail.
 """
 
@@ -34,10 +34,10 @@ def _yaml(*parts):
         return yaml.safe_load(handle)
 
 
-DEBIAN = _yaml('vars', 'main.yml')['__docker_os_families']['Debian']
-REDHAT = _yaml('vars', 'main.yml')['__docker_os_families']['RedHat']
+DEBIAN = _yaml('defaults', 'main.yml')['__docker_os_families']['Debian']
+REDHAT = _yaml('defaults', 'main.yml')['__docker_os_families']['RedHat']
 OTHER_OS = {}  # any other os_family: no vars file is loaded
-DEFAULTS = _yaml('defaults', 'main.yml')
+DEFAULTS = {k: v for k, v in _yaml('defaults', 'main.yml').items() if not k.startswith('__')}  # the options alone
 
 FACTS = {
     'debian12': {'os_family': 'Debian', 'distribution': 'Debian', 'distribution_release': 'bookworm',

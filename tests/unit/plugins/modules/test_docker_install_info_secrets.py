@@ -16,7 +16,7 @@ from ansible_collections.fleetops.docker_host.tests.unit.plugins.modules.utils i
 
 pytestmark = [needs_module_testing]
 
-ROLE_VARS = os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', 'roles', 'docker', 'vars')
+ROLE_VARS = os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', 'roles', 'docker', 'defaults')
 FACTS = {'os_family': 'Debian', 'distribution': 'Debian', 'distribution_version': '12', 'distribution_release': 'bookworm',
          'distribution_major_version': '12', 'nodename': 'host1'}
 TOKEN = 'tok3n-NEW'
