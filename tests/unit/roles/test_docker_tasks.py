@@ -1,0 +1,39 @@
+"""The docker role's tasks: docker_result is recorded on every run of the repository/distro/files flow.
+
+A run with nothing to change skips the plan's block (`when: __docker_plan.work`); the result must still be
+recorded there, from the look. Inside that block it was not: in one playbook that runs site.yml twice (the
+el_userland side effect: the pin moved, then the second run) the second run kept the first run's docker_result
+(changed, changed_packages [docker-ce, docker-ce-cli]), a set_fact living on for the rest of the playbook."""
+
+import os
+
+import yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+MAIN = os.path.join(ROOT, "roles", "docker", "tasks", "main.yml")
+
+
+def _walk(items, conditions=()):
+    """(task, the `when` of the task and of every block around it) for each task, blocks included."""
+    for task in items or []:
+        when = task.get("when")
+        here = conditions + tuple(when if isinstance(when, list) else [when] if when is not None else [])
+        yield task, here
+        for key in ("block", "rescue", "always"):
+            yield from _walk(task.get(key), here)
+
+
+def _recorders():
+    with open(MAIN) as handle:
+        tasks = yaml.safe_load(handle)
+    return [(task["name"], conditions) for task, conditions in _walk(tasks)
+            if "docker_result" in (task.get("ansible.builtin.set_fact") or {})]
+
+
+def test_the_result_is_recorded_on_a_run_with_nothing_to_change():
+    found = _recorders()
+    assert len(found) == 1, found
+    _name, conditions = found[0]
+    # Only the bundle switch may guard it (bundle.yml records its own); never the plan.
+    assert [str(c) for c in conditions] == ["docker_package_source != 'bundle'"]
+
