@@ -9,7 +9,7 @@
 #   FLEETOPS_BENCH_IDLE=10      seconds of idle hosts measured per N (their own services' CPU); 0 skips
 # The same N hosts serve every transport: they converge once (over the first transport), then for each repeat
 # and transport a floor and a rerun, so both sides of every ratio see the same noise of a shared machine.
-# Prints, per N and transport, the wall times with rerun/floor (target <= 3.0 at every N, rerun changed=0)
+# Prints, per N and transport, the wall times with rerun/floor (target <= 2.5 at N=1, <= 3.5 from N=2 on; rerun changed=0)
 # and the CPU-seconds per host of the rerun and the floor: the controller (ansible-playbook's process tree and
 # its ssh masters), the hosts' own cgroups, and this machine's Docker engine (scripts/bench_run.py says how
 # each is measured). Exit status 1 when a rerun reports a change. Runs use Ansible's default callbacks: the
