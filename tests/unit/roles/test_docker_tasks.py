@@ -36,4 +36,3 @@ def test_the_result_is_recorded_on_a_run_with_nothing_to_change():
     _name, conditions = found[0]
     # Only the bundle switch may guard it (bundle.yml records its own); never the plan.
     assert [str(c) for c in conditions] == ["docker_package_source != 'bundle'"]
-
