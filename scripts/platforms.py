@@ -44,11 +44,7 @@ SCENARIOS = {
     "docker_install_repo": (["debian12"], []),
     # kernel_ml's ELRepo steps on real EL userlands too, where dnf, rpm and grubby are the distributions' own.
     "el_kernel": (["el9tooling"], ["rockylinux9", "almalinux10"]),
-    # Public CI only until its side effect passes here again: in the final suite of 2026-12-07 the second site.yml run
-    # at the moved pin reported the docker role's package step changed (docker-ce, docker-ce-cli at 26.1.5 already),
-    # a regression of this round's merges not yet diagnosed (suspects: the package step's new dnf duplicates recovery
-    # on this Debian-userland dnf, the docker role's merged family data).
-    "el_userland": ([], ["el9tooling"]),
+    "el_userland": (["el9tooling"], []),
     "example_inventory": (["debian12"], []),
     "k8s_node": (["debian12"], []),
     "k8s_sysctl": (["debian12"], []),
