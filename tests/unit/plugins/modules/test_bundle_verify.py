@@ -18,7 +18,7 @@ from ansible_collections.fleetops.docker_host.tests.unit.plugins.modules.utils i
 pytestmark = [needs_module_testing,
               pytest.mark.skipif(not (shutil.which('gpg') and shutil.which('gpgv')), reason='needs gpg and gpgv')]
 run_module = module_runner(bundle_verify)
-HOST = {'distribution': 'debian', 'release': '12', 'architecture': 'amd64'}
+HOST = {'distribution': 'debian', 'release': '12', 'architecture': 'amd64', 'format': 'deb'}
 DEB = 'apt/runc_1.1.5_amd64.deb'
 
 
@@ -59,7 +59,7 @@ def bundle(tmp_path, signer, monkeypatch):
 
     write(manifest)
     monkeypatch.setattr(bundle_verify, 'host_platform', lambda module: dict(HOST))
-    monkeypatch.setattr(bundle_verify, 'installed', lambda module, names: {'libc6': '2.36'})
+    monkeypatch.setattr(bundle_verify, 'installed', lambda module, names, package_format='deb': {'libc6': '2.36'})
     return tmp_path, fingerprint, manifest, write
 
 
