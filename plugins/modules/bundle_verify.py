@@ -52,7 +52,8 @@ options:
     description:
       - What the docker role's bundle steps registered - C(key), C(source) (the key and repository files written),
         C(install) (M(fleetops.docker_host.packages)), C(service). When given, RV(result) is the role's
-        C(docker_result) for them; the checks run as without it.
+        C(docker_result) for them, read from the manifest alone; the checks are not repeated (the verify step
+        before the package step made them) and RV(problems) stays empty.
     type: dict
 extends_documentation_fragment:
   - fleetops.docker_host.common
@@ -346,21 +347,34 @@ def main():
     if module.params['platform'] is not None:
         early = _platform_problems({'platform': module.params['platform']}, host)
         if early:
+            result['problems'] = early
             module.fail_json(msg='the bundle for %s is refused, nothing was copied or installed: %s'
-                             % (path, '; '.join(early)), **dict(result, problems=early))
+                             % (path, '; '.join(early)), **result)
+    digests = {}
+
+    def digest(rel):
+        # Each file is read once per call, whether compared with want or with the manifest.
+        if rel not in digests:
+            digests[rel] = sha256_file(os.path.join(path, rel))
+        return digests[rel]
+
+    steps = module.params['steps']
     want = module.params['want']
-    result['stale'] = stale_files(want, dict((rel, sha256_file(os.path.join(path, rel))) for rel in want
-                                             if os.path.isfile(os.path.join(path, rel))))
+    if steps is None:
+        result['stale'] = stale_files(want, dict((rel, digest(rel)) for rel in want if os.path.isfile(os.path.join(path, rel))))
     manifest = None
     try:
         with open(os.path.join(path, MANIFEST)) as handle:
             manifest = json.load(handle)
     except (OSError, ValueError) as exc:
         result['problems'] = ['%s/%s cannot be read as JSON: %s' % (path, MANIFEST, exc)]
+    if isinstance(manifest, dict) and steps is not None:
+        result.update(id=str(manifest.get('id', '')), result=install_result(manifest, steps, host, path))
+        module.exit_json(**result)
     if isinstance(manifest, dict):
         present = present_files(path)
         listed = manifest.get('files') or {}
-        hashes = dict((rel, sha256_file(os.path.join(path, rel))) for rel in present if rel in listed)
+        hashes = dict((rel, digest(rel)) for rel in present if rel in listed)
         result['problems'] = manifest_problems(manifest, present=set(present), hashes=hashes, host=host,
                                                installed=installed(module, sorted(manifest.get('assumed') or {}),
                                                                    host['format']),
@@ -370,8 +384,6 @@ def main():
                       repository=manifest.get('repository') or {'format': 'deb', 'dir': APT_DIR, 'keys': []},
                       unlisted=unlisted_files(manifest, present))
     result['index_ready'] = index_ready(path, host['format'])
-    if module.params['steps'] is not None and isinstance(manifest, dict):
-        result['result'] = install_result(manifest, module.params['steps'], host, path)
     result['valid'] = not result['problems']
     if result['problems'] and module.params['fail_on_error']:
         module.fail_json(msg='the bundle in %s is refused, nothing was installed: %s' % (path, '; '.join(result['problems'])),

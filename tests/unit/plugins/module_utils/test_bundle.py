@@ -272,8 +272,9 @@ def test_the_docker_result_of_a_first_install_from_an_el_bundle():
                     engine={'packages': {'docker-ce': '3:20.10.24-1.el9', 'containerd.io': '0:1.6.20-1.el9'},
                             'version': '3:20.10.24-1.el9'})
     steps = {'key': {'changed': True}, 'source': {'changed': True}, 'service': {'changed': True, 'status': {}},
-             'install': {'changed': True, 'packages': {'docker-ce': {'before': None, 'after': '3:20.10.24-1.el9'},
-                                                      'containerd.io': {'before': None, 'after': '0:1.6.20-1.el9'}}}}
+             'install': {'changed': True, 'packages': {
+                 'docker-ce': {'before': None, 'after': '3:20.10.24-1.el9'},
+                 'containerd.io': {'before': None, 'after': '0:1.6.20-1.el9'}}}}
     host = bundle_verify.platform(OS_RELEASE['rocky'], 'rpm', 'x86_64')
     assert bundle_verify.install_result(data, steps, host, '/var/cache/b/docker-rocky9-x86_64-1') == {
         'family': 'RedHat', 'source': 'bundle', 'bundle': {'id': 'docker-rocky9-x86_64-1', 'fingerprint': KEY},
