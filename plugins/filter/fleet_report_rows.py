@@ -224,6 +224,8 @@ def report_row(host, hostvars_of_host, k8s_duplicates=None, check_run=False):
     swarm_text, swarm_state, swarm_unmet = swarm_verdict(_mapping(_var(hostvars_of_host, 'swarm_result', {})),
                                                          would_change)
     upgrade, containers = upgrade_columns(_mapping(_var(hostvars_of_host, 'docker_upgrade_result', {})))
+    # docker_package_source=bundle: the offline bundle the engine was installed from (docker_result.bundle.id).
+    bundle = _text(_mapping(_mapping(_var(hostvars_of_host, 'docker_result', {})).get('bundle')).get('id')) or '-'
     verdicts = {'sysctl': sysctl_state, 'k8s': k8s_state(look, k8s_unmet, duplicates, would_change),
                 'swarm': swarm_state}
     unmet = sysctl_unmet + [dict(item, stage='k8s') for item in k8s_unmet] + swarm_unmet
@@ -246,6 +248,7 @@ def report_row(host, hostvars_of_host, k8s_duplicates=None, check_run=False):
         'swarm': swarm_text,
         'docker_upgrade': upgrade,
         'containers': containers,
+        'docker_bundle': bundle,
         'verdicts': verdicts,
         'unmet': unmet,
         'failures': [{'stage': _text(f.get('stage')), 'msg': _text(f.get('msg'))} for f in failures],

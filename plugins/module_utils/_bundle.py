@@ -4,7 +4,8 @@
 """Pure functions behind building the offline bundle (playbooks/bundle.yml): the package closure, the apt
 repository's index files and the manifest's names.
 
-  bundle_fetch (on the connected builder)  closure_names, packages_stanza, trusted_signers
+  bundle_fetch (on the connected builder)  platform, closure_names, packages_stanza, trusted_signers (apt);
+                                           repo_gpgkeys, parse_rpm_query, unmet_requirements (dnf)
   bundle_write (on the controller)         release_text
   (the checks on each target are in plugins/modules/bundle_verify.py itself)
 
@@ -22,6 +23,9 @@ SIGNATURE = 'manifest.json.sig'
 KEY = 'key.gpg'
 KEY_ASC = 'key.asc'
 APT_DIR = 'apt'
+RPM_DIR = 'rpm'
+# The rpm repository's own files beside its package files: the source keys the packages are signed with.
+RPM_KEYS_DIR = 'rpm/keys'
 IMAGES_DIR = 'images'
 # Files of the bundle the manifest does not list (it cannot list itself, nor its own signature).
 UNLISTED = (MANIFEST, SIGNATURE)
@@ -36,6 +40,20 @@ def sha256_file(path, chunk=1024 * 1024):
         for block in iter(lambda: handle.read(chunk), b''):
             digest.update(block)
     return digest.hexdigest()
+
+
+def platform(os_release, package_format, architecture):
+    """The platform a bundle is built for and a host is compared with (bundle_verify has the same function).
+
+    os_release: /etc/os-release as a dict. deb hosts compare the whole VERSION_ID (Debian 12, Ubuntu 24.04); rpm
+    hosts its major release (a bundle for EL 9 serves 9.5 and 9.6 alike). architecture: dpkg's or rpm's name
+    (amd64, x86_64), so a deb bundle never matches an rpm host.
+    """
+    release = str(os_release.get('VERSION_ID', ''))
+    if package_format == 'rpm':
+        release = release.split('.', 1)[0]
+    return {'distribution': os_release.get('ID', ''), 'release': release,
+            'codename': os_release.get('VERSION_CODENAME', ''), 'architecture': architecture, 'format': package_format}
 
 
 def closure_names(depends_output):
@@ -99,3 +117,67 @@ def trusted_signers(found, trusted):
     """The fingerprints of `found` that are in `trusted` (spaces and case ignored)."""
     wanted = set(''.join(str(fpr).split()).upper() for fpr in trusted or [])
     return [fpr for fpr in found if fpr in wanted]
+
+
+def repo_gpgkeys(texts):
+    """The gpgkey locations of the enabled repositories, from the texts of /etc/yum.repos.d/*.repo (in order).
+
+    A repository is enabled unless `enabled=0`; gpgkey holds one or more locations, separated by spaces, commas or
+    new lines (continuation lines start with white space).
+    """
+    found = []
+    for text in texts:
+        section, last, sections = None, None, []
+        for line in (text or '').splitlines():
+            stripped = line.strip()
+            if not stripped or stripped[0] in '#;':
+                continue
+            if stripped.startswith('[') and stripped.endswith(']'):
+                section = {}
+                sections.append(section)
+                last = None
+            elif section is not None and line[:1] in (' ', '\t') and last:
+                section[last] += ' ' + stripped
+            elif section is not None and '=' in stripped:
+                key, value = stripped.split('=', 1)
+                last = key.strip().lower()
+                section[last] = value.strip()
+        for values in sections:
+            if values.get('enabled', '1').strip() in ('0', 'false', 'no', 'False'):
+                continue
+            for location in values.get('gpgkey', '').replace(',', ' ').split():
+                if location not in found:
+                    found.append(location)
+    return found
+
+
+# rpm -qp --qf RPM_QUERY FILE...: one line per package file.
+RPM_QUERY = '%{NAME}|%|EPOCH?{%{EPOCH}:}:{}|%{VERSION}-%{RELEASE}|%{ARCH}\\n'
+
+
+def parse_rpm_query(text):
+    """`rpm -qp --qf RPM_QUERY` -> [{'name', 'version' ([epoch:]version-release), 'architecture'}] in order."""
+    found = []
+    for line in (text or '').splitlines():
+        fields = line.strip().split('|')
+        if len(fields) == 3 and fields[0]:
+            found.append({'name': fields[0], 'version': fields[1], 'architecture': fields[2]})
+    return found
+
+
+def unmet_requirements(requires, provides, files):
+    """The capabilities the bundled packages require that no bundled package provides, sorted.
+
+    requires/provides: `rpm -qp --requires|--provides FILE...` (one capability a line, `name [op version]`);
+    files: `rpm -qlp FILE...` (the paths they hold). rpmlib() features are rpm's own, never a package.
+    """
+    given = set(line.split()[0] for line in (provides or '').splitlines() if line.strip())
+    given |= set(line.strip() for line in (files or '').splitlines() if line.strip())
+    unmet = set()
+    for line in (requires or '').splitlines():
+        if not line.strip():
+            continue
+        name = line.split()[0]
+        if not name.startswith('rpmlib(') and name not in given:
+            unmet.add(name)
+    return sorted(unmet)

@@ -14,6 +14,7 @@ short_description: Download the complete package closure of the Docker engine fo
 version_added: 0.3.0
 description:
   - Run on a connected host of the target platform (the builder) by the C(fleetops.docker_host.bundle) playbook.
+  - With O(manager=apt) (Debian, Ubuntu), as follows; with O(manager=dnf) (the EL family) see the last paragraph.
   - Refreshes apt's lists, then checks that every source's C(InRelease) carries a valid signature by a key in
     O(trusted_fingerprints) (C(gpgv) against O(keyring)); a source signed by no trusted key fails the task, naming
     the list file and the keys that did sign it. Nothing is downloaded before this check.
@@ -24,14 +25,28 @@ description:
   - Names, in RV(assumed), the packages of the dependency closure (C(apt-cache depends --recurse)) that the
     builder already has; each target checks that it has them too before installing (M(fleetops.docker_host.bundle_verify)).
   - Writes the flat repository's C(Packages) index next to the package files.
+  - With O(manager=dnf) - downloads into an empty directory (C(dnf install --downloadonly)) every package that
+    installing O(packages) on this host would fetch; checks each package file's signature (C(rpmkeys --checksig)
+    in a throw-away rpm database holding only the keys of the enabled repositories' C(gpgkey) whose fingerprint is
+    in O(trusted_fingerprints)) - a file signed by no trusted key fails the task, naming it, before it goes into the
+    bundle; copies those keys beside the packages (C(keys/)); writes the repository's metadata with C(createrepo_c)
+    (C(bundle_write) signs its C(repomd.xml)). RV(assumed) names what the packages require that the bundle does not
+    provide, as installed on the builder (C(rpm -q --whatprovides)).
 options:
+  manager:
+    description: The builder's package manager (C(ansible_facts.pkg_mgr)); the bundle holds an apt or an rpm repository.
+    type: str
+    choices: [apt, dnf]
+    default: apt
   packages:
-    description: The packages to bundle, installed together on the targets (the engine).
+    description:
+      - The packages to bundle, installed together on the targets (the engine); V(name=version) bundles that
+        version (apt's C(name=version), dnf's C(name-version), e.g. V(docker-ce=20.10.24)).
     type: list
     elements: str
     required: true
   dest:
-    description: Directory on the builder for the package files and C(Packages); emptied of C(.deb) files first.
+    description: Directory on the builder for the package files and their index; emptied of package files first.
     type: path
     default: /var/tmp/fleetops-bundle
   install_recommends:
@@ -44,24 +59,24 @@ options:
     elements: str
     required: true
   keyring:
-    description: The keyring C(gpgv) checks the sources' signatures with.
+    description: The keyring C(gpgv) checks the sources' signatures with (apt).
     type: path
     default: /usr/share/keyrings/debian-archive-keyring.gpg
   update_cache:
-    description: Refresh apt's lists first (C(apt-get update)).
+    description: Refresh the package lists first (C(apt-get update), C(dnf makecache --refresh)).
     type: bool
     default: true
 extends_documentation_fragment:
   - fleetops.docker_host.common
 attributes:
   check_mode:
-    description: Refreshes the lists and checks the sources, then lists the closure (C(apt-get -s)) without downloading.
+    description: Refreshes the lists and checks the sources (apt), then lists the closure (C(apt-get -s)) without downloading.
     support: full
   diff_mode:
     description: No diff; the files written are a build output.
     support: none
   platform:
-    description: Debian and Ubuntu (apt) with C(gpgv) and C(dpkg-deb).
+    description: Debian and Ubuntu (apt) with C(gpgv) and C(dpkg-deb); the EL family (dnf) with C(createrepo_c) and C(gpg).
 '''
 
 EXAMPLES = r'''
@@ -71,14 +86,27 @@ EXAMPLES = r'''
     trusted_fingerprints:
       - B8B8 0B5B 623E AB6A D877  5C45 B7C5 D7D6 3509 47F8
   register: bundle_fetch
+
+- name: Download Docker's EL engine at 20.10.24 from the builder's repositories (their keys checked first)
+  fleetops.docker_host.bundle_fetch:
+    manager: dnf
+    packages: [docker-ce=20.10.24, docker-ce-cli=20.10.24, containerd.io]
+    trusted_fingerprints: [060A 61C5 1B55 8A7F 742B  77AA C52F EB6B 621E 9F35]
 '''
 
 RETURN = r'''
 platform:
-  description: The builder's platform (C(/etc/os-release) ID and VERSION_ID, C(dpkg --print-architecture)).
+  description:
+    - The builder's platform (C(/etc/os-release) ID and VERSION_ID, its major release on rpm hosts; C(dpkg
+      --print-architecture) or C(rpm --eval %{_arch}); the package C(format), deb or rpm).
   returned: always
   type: dict
-  sample: {"distribution": "debian", "release": "12", "codename": "bookworm", "architecture": "amd64"}
+  sample: {"distribution": "debian", "release": "12", "codename": "bookworm", "architecture": "amd64", "format": "deb"}
+repository:
+  description: The bundle's repository - its C(format), its directory in the bundle (C(dir)), the source keys (C(keys)).
+  returned: always
+  type: dict
+  sample: {"format": "rpm", "dir": "rpm", "keys": ["rpm/keys/A5067BB15A006A934892213795F1E74EFEF8BA25.asc"]}
 packages:
   description: The downloaded package files, each with C(name), C(version), C(architecture), C(file) (base name) and C(sha256).
   returned: always
@@ -97,26 +125,32 @@ assumed:
   type: dict
   sample: {"libc6": "2.36-9+deb12u9"}
 sources:
-  description: Each source's list file and the trusted primary keys that signed it.
+  description: Each source's list file and the trusted primary keys that signed it (dnf - each trusted key's location).
   returned: always
   type: list
   elements: dict
   sample: [{"list": "deb.debian.org_debian_dists_bookworm_InRelease", "signed_by": ["B8B80B5B623EAB6AD8775C45B7C5D7D6350947F8"]}]
 files:
-  description: Paths on the builder to fetch into the bundle's apt directory (the package files, then C(Packages)).
+  description: What to fetch into the bundle - C(src) on the builder, C(dest) relative to the bundle directory.
   returned: always
   type: list
-  elements: str
+  elements: dict
+  sample: [{"src": "/var/tmp/fleetops-bundle/debs/runc_1.1.5+ds1-1+deb12u1_amd64.deb", "dest": "apt/runc_1.1.5+ds1-1+deb12u1_amd64.deb"}]
 '''
 
 import glob
 import hashlib
 import os
+import shutil
+import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.urls import open_url
 from ansible_collections.fleetops.docker_host.plugins.module_utils._bundle import (
-    closure_names, control_fields, packages_stanza, sha256_file, trusted_signers)
-from ansible_collections.fleetops.docker_host.plugins.module_utils._docker_install import parse_gpgv_status
+    APT_DIR, RPM_DIR, RPM_KEYS_DIR, RPM_QUERY, closure_names, control_fields, packages_stanza, parse_rpm_query, platform,
+    repo_gpgkeys, sha256_file, trusted_signers, unmet_requirements)
+from ansible_collections.fleetops.docker_host.plugins.module_utils._docker_install import (
+    parse_gpgv_status, primary_fingerprints)
 
 C_ENV = {'LANG': 'C', 'LC_ALL': 'C', 'DEBIAN_FRONTEND': 'noninteractive'}
 LISTS = '/var/lib/apt/lists'
@@ -168,9 +202,130 @@ def installed_versions(module, names):
     return found
 
 
+def rpm_query(module, args, paths, what):
+    return run(module, ['rpm', '-qp'] + args + paths, what) if paths else ''
+
+
+def trusted_rpm_keys(module, trusted, dest):
+    """The enabled repositories' gpgkey files whose fingerprint is trusted, written to dest/keys/<FPR>.asc."""
+    texts = []
+    for path in sorted(glob.glob('/etc/yum.repos.d/*.repo')):
+        with open(path) as handle:
+            texts.append(handle.read())
+    gpg = module.get_bin_path('gpg', required=True)
+    keys_dir = os.path.join(dest, 'keys')
+    os.makedirs(keys_dir, mode=0o755, exist_ok=True)
+    keys, seen = {}, []
+    home = tempfile.mkdtemp(prefix='fleetops-bundle-gnupg-')
+    try:
+        for location in repo_gpgkeys(texts):
+            if location.startswith('file://'):
+                with open(location[len('file://'):], 'rb') as handle:
+                    data = handle.read()
+            else:
+                data = open_url(location, timeout=30).read()
+            scratch = os.path.join(home, 'key')
+            with open(scratch, 'wb') as handle:
+                handle.write(data)
+            found = primary_fingerprints(run(module, [gpg, '--batch', '--homedir', home, '--with-colons', '--show-keys',
+                                                      scratch], 'gpg --show-keys %s' % location))
+            seen.append('%s (%s)' % (location, ', '.join(found) or 'no key'))
+            for fingerprint in trusted_signers(found, trusted):
+                path = os.path.join(keys_dir, fingerprint + '.asc')
+                run(module, [gpg, '--batch', '--homedir', home, '--import', scratch], 'gpg --import')
+                key_text = run(module, [gpg, '--batch', '--homedir', home, '--armor', '--export', fingerprint], 'gpg --export')
+                with open(path, 'w') as handle:
+                    handle.write(key_text)
+                keys[fingerprint] = {'location': location, 'path': path}
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+    if not keys:
+        module.fail_json(msg='bundle_fetch: no gpgkey of an enabled repository is one of trusted_fingerprints (found: %s). '
+                             'Nothing was downloaded; check the repository or add its key fingerprint' % ('; '.join(seen) or 'none'))
+    return keys
+
+
+def check_rpm_signatures(module, keys, paths):
+    """Each package file signed by a trusted key, checked in a throw-away rpm database holding those keys alone."""
+    dbpath = tempfile.mkdtemp(prefix='fleetops-bundle-rpmdb-')
+    try:
+        run(module, ['rpmdb', '--dbpath', dbpath, '--initdb'], 'rpmdb --initdb')
+        for key in keys.values():
+            run(module, ['rpmkeys', '--dbpath', dbpath, '--import', key['path']], 'rpmkeys --import')
+        bad = []
+        for path in paths:
+            rc, out, err = module.run_command(['rpmkeys', '--dbpath', dbpath, '--checksig', path], environ_update=C_ENV)
+            if rc != 0 or not out.strip().endswith('digests signatures OK'):
+                bad.append('%s (%s)' % (os.path.basename(path), (out + err).strip().split(':', 1)[-1].strip()))
+    finally:
+        shutil.rmtree(dbpath, ignore_errors=True)
+    if bad:
+        module.fail_json(msg='bundle_fetch: package files not signed by a key of trusted_fingerprints: %s. Nothing went '
+                             'into the bundle' % '; '.join(bad))
+
+
+def fetch_rpm(module):
+    """manager=dnf: the closure as a signed-package rpm repository (createrepo_c); exits the module."""
+    params = module.params
+    names = [spec.split('=', 1)[0] for spec in params['packages']]
+    specs = [spec.replace('=', '-', 1) for spec in params['packages']]
+    if params['update_cache']:
+        run(module, ['dnf', '-y', '-q', 'makecache', '--refresh'], 'dnf makecache')
+    arch = run(module, ['rpm', '--eval', '%{_arch}'], 'rpm --eval').strip()
+    host = platform(os_release(), 'rpm', arch)
+    result = dict(changed=False, platform=host, sources=[], packages=[], files=[], assumed={},
+                  engine={'packages': {}, 'install_recommends': params['install_recommends']},
+                  repository={'format': 'rpm', 'dir': RPM_DIR, 'keys': []})
+    rc, out, err = module.run_command(['rpm', '-q', '--qf', '%{NAME}\n'] + names, environ_update=C_ENV)
+    already = [line for line in out.splitlines() if line in names]
+    if already:
+        module.fail_json(msg='bundle_fetch: the builder already has %s installed, so the bundle would lack it: build on '
+                             'a fresh host of the platform' % ', '.join(sorted(already)))
+    repo = os.path.join(params['dest'], RPM_DIR)
+    shutil.rmtree(repo, ignore_errors=True)
+    os.makedirs(os.path.join(repo, 'Packages'), mode=0o755)
+    keys = trusted_rpm_keys(module, params['trusted_fingerprints'], repo)
+    result['sources'] = [{'list': key['location'], 'signed_by': [fpr]} for fpr, key in sorted(keys.items())]
+    weak = 'install_weak_deps=%s' % ('True' if params['install_recommends'] else 'False')
+    if module.check_mode:
+        module.exit_json(**result)
+    # dnf checks a downloaded file against the rpm database's keys only (none on a fresh builder); each file is
+    # checked against the trusted keys alone right after, before it goes into the bundle.
+    run(module, ['dnf', '-y', '-q', 'install', '--downloadonly', '--nogpgcheck', '--downloaddir',
+                 os.path.join(repo, 'Packages'), '--setopt', weak] + specs, 'dnf install --downloadonly')
+    paths = sorted(glob.glob(os.path.join(repo, 'Packages', '*.rpm')))
+    check_rpm_signatures(module, keys, paths)
+    for path, found in zip(paths, parse_rpm_query(rpm_query(module, ['--qf', RPM_QUERY], paths, 'rpm -qp'))):
+        rel = 'Packages/' + os.path.basename(path)
+        result['packages'].append(dict(found, file=rel, sha256=sha256_file(path)))
+        result['files'].append({'src': path, 'dest': '%s/%s' % (RPM_DIR, rel)})
+    bundled = dict((pkg['name'], pkg['version']) for pkg in result['packages'])
+    missing = [name for name in names if name not in bundled]
+    if missing:
+        module.fail_json(msg='bundle_fetch: dnf downloaded no package file for %s' % ', '.join(missing), **result)
+    result['engine']['packages'] = dict((name, bundled[name]) for name in names)
+    unmet = unmet_requirements(rpm_query(module, ['--requires'], paths, 'rpm -qp --requires'),
+                               rpm_query(module, ['--provides'], paths, 'rpm -qp --provides'),
+                               rpm_query(module, ['--list'], paths, 'rpm -qlp'))
+    if unmet:
+        rc, out, err = module.run_command(['rpm', '-q', '--whatprovides', '--qf', '%{NAME}|%|EPOCH?{%{EPOCH}:}:{}|'
+                                           '%{VERSION}-%{RELEASE}\n'] + unmet, environ_update=C_ENV)
+        for line in out.splitlines():
+            fields = line.split('|')
+            if len(fields) == 2 and fields[0] not in bundled:
+                result['assumed'][fields[0]] = fields[1]
+    run(module, ['createrepo_c', '--quiet', repo], 'createrepo_c')
+    for path in sorted(glob.glob(os.path.join(repo, 'repodata', '*'))) + sorted(k['path'] for k in keys.values()):
+        result['files'].append({'src': path, 'dest': '%s/%s' % (RPM_DIR, os.path.relpath(path, repo))})
+    result['repository']['keys'] = ['%s/%s.asc' % (RPM_KEYS_DIR, fpr) for fpr in sorted(keys)]
+    result['changed'] = True
+    module.exit_json(**result)
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
+            manager=dict(type='str', default='apt', choices=['apt', 'dnf']),
             packages=dict(type='list', elements='str', required=True),
             dest=dict(type='path', default='/var/tmp/fleetops-bundle'),
             install_recommends=dict(type='bool', default=False),
@@ -181,14 +336,15 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    names = params['packages']
+    if params['manager'] == 'dnf':
+        fetch_rpm(module)
+    names = [spec.split('=', 1)[0] for spec in params['packages']]
     if params['update_cache']:
         run(module, ['apt-get', 'update', '-q'], 'apt-get update')
     sources = check_sources(module, params['trusted_fingerprints'], params['keyring'])
     release = os_release()
     architecture = run(module, ['dpkg', '--print-architecture'], 'dpkg --print-architecture').strip()
-    platform = {'distribution': release.get('ID', ''), 'release': release.get('VERSION_ID', ''),
-                'codename': release.get('VERSION_CODENAME', ''), 'architecture': architecture}
+    host = platform(release, 'deb', architecture)
     already = installed_versions(module, names)
     if already:
         module.fail_json(msg='bundle_fetch: the builder already has %s installed, so the bundle would lack it: build on '
@@ -197,10 +353,11 @@ def main():
     depends = ['apt-cache', 'depends', '--recurse', '--no-suggests', '--no-conflicts', '--no-breaks', '--no-replaces',
                '--no-enhances'] + ([] if params['install_recommends'] else ['--no-recommends'])
     closure = closure_names(run(module, depends + names, 'apt-cache depends'))
-    result = dict(changed=False, platform=platform, sources=sources, packages=[], files=[], assumed={},
-                  engine={'packages': {}, 'install_recommends': params['install_recommends']})
+    result = dict(changed=False, platform=host, sources=sources, packages=[], files=[], assumed={},
+                  engine={'packages': {}, 'install_recommends': params['install_recommends']},
+                  repository={'format': 'deb', 'dir': APT_DIR, 'keys': []})
     if module.check_mode:
-        run(module, ['apt-get', 'install', '-s', '-q'] + flags + names, 'apt-get install -s')
+        run(module, ['apt-get', 'install', '-s', '-q'] + flags + params['packages'], 'apt-get install -s')
         module.exit_json(**result)
 
     debs = os.path.join(params['dest'], 'debs')
@@ -209,7 +366,7 @@ def main():
         os.unlink(old)
     os.chmod(debs, 0o755)
     run(module, ['apt-get', 'install', '--download-only', '-y', '-q', '-o', 'Dir::Cache::archives=' + debs + '/',
-                 '-o', 'APT::Sandbox::User=root'] + flags + names, 'apt-get install --download-only')
+                 '-o', 'APT::Sandbox::User=root'] + flags + params['packages'], 'apt-get install --download-only')
     stanzas = []
     for path in sorted(glob.glob(os.path.join(debs, '*.deb'))):
         control = run(module, ['dpkg-deb', '--field', path], 'dpkg-deb --field')
@@ -221,7 +378,7 @@ def main():
         stanzas.append(packages_stanza(control, name, os.path.getsize(path), md5, digest))
         result['packages'].append({'name': fields.get('Package'), 'version': fields.get('Version'),
                                    'architecture': fields.get('Architecture'), 'file': name, 'sha256': digest})
-        result['files'].append(path)
+        result['files'].append({'src': path, 'dest': '%s/%s' % (APT_DIR, name)})
     bundled = dict((pkg['name'], pkg['version']) for pkg in result['packages'])
     missing = [name for name in names if name not in bundled]
     if missing:
@@ -232,7 +389,7 @@ def main():
     index = os.path.join(params['dest'], 'Packages')
     with open(index, 'w') as handle:
         handle.write('\n'.join(stanzas))
-    result['files'].append(index)
+    result['files'].append({'src': index, 'dest': '%s/Packages' % APT_DIR})
     result['changed'] = True
     module.exit_json(**result)
 

@@ -17,7 +17,8 @@ description:
     playbook) and says whether it may be installed from, changing nothing.
   - Checks, in this order, that C(manifest.json) is signed (C(manifest.json.sig), checked with C(gpgv)) by the key
     in C(key.gpg) whose fingerprint the manifest names, and by O(fingerprint) when given; that the bundle is for
-    this host's platform (C(/etc/os-release) ID and VERSION_ID, C(dpkg --print-architecture)); that every file
+    this host's platform (C(/etc/os-release) ID and VERSION_ID - its major release on an rpm host - and C(dpkg
+    --print-architecture) or C(rpm --eval %{_arch}); an rpm host is one with C(/etc/redhat-release)); that every file
     the manifest lists is present with its sha256; and that every package the bundle assumes (the builder had it)
     is installed here.
   - Every problem is named in RV(problems) - the file and its package, the platform value, the missing package;
@@ -41,12 +42,25 @@ options:
         different are listed in RV(stale) (what to copy); they do not count as problems by themselves.
     type: dict
     default: {}
+  platform:
+    description:
+      - The platform the controller's copy of the bundle names (its manifest's C(platform)), checked first - before
+        the files are compared or copied. Another platform fails the task at once (whatever O(fail_on_error)), naming
+        each value; nothing is copied. The host's copy is verified in full (signature included) all the same.
+    type: dict
+  steps:
+    description:
+      - What the docker role's bundle steps registered - C(key), C(source) (the key and repository files written),
+        C(install) (M(fleetops.docker_host.packages)), C(service). When given, RV(result) is the role's
+        C(docker_result) for them, read from the manifest alone; the checks are not repeated (the verify step
+        before the package step made them) and RV(problems) stays empty.
+    type: dict
 extends_documentation_fragment:
   - fleetops.docker_host.common
   - fleetops.docker_host.read_only
 attributes:
   platform:
-    description: Debian and Ubuntu (apt) with C(gpgv).
+    description: Debian and Ubuntu (apt) and the EL family (dnf), with C(gpgv).
 '''
 
 EXAMPLES = r'''
@@ -91,16 +105,30 @@ host:
   description: This host's platform as compared.
   returned: always
   type: dict
-  sample: {"distribution": "debian", "release": "12", "architecture": "amd64"}
+  sample: {"distribution": "debian", "release": "12", "architecture": "amd64", "format": "deb"}
 unlisted:
   description: Files in the directory the manifest does not list (never installed from).
   returned: always
   type: list
   elements: str
-apt_lists:
-  description: Whether apt has lists fetched from this bundle's C(apt) directory.
+index_ready:
+  description:
+    - Whether the package manager can read this bundle's repository without another step - apt has lists fetched
+      from its C(apt) directory; dnf has C(/etc/yum.repos.d/fleetops-docker-bundle.repo) naming its C(rpm) directory.
   returned: always
   type: bool
+repository:
+  description: The manifest's repository (C(format) deb or rpm, C(dir), the source C(keys) of an rpm repository).
+  returned: always
+  type: dict
+  sample: {"format": "rpm", "dir": "rpm", "keys": ["rpm/keys/A5067BB15A006A934892213795F1E74EFEF8BA25.asc"]}
+result:
+  description:
+    - With O(steps), the docker role's C(docker_result) - C(family), C(source) (V(bundle)), C(bundle) (C(id),
+      C(fingerprint)), C(packages) (name -> installed version), C(changed_packages), C(removed_conflicts),
+      C(repository), C(held) (the engine's version), C(service), C(changed).
+  returned: when O(steps) is given
+  type: dict
 stale:
   description: The paths of O(want) that are missing here or hold other bytes, sorted.
   returned: always
@@ -127,6 +155,9 @@ MANIFEST = 'manifest.json'
 SIGNATURE = 'manifest.json.sig'
 KEY = 'key.gpg'
 APT_DIR = 'apt'
+RPM_DIR = 'rpm'
+# The dnf repository file the docker role writes for a bundle (roles/docker/tasks/bundle.yml, vars/main.yml).
+RPM_REPO_FILE = '/etc/yum.repos.d/fleetops-docker-bundle.repo'
 # Files of the bundle the manifest does not list (it cannot list itself, nor its own signature).
 UNLISTED = (MANIFEST, SIGNATURE)
 
@@ -137,6 +168,15 @@ def sha256_file(path, chunk=1024 * 1024):
         for block in iter(lambda: handle.read(chunk), b''):
             digest.update(block)
     return digest.hexdigest()
+
+
+def platform(os_release, package_format, architecture):
+    """This host's platform, as _bundle.platform names the builder's (the unit tests hold the two alike)."""
+    release = str(os_release.get('VERSION_ID', ''))
+    if package_format == 'rpm':
+        release = release.split('.', 1)[0]
+    return {'distribution': os_release.get('ID', ''), 'release': release,
+            'codename': os_release.get('VERSION_CODENAME', ''), 'architecture': architecture, 'format': package_format}
 
 
 def _platform_problems(manifest, host):
@@ -198,6 +238,30 @@ def stale_files(want, have):
     return sorted(path for path, digest in (want or {}).items() if have.get(path) != digest)
 
 
+def install_result(manifest, steps, host, path):
+    """docker_result of the docker role's bundle steps (roles/docker/tasks/bundle.yml), from their registered results.
+
+    steps: {'key', 'source', 'install', 'service'}, each a task's registered result (a skipped task: skipped=True).
+    """
+    steps = dict((name, step if isinstance(step, dict) else {}) for name, step in (steps or {}).items())
+    install, service = steps.get('install') or {}, steps.get('service') or {}
+    engine = manifest.get('engine') or {}
+    started = bool(service) and not service.get('skipped')
+    repository = (manifest.get('repository') or {}).get('dir') or APT_DIR
+    return {
+        'family': 'RedHat' if host.get('format') == 'rpm' else 'Debian',
+        'source': 'bundle',
+        'bundle': {'id': str(manifest.get('id', '')), 'fingerprint': str((manifest.get('key') or {}).get('fingerprint', ''))},
+        'packages': dict((name, (value or {}).get('after')) for name, value in (install.get('packages') or {}).items()),
+        'changed_packages': sorted(engine.get('packages') or {}) if install.get('changed') else [],
+        'removed_conflicts': [],
+        'repository': 'file:%s/%s' % (path, repository),
+        'held': str(engine.get('version', '')),
+        'service': {'enabled': started, 'active': started},
+        'changed': any(bool(step.get('changed')) for step in steps.values()),
+    }
+
+
 def host_platform(module):
     values = {}
     if os.path.isfile('/etc/os-release'):
@@ -206,9 +270,10 @@ def host_platform(module):
                 if '=' in line:
                     key, value = line.rstrip('\n').split('=', 1)
                     values[key] = value.strip('"\'')
-    rc, out, err = module.run_command(['dpkg', '--print-architecture'], environ_update=C_ENV)
-    return {'distribution': values.get('ID', ''), 'release': values.get('VERSION_ID', ''),
-            'architecture': out.strip() if rc == 0 else ''}
+    rpm = os.path.isfile('/etc/redhat-release') and module.get_bin_path('rpm')
+    argv = ['rpm', '--eval', '%{_arch}'] if rpm else ['dpkg', '--print-architecture']
+    rc, out, err = module.run_command(argv, environ_update=C_ENV)
+    return platform(values, 'rpm' if rpm else 'deb', out.strip() if rc == 0 else '')
 
 
 def signers(module, path):
@@ -225,17 +290,34 @@ def signers(module, path):
         shutil.rmtree(home, ignore_errors=True)
 
 
-def installed(module, names):
+def installed(module, names, package_format='deb'):
     if not names:
         return {}
-    rc, out, err = module.run_command(['dpkg-query', '-W', '-f', '${db:Status-Abbrev}|${Package}|${Version}\n'] + names,
-                                      environ_update=C_ENV)
+    if package_format == 'rpm':
+        rc, out, err = module.run_command(['rpm', '-q', '--qf', 'ii|%{NAME}|%|EPOCH?{%{EPOCH}:}:{}|%{VERSION}-%{RELEASE}\n']
+                                          + names, environ_update=C_ENV)
+    else:
+        rc, out, err = module.run_command(['dpkg-query', '-W', '-f', '${db:Status-Abbrev}|${Package}|${Version}\n'] + names,
+                                          environ_update=C_ENV)
     found = {}
     for line in out.splitlines():
         fields = line.split('|')
         if len(fields) == 3 and fields[0].startswith('ii'):
             found[fields[1]] = fields[2]
     return found
+
+
+def index_ready(path, package_format):
+    """Whether apt has lists from the bundle's apt directory, or dnf a repository file naming its rpm directory."""
+    if package_format == 'rpm':
+        try:
+            with open(RPM_REPO_FILE) as handle:
+                return ('baseurl=file://%s/%s\n' % (path, RPM_DIR)) in handle.read()
+        except OSError:
+            return False
+    # apt names a list file after its URI: file:/var/cache/x/apt ./ -> _var_cache_x_apt_._Packages
+    stem = (os.path.join(path, APT_DIR)).replace('/', '_')
+    return bool(glob.glob('/var/lib/apt/lists/%s_._Packages*' % glob.escape(stem)))
 
 
 def present_files(path):
@@ -253,35 +335,55 @@ def main():
             fingerprint=dict(type='str', default=''),
             fail_on_error=dict(type='bool', default=True),
             want=dict(type='dict', default={}),
+            steps=dict(type='dict'),
+            platform=dict(type='dict'),
         ),
         supports_check_mode=True,
     )
     path = module.params['path'].rstrip('/')
     host = host_platform(module)
     result = dict(changed=False, valid=False, problems=[], id='', fingerprint='', engine={}, images=[], host=host,
-                  unlisted=[], apt_lists=False, stale=[])
+                  unlisted=[], index_ready=False, repository={}, stale=[])
+    if module.params['platform'] is not None:
+        early = _platform_problems({'platform': module.params['platform']}, host)
+        if early:
+            result['problems'] = early
+            module.fail_json(msg='the bundle for %s is refused, nothing was copied or installed: %s'
+                             % (path, '; '.join(early)), **result)
+    digests = {}
+
+    def digest(rel):
+        # Each file is read once per call, whether compared with want or with the manifest.
+        if rel not in digests:
+            digests[rel] = sha256_file(os.path.join(path, rel))
+        return digests[rel]
+
+    steps = module.params['steps']
     want = module.params['want']
-    result['stale'] = stale_files(want, dict((rel, sha256_file(os.path.join(path, rel))) for rel in want
-                                             if os.path.isfile(os.path.join(path, rel))))
+    if steps is None:
+        result['stale'] = stale_files(want, dict((rel, digest(rel)) for rel in want if os.path.isfile(os.path.join(path, rel))))
     manifest = None
     try:
         with open(os.path.join(path, MANIFEST)) as handle:
             manifest = json.load(handle)
     except (OSError, ValueError) as exc:
         result['problems'] = ['%s/%s cannot be read as JSON: %s' % (path, MANIFEST, exc)]
+    if isinstance(manifest, dict) and steps is not None:
+        result.update(id=str(manifest.get('id', '')), result=install_result(manifest, steps, host, path))
+        module.exit_json(**result)
     if isinstance(manifest, dict):
         present = present_files(path)
         listed = manifest.get('files') or {}
-        hashes = dict((rel, sha256_file(os.path.join(path, rel))) for rel in present if rel in listed)
+        hashes = dict((rel, digest(rel)) for rel in present if rel in listed)
         result['problems'] = manifest_problems(manifest, present=set(present), hashes=hashes, host=host,
-                                               installed=installed(module, sorted(manifest.get('assumed') or {})),
+                                               installed=installed(module, sorted(manifest.get('assumed') or {}),
+                                                                   host['format']),
                                                signer=signers(module, path), pinned=module.params['fingerprint'])
         result.update(id=str(manifest.get('id', '')), fingerprint=str((manifest.get('key') or {}).get('fingerprint', '')),
                       engine=manifest.get('engine') or {}, images=manifest.get('images') or [],
+                      repository=manifest.get('repository') or {'format': 'deb', 'dir': APT_DIR, 'keys': []},
                       unlisted=unlisted_files(manifest, present))
-    # apt names a list file after its URI: file:/var/cache/x/apt ./ -> _var_cache_x_apt_._Packages
-    stem = (os.path.join(path, APT_DIR)).replace('/', '_')
-    result['apt_lists'] = bool(glob.glob('/var/lib/apt/lists/%s_._Packages*' % glob.escape(stem)))
+    result['index_ready'] = index_ready(path, host['format'])
     result['valid'] = not result['problems']
     if result['problems'] and module.params['fail_on_error']:
         module.fail_json(msg='the bundle in %s is refused, nothing was installed: %s' % (path, '; '.join(result['problems'])),

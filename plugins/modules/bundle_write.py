@@ -10,14 +10,16 @@ __metaclass__ = type  # noqa: UP001 - ansible-test sanity expects it
 DOCUMENTATION = r'''
 ---
 module: bundle_write
-short_description: Sign an offline bundle's apt repository, add the images and write its manifest
+short_description: Sign an offline bundle's apt or rpm repository, add the images and write its manifest
 version_added: 0.3.0
 description:
   - Run on the controller by the C(fleetops.docker_host.bundle) playbook, after the package files and their
-    C(Packages) index (from M(fleetops.docker_host.bundle_fetch)) were fetched into O(path)C(/apt).
+    C(Packages) index (from M(fleetops.docker_host.bundle_fetch)) were fetched into O(path)C(/apt), or the
+    package files, C(repodata/) and source keys of an rpm repository into O(path)C(/rpm).
   - Generates a signing key for this bundle alone (ed25519, in a throw-away GnuPG home, no passphrase); writes
     C(apt/Release), signs it (C(apt/InRelease), C(apt/Release.gpg)), and exports the public key as C(key.gpg)
-    (what apt's C(signed-by) and C(gpgv) read) and C(key.asc). The private key is deleted after signing - a bundle
+    (what apt's C(signed-by) and C(gpgv) read) and C(key.asc); an rpm repository's C(repodata/repomd.xml) is signed
+    as C(repodata/repomd.xml.asc) (what dnf's C(repo_gpgcheck) reads). The private key is deleted after signing - a bundle
     is never re-signed; a new build makes a new bundle.
   - Saves each image of O(images) present in the controller's Docker with C(docker save) into C(images/); an image
     of O(optional_images) that is not present is named in RV(images_skipped) (there is no registry to pull from), an
@@ -26,11 +28,11 @@ description:
     from and when) and its detached ASCII-armored signature C(manifest.json.sig), then the tarball O(path)C(.tar.gz).
 options:
   path:
-    description: The bundle directory on the controller; C(apt/) holds the fetched package files and C(Packages).
+    description: The bundle directory on the controller; C(apt/) (or C(rpm/)) holds the fetched repository.
     type: path
     required: true
   build:
-    description: The result of M(fleetops.docker_host.bundle_fetch) (platform, packages, engine, assumed, sources).
+    description: The result of M(fleetops.docker_host.bundle_fetch) (platform, packages, engine, assumed, sources, repository).
     type: dict
     required: true
   builder:
@@ -119,7 +121,7 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.fleetops.docker_host.plugins.module_utils._bundle import (
-    APT_DIR, FORMAT, IMAGES_DIR, KEY, KEY_ASC, MANIFEST, SIGNATURE, UNLISTED, release_text, sha256_file)
+    APT_DIR, FORMAT, IMAGES_DIR, KEY, KEY_ASC, MANIFEST, RPM_DIR, SIGNATURE, UNLISTED, release_text, sha256_file)
 from ansible_collections.fleetops.docker_host.plugins.module_utils._docker_install import primary_fingerprints
 
 C_ENV = {'LANG': 'C', 'LC_ALL': 'C'}
@@ -152,6 +154,25 @@ def save_images(module, path, images, optional):
     return saved, skipped
 
 
+def sign_apt_repository(module, sign, apt, *, architecture, created, env):
+    with open(os.path.join(apt, 'Packages'), 'rb') as handle:
+        indexes = {'Packages': handle.read()}
+    with open(os.path.join(apt, 'Release'), 'w') as handle:
+        handle.write(release_text(indexes, created.replace('T', ' ').replace('Z', ' UTC'),
+                                  architectures=architecture))
+    for name in ('InRelease', 'Release.gpg'):
+        target = os.path.join(apt, name)
+        if os.path.exists(target):
+            os.unlink(target)
+    run(module, sign + ['--clearsign', '-o', os.path.join(apt, 'InRelease'), os.path.join(apt, 'Release')], 'sign InRelease', env)
+    run(module, sign + ['--detach-sign', '-o', os.path.join(apt, 'Release.gpg'), os.path.join(apt, 'Release')],
+        'sign Release.gpg', env)
+
+
+def sign_rpm_repository(module, sign, repomd, env):
+    run(module, sign + ['--armor', '--detach-sign', '-o', repomd + '.asc', repomd], 'sign repomd.xml', env)
+
+
 def listed_files(path):
     found = []
     for root, _dirs, files in os.walk(path):
@@ -182,12 +203,16 @@ def main():
     engine = build.get('engine') or {}
     engine_version = ''.join(list((engine.get('packages') or {}).values())[:1])
     ident = os.path.basename(path)
+    repository = dict({'format': 'deb', 'dir': APT_DIR, 'keys': []}, **(build.get('repository') or {}))
     result = dict(changed=False, id=ident, tarball='', images=[], images_skipped=[])
     if module.check_mode:
         module.exit_json(**result)
     apt = os.path.join(path, APT_DIR)
-    if not os.path.isfile(os.path.join(apt, 'Packages')):
-        module.fail_json(msg='bundle_write: %s/Packages is missing: fetch the output of bundle_fetch first' % apt)
+    index = os.path.join(apt, 'Packages')
+    if repository['dir'] == RPM_DIR:
+        index = os.path.join(path, RPM_DIR, 'repodata', 'repomd.xml')
+    if not os.path.isfile(index):
+        module.fail_json(msg='bundle_write: %s is missing: fetch the output of bundle_fetch first' % index)
     os.makedirs(os.path.join(path, IMAGES_DIR), mode=0o755, exist_ok=True)
     gpg = module.get_bin_path('gpg', required=True)
     home = tempfile.mkdtemp(prefix='fleetops-bundle-gnupg-')
@@ -196,19 +221,12 @@ def main():
         run(module, [gpg, '--batch', '--passphrase', '', '--quick-gen-key', 'fleetops bundle %s' % ident,
                      'ed25519', 'sign', 'never'], 'gpg --quick-gen-key', env)
         fingerprint = primary_fingerprints(run(module, [gpg, '--batch', '--with-colons', '--list-keys'], 'gpg --list-keys', env))[0]
-        with open(os.path.join(apt, 'Packages'), 'rb') as handle:
-            indexes = {'Packages': handle.read()}
-        with open(os.path.join(apt, 'Release'), 'w') as handle:
-            handle.write(release_text(indexes, params['created'].replace('T', ' ').replace('Z', ' UTC'),
-                                      architectures=platform.get('architecture', '')))
-        for name in ('InRelease', 'Release.gpg'):
-            target = os.path.join(apt, name)
-            if os.path.exists(target):
-                os.unlink(target)
         sign = [gpg, '--batch', '--yes', '--local-user', fingerprint]
-        run(module, sign + ['--clearsign', '-o', os.path.join(apt, 'InRelease'), os.path.join(apt, 'Release')], 'sign InRelease', env)
-        run(module, sign + ['--detach-sign', '-o', os.path.join(apt, 'Release.gpg'), os.path.join(apt, 'Release')],
-            'sign Release.gpg', env)
+        if repository['dir'] == RPM_DIR:
+            sign_rpm_repository(module, sign, index, env)
+        else:
+            sign_apt_repository(module, sign, apt, architecture=platform.get('architecture', ''), created=params['created'],
+                                env=env)
         run(module, [gpg, '--batch', '--yes', '--export', '-o', os.path.join(path, KEY), fingerprint], 'gpg --export', env)
         run(module, [gpg, '--batch', '--yes', '--armor', '--export', '-o', os.path.join(path, KEY_ASC), fingerprint],
             'gpg --export --armor', env)
@@ -223,8 +241,9 @@ def main():
                        'install_recommends': bool(engine.get('install_recommends'))},
             'key': {'fingerprint': fingerprint, 'file': KEY},
             'built_from': {'host': params['builder'], 'sources': build.get('sources') or []},
+            'repository': repository,
             'packages': [{'name': pkg.get('name'), 'version': pkg.get('version'), 'architecture': pkg.get('architecture'),
-                          'file': '%s/%s' % (APT_DIR, pkg.get('file'))} for pkg in build.get('packages') or []],
+                          'file': '%s/%s' % (repository['dir'], pkg.get('file'))} for pkg in build.get('packages') or []],
             'assumed': build.get('assumed') or {},
             'images': result['images'],
             'skipped_images': result['images_skipped'],

@@ -33,7 +33,7 @@ MET, UNMET, PENDING, NONE = 'met', 'unmet', 'pending', 'none'
 
 # The optional columns: shown when at least one host has a value (the stage that feeds it ran somewhere).
 OPTIONAL_COLUMNS = (('k8s', 'K8s'), ('swarm', 'Swarm'), ('docker_upgrade', 'Docker before -> after'),
-                    ('containers', 'Containers'))
+                    ('containers', 'Containers'), ('docker_bundle', 'Bundle'))
 BASE_COLUMNS = (('host', 'Host'), ('status', 'Status'), ('os', 'OS'), ('kernel_before', 'Kernel before'),
                 ('kernel_tried', 'Kernel tried'), ('kernel_after', 'Kernel after'), ('docker', 'Docker'),
                 ('daemon_keys', 'daemon.json keys changed'), ('daemon_action', 'Action'))

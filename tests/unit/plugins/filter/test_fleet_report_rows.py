@@ -23,7 +23,7 @@ def test_a_converged_host():
     assert row == {'host': 'h1', 'status': 'ok', 'os': 'Debian 12.8', 'kernel_before': '6.1.0-28-amd64', 'kernel_tried': '-',
                    'kernel_after': '6.1.0-28-amd64', 'docker': '20.10.24', 'daemon_keys': 'insecure-registries',
                    'daemon_action': 'reload', 'sysctl': 'ok', 'hello': 'hello', 'k8s': '-', 'k8s_unmet': [],
-                   'swarm': '-', 'docker_upgrade': '-', 'containers': '-', 'unmet': [],
+                   'swarm': '-', 'docker_upgrade': '-', 'containers': '-', 'docker_bundle': '-', 'unmet': [],
                    'verdicts': {'sysctl': 'met', 'k8s': 'none', 'swarm': 'none'}, 'failures': []}
 
 
@@ -136,6 +136,15 @@ def test_swarm_and_upgrade_columns_when_their_results_exist():
                                                   'containers': {'running_before': 3, 'running_after': 3}})
     (row,) = fleet_report_rows({'h1': host}, ['h1'])
     assert row['containers'] == 'running_after=3, running_before=3'
+
+
+def test_the_bundle_a_host_was_installed_from():
+    host = dict(CONVERGED, docker_result={'source': 'bundle', 'bundle': {'id': 'docker-rocky9-x86_64-20261207T044500Z',
+                                                                         'fingerprint': 'F' * 40}})
+    (row,) = fleet_report_rows({'h1': host}, ['h1'])
+    assert row['docker_bundle'] == 'docker-rocky9-x86_64-20261207T044500Z'
+    (row,) = fleet_report_rows({'h1': dict(CONVERGED, docker_result={'source': 'repo'})}, ['h1'])
+    assert row['docker_bundle'] == '-'
 
 
 def test_hosts_must_be_a_list():

@@ -3,8 +3,10 @@
 makes before installing (plugins/modules/bundle_verify.py, the target's side)."""
 
 import hashlib
+import os
 
 import pytest
+import yaml
 
 from ansible_collections.fleetops.docker_host.plugins.module_utils import _bundle
 from ansible_collections.fleetops.docker_host.plugins.module_utils._docker_install import parse_gpgv_status
@@ -164,5 +166,134 @@ def test_trusted_signers_compare_without_spaces_or_case():
 
 
 def test_the_builder_and_the_target_name_the_bundle_layout_alike():
-    for name in ('FORMAT', 'MANIFEST', 'SIGNATURE', 'KEY', 'APT_DIR', 'UNLISTED'):
+    for name in ('FORMAT', 'MANIFEST', 'SIGNATURE', 'KEY', 'APT_DIR', 'RPM_DIR', 'UNLISTED'):
         assert getattr(bundle_verify, name) == getattr(_bundle, name), name
+
+
+# The EL half: an rpm repository built on a dnf builder, compared on an rpm host.
+OS_RELEASE = {
+    'debian': {'ID': 'debian', 'VERSION_ID': '12', 'VERSION_CODENAME': 'bookworm'},
+    'rocky': {'ID': 'rocky', 'VERSION_ID': '9.5', 'ID_LIKE': 'rhel centos fedora'},
+    'ubuntu': {'ID': 'ubuntu', 'VERSION_ID': '24.04', 'VERSION_CODENAME': 'noble'},
+}
+
+
+@pytest.mark.parametrize('name,package_format,arch,release', [
+    ('debian', 'deb', 'amd64', '12'), ('ubuntu', 'deb', 'amd64', '24.04'), ('rocky', 'rpm', 'x86_64', '9')])
+def test_the_builder_and_the_target_name_a_platform_alike(name, package_format, arch, release):
+    built = _bundle.platform(OS_RELEASE[name], package_format, arch)
+    assert built == bundle_verify.platform(OS_RELEASE[name], package_format, arch)
+    assert (built['distribution'], built['release'], built['architecture'], built['format']) == (
+        name, release, arch, package_format)
+
+
+def test_an_el_bundle_serves_every_minor_release_of_its_major():
+    bundle = manifest(platform=_bundle.platform(OS_RELEASE['rocky'], 'rpm', 'x86_64'))
+    args = good_args(bundle)
+    args['host'] = bundle_verify.platform({'ID': 'rocky', 'VERSION_ID': '9.6'}, 'rpm', 'x86_64')
+    assert bundle_verify.manifest_problems(**args) == []
+
+
+def test_a_debian_bundle_on_an_el_host_is_refused_naming_each_platform_value():
+    args = good_args()
+    args['host'] = bundle_verify.platform(OS_RELEASE['rocky'], 'rpm', 'x86_64')
+    problems = bundle_verify.manifest_problems(**args)
+    assert problems[:3] == [
+        'the bundle is for distribution debian, this host is distribution rocky (rocky 9 x86_64): build a bundle on a '
+        'host of this platform',
+        'the bundle is for release 12, this host is release 9 (rocky 9 x86_64): build a bundle on a host of this platform',
+        'the bundle is for architecture amd64, this host is architecture x86_64 (rocky 9 x86_64): build a bundle on a '
+        'host of this platform']
+
+
+REPOS = ["""# Docker's
+[docker-ce-stable]
+name=Docker CE Stable
+baseurl=https://download.docker.com/linux/rhel/$releasever/$basearch/stable
+enabled=1
+gpgcheck=1
+gpgkey=https://download.docker.com/linux/rhel/gpg
+
+[docker-ce-test]
+enabled=0
+gpgkey=file:///etc/pki/rpm-gpg/test.asc
+""", """[baseos]
+gpgkey=file:///etc/pki/rpm-gpg/RPM-GPG-KEY-Rocky-9,
+  file:///etc/pki/rpm-gpg/RPM-GPG-KEY-Rocky-9-extra
+; a comment
+[again]
+gpgkey = https://download.docker.com/linux/rhel/gpg
+"""]
+
+
+def test_repo_gpgkeys_lists_the_enabled_repositories_keys_once_in_order():
+    assert _bundle.repo_gpgkeys(REPOS) == [
+        'https://download.docker.com/linux/rhel/gpg', 'file:///etc/pki/rpm-gpg/RPM-GPG-KEY-Rocky-9',
+        'file:///etc/pki/rpm-gpg/RPM-GPG-KEY-Rocky-9-extra']
+    assert _bundle.repo_gpgkeys(['', '# nothing\n']) == []
+
+
+def test_parse_rpm_query_keeps_epoch_and_architecture():
+    text = 'containerd.io|0:1.6.20-1.el9|x86_64\ndocker-ce|3:20.10.24-1.el9|x86_64\nnot a line\n'
+    assert _bundle.parse_rpm_query(text) == [
+        {'name': 'containerd.io', 'version': '0:1.6.20-1.el9', 'architecture': 'x86_64'},
+        {'name': 'docker-ce', 'version': '3:20.10.24-1.el9', 'architecture': 'x86_64'}]
+
+
+def test_unmet_requirements_are_what_the_bundle_itself_does_not_provide():
+    requires = ('/bin/sh\ncontainerd.io >= 1.6\ndocker-ce-cli\nlibc.so.6()(64bit)\nrpmlib(FileDigests) <= 4.6.0-1\n'
+                '/usr/bin/docker\n')
+    provides = 'containerd.io = 0:1.6.20-1.el9\nrunc\ndocker-ce-cli = 1:20.10.24-1.el9\n'
+    files = '/usr/bin/docker\n/usr/bin/containerd\n'
+    assert _bundle.unmet_requirements(requires, provides, files) == ['/bin/sh', 'libc.so.6()(64bit)']
+    assert _bundle.unmet_requirements('', provides, files) == []
+
+
+def test_an_rpm_host_reads_the_bundle_when_its_repository_file_names_it(tmp_path, monkeypatch):
+    repo_file = tmp_path / 'fleetops-docker-bundle.repo'
+    monkeypatch.setattr(bundle_verify, 'RPM_REPO_FILE', str(repo_file))
+    path = '/var/cache/fleetops-docker-bundle/docker-rocky9-x86_64-1'
+    assert not bundle_verify.index_ready(path, 'rpm')
+    repo_file.write_text('[fleetops-docker-bundle]\nbaseurl=file://%s/rpm\n' % path)
+    assert bundle_verify.index_ready(path, 'rpm')
+    assert not bundle_verify.index_ready(path + '0', 'rpm')
+
+
+def test_the_rpm_repository_file_is_the_one_the_role_writes():
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', '..')
+    with open(os.path.join(root, 'roles', 'docker', 'defaults', 'main.yml')) as handle:
+        families = yaml.safe_load(handle)['__docker_os_families']
+    assert families['RedHat']['bundle']['source'] == bundle_verify.RPM_REPO_FILE
+    assert bundle_verify.RPM_DIR == _bundle.RPM_DIR
+
+
+def test_the_docker_result_of_a_first_install_from_an_el_bundle():
+    data = manifest(id='docker-rocky9-x86_64-1', repository={'format': 'rpm', 'dir': 'rpm', 'keys': []},
+                    engine={'packages': {'docker-ce': '3:20.10.24-1.el9', 'containerd.io': '0:1.6.20-1.el9'},
+                            'version': '3:20.10.24-1.el9'})
+    steps = {'key': {'changed': True}, 'source': {'changed': True}, 'service': {'changed': True, 'status': {}},
+             'install': {'changed': True, 'packages': {
+                 'docker-ce': {'before': None, 'after': '3:20.10.24-1.el9'},
+                 'containerd.io': {'before': None, 'after': '0:1.6.20-1.el9'}}}}
+    host = bundle_verify.platform(OS_RELEASE['rocky'], 'rpm', 'x86_64')
+    assert bundle_verify.install_result(data, steps, host, '/var/cache/b/docker-rocky9-x86_64-1') == {
+        'family': 'RedHat', 'source': 'bundle', 'bundle': {'id': 'docker-rocky9-x86_64-1', 'fingerprint': KEY},
+        'packages': {'docker-ce': '3:20.10.24-1.el9', 'containerd.io': '0:1.6.20-1.el9'},
+        'changed_packages': ['containerd.io', 'docker-ce'], 'removed_conflicts': [],
+        'repository': 'file:/var/cache/b/docker-rocky9-x86_64-1/rpm', 'held': '3:20.10.24-1.el9',
+        'service': {'enabled': True, 'active': True}, 'changed': True}
+
+
+def test_the_docker_result_of_a_second_run_and_of_check_mode_on_a_fresh_host():
+    data = manifest(engine={'packages': {'runc': '1.1.5+ds1-1+deb12u1'}, 'version': '1.1.5+ds1-1+deb12u1'})
+    same = {'key': {'changed': False}, 'source': {'changed': False}, 'service': {'changed': False},
+            'install': {'changed': False, 'packages': {'runc': {'before': '1.1.5+ds1-1+deb12u1',
+                                                                'after': '1.1.5+ds1-1+deb12u1'}}}}
+    second = bundle_verify.install_result(data, same, HOST, '/b/x')
+    assert (second['changed'], second['changed_packages'], second['packages'], second['repository'], second['family']) == (
+        False, [], {'runc': '1.1.5+ds1-1+deb12u1'}, 'file:/b/x/apt', 'Debian')
+    # Check mode on a fresh host: the files would be written, the package step and the service skipped.
+    fresh = {'key': {'changed': True}, 'source': {'changed': True}, 'install': {'skipped': True, 'changed': False},
+             'service': {'skipped': True, 'changed': False}}
+    check = bundle_verify.install_result(data, fresh, HOST, '/b/x')
+    assert (check['changed'], check['packages'], check['service']) == (True, {}, {'enabled': False, 'active': False})

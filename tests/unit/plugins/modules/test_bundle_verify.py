@@ -18,7 +18,7 @@ from ansible_collections.fleetops.docker_host.tests.unit.plugins.modules.utils i
 pytestmark = [needs_module_testing,
               pytest.mark.skipif(not (shutil.which('gpg') and shutil.which('gpgv')), reason='needs gpg and gpgv')]
 run_module = module_runner(bundle_verify)
-HOST = {'distribution': 'debian', 'release': '12', 'architecture': 'amd64'}
+HOST = {'distribution': 'debian', 'release': '12', 'architecture': 'amd64', 'format': 'deb'}
 DEB = 'apt/runc_1.1.5_amd64.deb'
 
 
@@ -59,7 +59,7 @@ def bundle(tmp_path, signer, monkeypatch):
 
     write(manifest)
     monkeypatch.setattr(bundle_verify, 'host_platform', lambda module: dict(HOST))
-    monkeypatch.setattr(bundle_verify, 'installed', lambda module, names: {'libc6': '2.36'})
+    monkeypatch.setattr(bundle_verify, 'installed', lambda module, names, package_format='deb': {'libc6': '2.36'})
     return tmp_path, fingerprint, manifest, write
 
 
@@ -125,3 +125,23 @@ def test_no_manifest_is_a_problem_not_a_crash(capsys, tmp_path, monkeypatch):
     result = run_module(capsys, {'path': str(tmp_path / 'none'), 'want': {'manifest.json': 'x'}, 'fail_on_error': False})
     assert not result['valid'] and 'cannot be read as JSON' in result['problems'][0]
     assert result['stale'] == ['manifest.json']
+
+
+def test_another_platform_fails_before_anything_is_compared_or_copied(capsys, bundle):
+    path = bundle[0]
+    result = run_module(capsys, {'path': str(path), 'want': {DEB: 'x' * 64},
+                                 'platform': {'distribution': 'rocky', 'release': '9', 'architecture': 'x86_64'}})
+    assert result['failed'] and 'nothing was copied or installed' in result['msg']
+    assert 'the bundle is for distribution rocky, this host is distribution debian' in result['msg']
+    assert result['stale'] == []
+
+
+def test_with_steps_it_returns_the_docker_result_without_checking_again(capsys, bundle):
+    path = bundle[0]
+    (path / DEB).write_bytes(b'deb bytez')  # not looked at: the verify step before the package step checked it
+    steps = {'key': {'changed': False}, 'source': {'changed': False}, 'service': {'changed': False},
+             'install': {'changed': False, 'packages': {'runc': {'before': '1.1.5', 'after': '1.1.5'}}}}
+    result = run_module(capsys, {'path': str(path), 'steps': steps})
+    assert not result.get('failed') and result['problems'] == []
+    assert result['result']['bundle']['id'] == 'docker-debian12-amd64-1' and result['result']['packages'] == {'runc': '1.1.5'}
+    assert result['result']['repository'] == 'file:%s/apt' % path and result['result']['changed'] is False

@@ -134,3 +134,15 @@ def test_the_html_escapes_and_carries_the_fix_section():
     assert '<script>alert(1)' not in html and '&lt;script&gt;alert(1)' in html
     assert 'What is unmet, and the fix' in html and '<pre' not in html
     assert not re.search(r'''(src|href)\s*=\s*["']?(https?:)?//''', html)
+
+
+def test_the_bundle_column_shows_where_a_host_was_installed_from_a_bundle():
+    fleet = hostvars()
+    names = sorted(fleet)[:2]
+    fleet = dict((name, fleet[name]) for name in names)
+    fleet[names[0]] = dict(fleet[names[0]], docker_result={'source': 'bundle', 'bundle': {'id': 'docker-debian12-amd64-1'}})
+    meta = run_meta(False, ['ansible-playbook', 'fleetops.docker_host.site'], playbooks=['fleetops.docker_host.site'],
+                    inventory_sources=['/srv/inventory'], ansible_version='2.21.5', version='0.2.0', now=NOW)
+    report = build_report(fleet_report_rows(fleet, names), meta)
+    assert [title for _key, title in report['columns']][-3:] == ['Bundle', 'Sysctl', 'Hello']
+    assert [row['docker_bundle'] for row in report['rows']] == ['docker-debian12-amd64-1', '-']
