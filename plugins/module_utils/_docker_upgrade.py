@@ -1,12 +1,13 @@
 # -*- coding: utf-8 -*-
 # Copyright: fleetops.docker_host contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Pure functions behind fleetops.docker_host.docker_upgrade_info: what dpkg, apt-cache and the engine say,
-and the decisions of an engine upgrade made from them (the jump, the plan, the refusal, the proof after).
+"""Pure functions behind fleetops.docker_host.docker_upgrade_info: what dpkg and apt-cache (Debian family), rpm,
+the versionlock list and dnf/yum (EL family) and the engine say, and the decisions of an engine upgrade made from
+them (the jump, the plan, the refusal, the proof after).
 
 Docker's live restore keeps containers running across a dockerd restart for patch releases of one YY.MM line
 only; a bigger jump stops them. So the jump is classified on the engine package's upstream version
-(5:26.1.5-1~ubuntu.24.04~noble -> 26.1.5, line 26.1). Runs on Python 3.6+.
+(5:26.1.5-1~ubuntu.24.04~noble or 3:26.1.5-1.el9 -> 26.1.5, line 26.1). Runs on Python 3.6+.
 """
 
 from __future__ import (absolute_import, division, print_function)
@@ -14,6 +15,9 @@ __metaclass__ = type  # noqa: UP001 - ansible-test sanity expects it
 
 import json
 import re
+from functools import cmp_to_key
+
+from ansible_collections.fleetops.docker_host.plugins.module_utils._packages import el_compare, spec_text
 
 C_ENV = {'LANG': 'C', 'LC_ALL': 'C'}
 
@@ -21,6 +25,12 @@ C_ENV = {'LANG': 'C', 'LC_ALL': 'C'}
 DPKG_FORMAT = '${Package}|${Version}|${Status}\n'
 
 _DIGITS = re.compile(r'(\d+)')
+
+# The package managers the upgrade moves packages with (through fleetops.docker_host.packages); dnf5's versionlock
+# is not read there.
+MANAGERS = ('apt', 'dnf', 'yum')
+# dnf/yum list NAMES: "docker-ce.x86_64   3:26.1.5-1.el9   docker-ce-stable" (installed ones from "@repo").
+_EL_LIST_RE = re.compile(r'^(\S+)\.([A-Za-z0-9_]+)\s+((?:\d+:)?[^\s-]+-\S+)\s+(\S+)\s*$')
 
 # Held after every path, a rollback included, where installed: an unattended containerd.io upgrade can stop dockerd
 # (docker/for-linux#1155).
@@ -73,8 +83,10 @@ def _split(version):
     return int(epoch or 0), upstream, revision
 
 
-def compare_versions(a, b):
-    """-1, 0 or 1 as dpkg --compare-versions orders two Debian versions."""
+def compare_versions(a, b, manager='apt'):
+    """-1, 0 or 1 as dpkg --compare-versions orders two Debian versions (rpm's order for dnf and yum)."""
+    if manager != 'apt':
+        return el_compare(a, b)
     ea, ua, ra = _split(a)
     eb, ub, rb = _split(b)
     if ea != eb:
@@ -93,13 +105,13 @@ def engine_line(version):
     return '.'.join(numbers[:2]) if len(numbers) >= 2 else ''
 
 
-def classify(current, target):
+def classify(current, target, manager='apt'):
     """The jump from the installed engine version to the target one.
 
     none: the same version; patch: newer within one YY.MM line (live restore keeps containers);
     line: newer, another YY.MM line (containers stop); downgrade: older.
     """
-    order = compare_versions(target, current)
+    order = compare_versions(target, current, manager)
     if order == 0:
         return 'none'
     if order < 0:
@@ -107,9 +119,9 @@ def classify(current, target):
     return 'patch' if engine_line(current) and engine_line(current) == engine_line(target) else 'line'
 
 
-def resolve(wanted, offered):
+def resolve(wanted, offered, manager='apt'):
     """The offered version that `wanted` names: the exact string, else the newest that starts with it
-    (with or without the epoch: '26.1.5', '5:26.1.5'). None when the repository offers none."""
+    (with or without the epoch: '26.1.5', '5:26.1.5', '3:26.1.5-1.el9'). None when the repository offers none."""
     if not wanted:
         return None
     if wanted in offered:
@@ -121,7 +133,7 @@ def resolve(wanted, offered):
         return None
     best = matching[0]
     for version in matching[1:]:
-        if compare_versions(version, best) > 0:
+        if compare_versions(version, best, manager) > 0:
             best = version
     return best
 
@@ -145,6 +157,39 @@ def parse_dpkg_status(text):
         if len(words) == 3 and words[2] in ('installed', 'half-configured', 'unpacked', 'half-installed'):
             found[name] = {'version': version, 'held': words[0] == 'hold', 'state': words[2]}
     return found
+
+
+def parse_rpm_status(text, locked):
+    """rpm -q --qf RPM_FORMAT (_packages) -> {name: {'version', 'held', 'state'}}; held: a versionlock entry names
+    it (locked: the names in the versionlock list). The version as dnf shows it: an epoch 0 is dropped."""
+    found = {}
+    for line in (text or '').splitlines():
+        fields = line.strip().split('|')
+        if len(fields) != 2 or not fields[0] or not fields[1]:
+            continue
+        version = fields[1][2:] if fields[1].startswith('0:') else fields[1]
+        # Two versions of one name (a transaction cut off): the newest is the one the upgrade starts from.
+        if fields[0] in found and el_compare(found[fields[0]]['version'], version) > 0:
+            continue
+        found[fields[0]] = {'version': version, 'held': fields[0] in locked, 'state': 'installed'}
+    return found
+
+
+def parse_el_list(text):
+    """dnf/yum list --showduplicates NAMES -> {name: [version, ...]} offered by the repositories, newest first,
+    each version once; the installed section ("@repo") is not an offer. A name too long for its column puts the
+    rest of its entry on the next line; that is read too."""
+    offered = {}
+    lines = (text or '').splitlines()
+    for i, line in enumerate(lines):
+        wrapped = len(line.split()) == 1 and i + 1 < len(lines) and line[:1] not in (' ', '') and lines[i + 1][:1] == ' '
+        match = _EL_LIST_RE.match(line + ' ' + lines[i + 1] if wrapped else line)
+        if not match or match.group(4).startswith('@'):
+            continue
+        versions = offered.setdefault(match.group(1), [])
+        if match.group(3) not in versions:
+            versions.append(match.group(3))
+    return dict((name, sorted(versions, key=cmp_to_key(el_compare), reverse=True)) for name, versions in offered.items())
 
 
 def parse_madison(text):
@@ -247,9 +292,11 @@ def decide(look, settings):
     companions = settings.get('companions') or {}
     problems = []
     targets = {}
-    if look.get('manager') != 'apt':
-        problems.append('docker_upgrade supports apt hosts only so far (dpkg-query was not found); upgrade this '
-                        'host with the fleetops.docker_host.docker role and docker_version')
+    manager = look.get('manager') or ''
+    if manager not in MANAGERS:
+        problems.append('docker_upgrade moves packages with apt, dnf or yum, and this host has %s; upgrade it with '
+                        'the fleetops.docker_host.docker role and docker_version'
+                        % (manager or 'neither dpkg-query nor rpm'))
     wanted = settings.get('version') or ''
     main = engine[0] if engine else ''
 
@@ -261,14 +308,14 @@ def decide(look, settings):
                         % _offered_text(offered.get(main, [])))
     for name in engine:
         if wanted:
-            target = resolve(wanted, offered.get(name, []))
+            target = resolve(wanted, offered.get(name, []), manager)
             if target is None:
                 problems.append('docker_upgrade_version "%s": the repository offers no %s of that version; it '
                                 'offers %s' % (wanted, name, _offered_text(offered.get(name, []))))
             else:
                 targets[name] = target
     for name, version in sorted(companions.items()):
-        target = resolve(str(version), offered.get(name, []))
+        target = resolve(str(version), offered.get(name, []), manager)
         if target is None:
             problems.append('docker_upgrade_companion_versions["%s"] "%s": the repository offers %s'
                             % (name, version, _offered_text(offered.get(name, []))))
@@ -277,12 +324,12 @@ def decide(look, settings):
 
     current = (installed.get(main) or {}).get('version', '')
     if settings.get('installed_only') and (main not in installed or main not in targets or
-                                           resolve(wanted, [current]) is not None):
+                                           resolve(wanted, [current], manager) is not None):
         # The site playbook's upgrade stage: no engine yet, no version asked, the version installed already (as the
         # docker role's pin reads it), or one the repository lacks (local package files) - the docker role's job.
         problems, targets = [], {}
     target = targets.get(main, '')
-    jump = classify(current, target) if current and target else 'none'
+    jump = classify(current, target, manager) if current and target else 'none'
     containers = [c for c in look.get('containers') or [] if c.get('running')]
     names = [c['name'] for c in containers]
     live_restore = bool((look.get('engine') or {}).get('live_restore'))
@@ -296,7 +343,7 @@ def decide(look, settings):
         problems.append('docker_upgrade_version "%s" is a downgrade of %s (installed %s, asked %s); set '
                         'docker_upgrade_allow_downgrade: true to go back, or name a newer version: %s'
                         % (wanted, main, current, target, _offered_text(
-                            [v for v in offered.get(main, []) if compare_versions(v, current) > 0])))
+                            [v for v in offered.get(main, []) if compare_versions(v, current, manager) > 0])))
     if would_stop and not settings.get('allow_container_restart'):
         problems.append('%s %s -> %s leaves the %s line (%s -> %s), which live restore does not cover: it would '
                         'stop the running containers %s; plan their restart and set '
@@ -332,8 +379,8 @@ def decide(look, settings):
         'line_to': engine_line(target or current),
         'packages': packages,
         'moves': not problems and bool(moving),
-        'specs': ['%s=%s' % (p['name'], p['to']) for p in moving],
-        'rollback_specs': ['%s=%s' % (p['name'], p['from']) for p in moving if p['from']],
+        'specs': [spec_text(manager, p['name'], p['to']) for p in moving],
+        'rollback_specs': [spec_text(manager, p['name'], p['from']) for p in moving if p['from']],
         'hold': hold_after,
         'held_before': held_before,
         # The package step's arguments: the moving packages at their versions, the held ones named (no move).

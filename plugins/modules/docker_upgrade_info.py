@@ -14,15 +14,19 @@ short_description: Look at a Docker host before (and after) an engine upgrade, a
 version_added: 0.3.0
 description:
   - Reports, without changing anything, what an engine upgrade decides from - the installed version and hold of
-    each engine package (C(dpkg-query)), the versions the configured repositories offer (C(apt-cache madison)),
-    whether dockerd answers, whether live restore is on, Swarm membership (C(docker info)), the running
-    containers with their PID, C(StartedAt) and restart policy (C(docker inspect)), and the apt hold file.
+    each engine package (Debian family - C(dpkg-query) and apt's holds; EL family - C(rpm -q) and the versionlock
+    plugin's list), the versions the configured repositories offer (C(apt-cache madison); C(dnf list
+    --showduplicates) or C(yum list --showduplicates) with the versionlock plugin off for the look), whether dockerd
+    answers, whether live restore is on, Swarm membership (C(docker info)), the running containers with their PID,
+    C(StartedAt) and restart policy (C(docker inspect)), and the apt hold file.
   - From that look and the settings it returns the upgrade's RV(plan) - each package from and to, the jump
     (V(patch) within one YY.MM line, V(line) to another, V(downgrade)), the containers that would stop, whether
     live restore must be turned on first, and every refusal in C(plan.problems) (a version the repository
     lacks, a downgrade not asked for, a jump that stops containers without O(allow_container_restart)).
   - Given O(before) (this module's return from before the upgrade) it also judges the upgrade in RV(proof).
   - The C(fleetops.docker_host.docker_upgrade) role calls it once before and once after the packages move.
+  - On the EL family the jump is classified in rpm's version order on the epoch-qualified versions dnf shows
+    (C(3:26.1.5-1.el9)); O(version) takes them, or a prefix (C(26.1.5)).
 author:
   - fleetops.docker_host developers (@fleetops)
 extends_documentation_fragment:
@@ -30,8 +34,8 @@ extends_documentation_fragment:
 options:
   version:
     description:
-      - The engine version to move to, as apt shows it or a prefix of it (C(5:26.1.5-1~ubuntu.24.04~noble),
-        C(5:26.1.5), C(26.1.5)). Empty is refused in C(plan.problems), naming the versions offered.
+      - The engine version to move to, as apt or dnf shows it or a prefix of it (C(5:26.1.5-1~ubuntu.24.04~noble),
+        C(3:26.1.5-1.el9), C(5:26.1.5), C(26.1.5)). Empty is refused in C(plan.problems), naming the versions offered.
     type: str
     default: ''
   packages:
@@ -71,6 +75,14 @@ options:
         leaves a first install, an empty O(version) and local package files to the docker role.
     type: bool
     default: false
+  manager:
+    description:
+      - The host's package manager (the role passes C(ansible_facts.pkg_mgr)). V(apt) reads dpkg and apt; V(dnf) and
+        V(yum) read rpm, the versionlock list and the manager's list of versions. Any other value - V(auto) - picks
+        V(apt) where C(dpkg-query) exists, else V(dnf), else V(yum); another manager is refused in C(plan.problems).
+      - A host with both databases (an EL tooling host on a Debian userland) needs the manager named.
+    type: str
+    default: auto
   hold_file:
     description: The apt preferences file of the C(fleetops.docker_host.docker) role, whose pin moves with the engine.
     type: path
@@ -92,7 +104,7 @@ options:
     type: str
     default: ''
 requirements:
-  - dpkg and apt (Debian, Ubuntu). The EL family is not supported yet.
+  - dpkg and apt (Debian, Ubuntu), or rpm and dnf or yum with the versionlock plugin for holds (the EL family).
 notes:
   - Live restore keeps containers running across a dockerd restart for patch releases of one YY.MM line
     (Docker's documentation, "Live restore"); a bigger jump is planned as one that stops them.
@@ -111,7 +123,8 @@ EXAMPLES = r'''
 
 RETURN = r'''
 packages:
-  description: Installed engine packages, each with its C(version), C(held) and dpkg C(state).
+  description: Installed engine packages, each with its C(version), C(held) (apt hold, or a versionlock entry) and
+    C(state) (dpkg's; V(installed) on EL). On EL the version as dnf shows it (no C(0:) epoch).
   returned: always
   type: dict
   sample: {"docker-ce": {"version": "5:26.1.4-1~ubuntu.24.04~noble", "held": true, "state": "installed"}}
@@ -135,7 +148,7 @@ containers:
   type: list
   elements: dict
 hold_file_text:
-  description: The content of O(hold_file), V(null) when there is none.
+  description: The content of O(hold_file), V(null) when there is none (and on the EL family).
   returned: always
   type: str
 plan:
@@ -159,7 +172,7 @@ result:
   returned: always
   type: dict
 manager:
-  description: V(apt) where C(dpkg-query) exists, else an empty string (the EL family is not supported yet).
+  description: The package manager read - V(apt), V(dnf) or V(yum); an empty string where none was found.
   returned: always
   type: str
 '''
@@ -168,16 +181,45 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.fleetops.docker_host.plugins.module_utils._docker_upgrade import (
-    C_ENV, DPKG_FORMAT, decide, parse_containers, parse_dpkg_status, parse_info, parse_madison, prove, result)
+    C_ENV, DPKG_FORMAT, decide, parse_containers, parse_dpkg_status, parse_el_list, parse_info, parse_madison,
+    parse_rpm_status, prove, result)
+from ansible_collections.fleetops.docker_host.plugins.module_utils._packages import RPM_FORMAT, VERSIONLOCK, parse_versionlock
 
 
-def look(module, names, hold_file):
-    packages, offered, manager = {}, {}, ''
-    if module.get_bin_path('dpkg-query'):
-        manager = 'apt'
+def _manager(module, manager):
+    if manager in ('apt', 'dnf', 'yum', 'dnf5'):
+        return manager
+    for found, binary in (('apt', 'dpkg-query'), ('dnf', 'dnf'), ('yum', 'yum')):
+        if module.get_bin_path(binary):
+            return found
+    return ''
+
+
+def _locked(manager):
+    """The names the versionlock plugin's list locks (none where the plugin is not installed)."""
+    conf, path = VERSIONLOCK.get(manager, (None, None))
+    if not conf or not os.path.exists(conf) or not os.path.isfile(path):
+        return set()
+    with open(path) as handle:
+        return set(entry['name'] for entry in parse_versionlock(handle.read()))
+
+
+def look(module, names, hold_file, manager='auto', locked=None):
+    """locked: the versionlock names (None: read from the plugin's list)."""
+    packages, offered = {}, {}
+    manager = _manager(module, manager)
+    if manager == 'apt':
         packages = parse_dpkg_status(module.run_command(['dpkg-query', '-W', '-f', DPKG_FORMAT] + names,
                                                         environ_update=C_ENV)[1])
         offered = parse_madison(module.run_command(['apt-cache', 'madison'] + names, environ_update=C_ENV)[1])
+    elif manager:
+        locked = _locked(manager) if locked is None else set(locked)
+        packages = parse_rpm_status(module.run_command(['rpm', '-q', '--qf', RPM_FORMAT] + names,
+                                                       environ_update=C_ENV)[1], locked)
+        # The versionlock plugin hides the versions a lock excludes: off for this look only (dnf5: not read).
+        if manager != 'dnf5':
+            offered = parse_el_list(module.run_command([manager, '-q', '--disableplugin=versionlock', 'list',
+                                                        '--showduplicates'] + names, environ_update=C_ENV)[1])
     engine, engine_error, containers = parse_info(''), 'docker is not installed', []
     docker = module.get_bin_path('docker')
     if docker:
@@ -189,7 +231,7 @@ def look(module, names, hold_file):
             containers = parse_containers(module.run_command([docker, 'inspect'] + ids.split(),
                                                              environ_update=C_ENV)[1])
     text = None
-    if os.path.isfile(hold_file):
+    if manager == 'apt' and os.path.isfile(hold_file):
         with open(hold_file) as handle:
             text = handle.read()
     return {'manager': manager, 'packages': packages, 'offered': offered, 'engine': engine, 'engine_error': engine_error,
@@ -209,6 +251,7 @@ def main():
             allow_container_restart=dict(type='bool', default=False),
             allow_downgrade=dict(type='bool', default=False),
             installed_only=dict(type='bool', default=False),
+            manager=dict(type='str', default='auto'),
             hold_file=dict(type='path', default='/etc/apt/preferences.d/docker.pref'),
             before=dict(type='dict'),
             hello=dict(type='dict'),
@@ -220,7 +263,7 @@ def main():
     params = module.params
     names = list(params['packages'])
     names += [n for n in list(params['companions']) + params['hold_packages'] if n not in names]
-    found = look(module, names, params['hold_file'])
+    found = look(module, names, params['hold_file'], params['manager'])
     before = params['before']
     if before is None:
         found['plan'] = decide(found, params)

@@ -5,7 +5,10 @@
 # with RPMs named as Docker's (docker-ce, docker-ce-cli, containerd.io, docker-buildx-plugin,
 # docker-compose-plugin), built with rpmbuild from the engine binaries of Debian's packages (extracted with
 # dpkg-deb, never installed): Docker 20.10.24 (Debian 12's docker.io) and 26.1.5 (Debian 13's docker.io and
-# docker-cli), so that a version pin, the version lock and an upgrade can be tested; containerd, runc and
+# docker-cli), so that a version pin, the version lock and an upgrade can be tested, and 26.1.6: the SAME 26.1.5
+# binaries under a second version stamp (a patch release of the 26.1 line for the docker_upgrade role's EL path:
+# the package, versionlock, restart and live-restore mechanics are what it proves, not a real 26.1.6 engine;
+# its dockerd says 26.1.5); containerd, runc and
 # tini from Debian 12, buildx and compose from Debian 13. A second tree stands in for EL's own repository
 # (BaseOS/AppStream) with the EL names of the commands kubeadm needs, conntrack-tools and socat (the k8s_node
 # role's vars/RedHat.yml), built the same way from Debian 12's conntrack and socat:
@@ -42,6 +45,7 @@ fi
 # --- inside the throwaway container ---
 OLD=20.10.24
 NEW=26.1.5
+PATCH=26.1.6  # NEW's binaries restamped (see the header)
 cd /out
 mkdir -p debs
 
@@ -194,7 +198,7 @@ $install
 $files
 EOF
 }
-for v in "$OLD" "$NEW"; do
+for v in "$OLD" "$NEW" "$PATCH"; do
   if [ "$v" = "$OLD" ]; then src=/tmp/x/old; else src=/tmp/x/new; fi
   spec docker docker-ce 3 "$v" "Requires:       containerd.io >= 1.6
 Requires:       docker-ce-cli" "The Docker engine (dockerd)" \
@@ -274,4 +278,4 @@ cp -al /out/tree/centos/9 /out/tree/rhel/9
 cp /out/tree/gpg /out/tree/centos/gpg
 cp /out/tree/gpg /out/tree/rhel/gpg
 echo "$fpr" >/out/FINGERPRINT
-echo "$OLD $NEW" >/out/VERSIONS
+echo "$OLD $NEW $PATCH" >/out/VERSIONS

@@ -158,7 +158,7 @@ def test_not_installed_and_not_apt_are_refused():
     assert 'docker-ce is not installed' in up.decide(found, SETTINGS)['problems'][0]
     found = look()
     found['manager'] = ''
-    assert 'apt hosts only' in up.decide(found, SETTINGS)['problems'][0]
+    assert 'neither dpkg-query nor rpm' in up.decide(found, SETTINGS)['problems'][0]
 
 
 def test_companions_move_with_the_engine_and_unknown_ones_are_refused():
@@ -301,3 +301,108 @@ def test_result_fields():
     assert not nothing['changed'] and nothing['containers']['kept'] == ['web']
     refused = up.decide(look(version=OLD), SETTINGS)
     assert up.result(refused, look(version=OLD), check_mode=True)['containers']['would_stop'] == ['web']
+
+
+# ---- The EL family (rpm, versionlock, dnf/yum list) ------------------------------------------------------------
+
+E = '3:%s-1.el9'
+EOLD, EP1, EP2 = E % '20.10.24', E % '26.1.5', E % '26.1.6'
+EL_LIST = '''Installed Packages
+containerd.io.x86_64                 1.6.20-1.el9              @docker-ce-stable
+docker-ce.x86_64                     3:26.1.5-1.el9            @docker-ce-stable
+Available Packages
+containerd.io.x86_64                 1.6.20-1.el9              docker-ce-stable
+docker-ce.x86_64                     3:20.10.24-1.el9          _dnf_local
+docker-ce.x86_64                     3:20.10.24-1.el9          docker-ce-stable
+docker-ce.x86_64                     3:26.1.6-1.el9            docker-ce-stable
+docker-ce.x86_64                     3:26.1.5-1.el9            docker-ce-stable
+docker-ce.x86_64                     3:26.1.10-1.el9           docker-ce-stable
+a-very-long-package-name-for-its-column.noarch
+                                     2:1.0-1.el9               docker-ce-stable
+'''
+
+
+def el_look(version=EP1, live_restore=False, containers=None):
+    found = look(live_restore=live_restore, containers=containers)
+    found['manager'] = 'dnf'
+    found['packages'] = {'docker-ce': {'version': version, 'held': True, 'state': 'installed'},
+                         'docker-ce-cli': {'version': version.replace('3:', '1:'), 'held': True, 'state': 'installed'},
+                         'containerd.io': {'version': '1.6.20-1.el9', 'held': True, 'state': 'installed'}}
+    offered = [E % '26.1.6', E % '26.1.5', E % '20.10.24']
+    found['offered'] = {'docker-ce': offered, 'docker-ce-cli': [v.replace('3:', '1:') for v in offered],
+                        'containerd.io': ['1.6.20-1.el9']}
+    return found
+
+
+def test_parse_el_list_reads_the_offers_newest_first_in_rpm_order_without_the_installed_section():
+    offered = up.parse_el_list(EL_LIST)
+    assert offered['docker-ce'] == [E % '26.1.10', EP2, EP1, EOLD]
+    assert offered['containerd.io'] == ['1.6.20-1.el9']
+    assert offered['a-very-long-package-name-for-its-column'] == ['2:1.0-1.el9']
+    assert up.parse_el_list('') == {} and up.parse_el_list('Error: No matching Packages to list\n') == {}
+
+
+def test_parse_rpm_status_marks_versionlocked_names_and_drops_epoch_zero():
+    text = 'docker-ce|3:26.1.5-1.el9\ncontainerd.io|0:1.6.20-1.el9\npackage docker-ce-cli is not installed\n'
+    assert up.parse_rpm_status(text, {'docker-ce'}) == {
+        'docker-ce': {'version': EP1, 'held': True, 'state': 'installed'},
+        'containerd.io': {'version': '1.6.20-1.el9', 'held': False, 'state': 'installed'}}
+    # Both versions in the rpm database (a cut transaction): the newest one counts, in either order.
+    both = 'docker-ce|3:26.1.6-1.el9\ndocker-ce|3:26.1.5-1.el9\n'
+    assert up.parse_rpm_status(both, set())['docker-ce']['version'] == EP2
+    assert up.parse_rpm_status('\n'.join(reversed(both.split('\n'))), set())['docker-ce']['version'] == EP2
+
+
+@pytest.mark.parametrize('current, target, jump', [
+    (EP1, EP2, 'patch'), (EOLD, EP1, 'line'), (EP2, EP1, 'downgrade'), (EP1, EP1, 'none'),
+    (E % '26.1.9', E % '26.1.10', 'patch'),
+])
+def test_classify_in_rpm_order(current, target, jump):
+    assert up.classify(current, target, 'dnf') == jump
+
+
+@pytest.mark.parametrize('wanted, expected', [
+    ('26.1.6', EP2), ('3:26.1.6', EP2), (EP2, EP2), ('26.1', E % '26.1.10'), ('26.1.1', None),
+])
+def test_resolve_in_rpm_order(wanted, expected):
+    offered = up.parse_el_list(EL_LIST)['docker-ce']
+    assert up.resolve(wanted, offered, 'dnf') == expected
+
+
+def test_el_patch_release_keeps_containers_moves_versionlocks_with_the_packages():
+    plan = up.decide(el_look(), dict(SETTINGS, version='26.1.6'))
+    assert plan['problems'] == [] and plan['moves'] and plan['jump'] == 'patch'
+    assert plan['containers_keep'] == ['web'] and plan['containers_stop'] == [] and plan['enable_live_restore']
+    assert plan['package_specs'] == [{'name': 'docker-ce', 'version': EP2},
+                                     {'name': 'docker-ce-cli', 'version': '1:26.1.6-1.el9'},
+                                     {'name': 'containerd.io', 'version': ''}]
+    assert plan['hold'] == ['containerd.io', 'docker-ce', 'docker-ce-cli']
+    assert plan['specs'] == ['docker-ce-' + EP2, 'docker-ce-cli-1:26.1.6-1.el9']
+    assert plan['rollback_packages'][:2] == [{'name': 'docker-ce', 'version': EP1},
+                                             {'name': 'docker-ce-cli', 'version': '1:26.1.5-1.el9'}]
+    assert plan['rollback_hold'] == ['containerd.io', 'docker-ce', 'docker-ce-cli'] and plan['hold_file'] is None
+
+
+def test_el_line_jump_is_refused_naming_the_containers_and_the_site_stage_leaves_the_same_version_alone():
+    plan = up.decide(el_look(version=EOLD), dict(SETTINGS, version='26.1.5'))
+    assert plan['jump'] == 'line' and 'web' in plan['problems'][0] and not plan['moves']
+    # Without running containers a line jump needs no opt-in (the site playbook's upgrade stage takes it).
+    plan = up.decide(el_look(version=EOLD, containers=[]), dict(SETTINGS, version='26.1.5', installed_only=True))
+    assert plan['problems'] == [] and plan['moves'] and plan['to'] == EP1
+    plan = up.decide(el_look(), dict(SETTINGS, version='26.1.5', installed_only=True))
+    assert plan['problems'] == [] and not plan['moves']
+
+
+def test_el_proof_reads_versions_and_versionlocks():
+    before = el_look()
+    plan = up.decide(before, dict(SETTINGS, version='26.1.6'))
+    after = el_look(version=EP2)
+    assert up.prove(before, after, plan)['ok']
+    after['packages']['containerd.io']['held'] = False
+    assert up.prove(before, after, plan)['problems'] == ['not held: containerd.io']
+
+
+def test_a_manager_without_versionlock_support_is_refused():
+    found = el_look()
+    found['manager'] = 'dnf5'
+    assert 'apt, dnf or yum, and this host has dnf5' in up.decide(found, SETTINGS)['problems'][0]

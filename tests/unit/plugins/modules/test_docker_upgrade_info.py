@@ -64,3 +64,31 @@ def test_look_never_fails_without_dockerd_or_dpkg(tmp_path):
     assert not found['engine']['answers'] and 'Cannot connect' in found['engine_error']
     assert found['hold_file_text'] is None
     assert not any('ps' in call for call in module.calls)
+
+
+def test_el_look_reads_rpm_the_versionlocks_and_dnfs_offers_with_the_plugin_off(tmp_path):
+    # A host with both databases (an EL tooling host on a Debian userland): the manager named wins over dpkg-query.
+    hold = tmp_path / 'docker.pref'
+    hold.write_text('Pin: version 26.1.5*\n')
+    module = FakeModule({
+        'rpm -q --qf': (0, 'docker-ce|3:26.1.5-1.el9\ncontainerd.io|0:1.6.20-1.el9\n'
+                           'package docker-ce-cli is not installed\n', ''),
+        'dnf -q --disableplugin=versionlock list --showduplicates': (
+            0, 'Installed Packages\ndocker-ce.x86_64  3:26.1.5-1.el9  @docker-ce-stable\nAvailable Packages\n'
+               'docker-ce.x86_64  3:26.1.5-1.el9  docker-ce-stable\ndocker-ce.x86_64  3:26.1.6-1.el9  docker-ce-stable\n', ''),
+        '/usr/bin/docker info': (1, '', 'Cannot connect'),
+    }, binaries=('dpkg-query', 'dnf', 'docker'))
+    found = docker_upgrade_info.look(module, NAMES, str(hold), 'dnf', locked=['docker-ce', 'containerd.io'])
+    assert found['manager'] == 'dnf'
+    assert found['packages'] == {'docker-ce': {'version': '3:26.1.5-1.el9', 'held': True, 'state': 'installed'},
+                                 'containerd.io': {'version': '1.6.20-1.el9', 'held': True, 'state': 'installed'}}
+    assert found['offered'] == {'docker-ce': ['3:26.1.6-1.el9', '3:26.1.5-1.el9']}
+    assert found['hold_file_text'] is None  # apt's pin file is not the EL family's hold
+    assert not any(call[0] in ('dpkg-query', 'apt-cache') for call in module.calls)
+
+
+def test_auto_picks_dpkg_then_dnf_then_yum():
+    assert docker_upgrade_info._manager(FakeModule({}, binaries=('dpkg-query', 'dnf')), 'auto') == 'apt'
+    assert docker_upgrade_info._manager(FakeModule({}, binaries=('dnf', 'yum')), 'auto') == 'dnf'
+    assert docker_upgrade_info._manager(FakeModule({}, binaries=('yum',)), 'unknown') == 'yum'
+    assert docker_upgrade_info._manager(FakeModule({}, binaries=()), 'auto') == ''
