@@ -10,8 +10,9 @@ test:            ## The whole test suite (what CI runs)
 bench:           ## Fleet benchmark: no-change rerun vs floor at N=1,5,10, over docker exec and SSH, CPU-s per host
 	bash scripts/bench.sh
 
-chaos:           ## Fault injection: site.yml cut off at every cut point, each followed by the run that must finish the job (JOBS=N hosts at a time, default 3)
-	bash scripts/chaos.sh $(if $(JOBS),--jobs $(JOBS),)
+chaos:           ## Fault injection: site.yml cut off at every cut point, each followed by the run that must finish the job (JOBS=N hosts at a time, default 3); then the VM's power cut in a kernel trial (kernel_vm, KERNEL_VM_POWER_OFF=1)
+	bash scripts/chaos.sh $(if $(JOBS),--jobs $(JOBS),); rc=$$?; \
+	KERNEL_VM_POWER_OFF=1 bash scripts/molecule.sh kernel_vm debian12 test && exit $$rc
 
 lint:
 	FLEETOPS_ONLY="lint ansible-lint extra-checks" bash scripts/test.sh

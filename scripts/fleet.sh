@@ -45,10 +45,24 @@ fleet_up() {  # prefix distro...
   # Test-only host tweaks (molecule/resources/prepare.yml does the same): wait for systemd, and make
   # /proc/sys writable so the per-network-namespace keys can be applied.
   for name in $(fleet_members "$prefix"); do
-    docker exec "$name" systemctl is-system-running --wait >/dev/null 2>&1 || true
+    fleet_wait_booted "$name"
     docker exec "$name" mount -o remount,rw /proc/sys
     [ -z "$key" ] || fleet_ssh_authorize "$name" "$key"
   done
+}
+
+# Until systemd has finished booting (running or degraded), at most 180 s. A systemctl started right after
+# `docker run` may find no systemd to ask yet and say so at once; a host used before its boot is done has its
+# /tmp emptied under the first module by systemd-tmpfiles (seen on a loaded machine: the facts module's payload
+# gone, "No such file or directory: '/tmp/ansible_...payload.zip'").
+fleet_wait_booted() {  # name
+  local state="" i
+  for i in $(seq 1 180); do
+    state=$(docker exec "$1" systemctl is-system-running --wait 2>/dev/null || true)
+    case "$state" in running|degraded) return 0 ;; esac
+    sleep 1
+  done
+  echo "    $1: systemd did not finish booting in 180 s (is-system-running: ${state:-no answer}); going on" >&2
 }
 
 fleet_members() { docker ps --filter "label=fleetops.fleet=$1" --format '{{.Names}}' | sort -V; }

@@ -500,7 +500,15 @@ def docker_install_plan(probe, settings, os_data, facts, check_mode=False):  # n
                            facts.get('distribution_major_version'), selinux_repo))
 
     service = probe.get('service') or {}
-    service_work = settings.get('docker_service_manage', True) and not (service.get('enabled') and service.get('active'))
+    manage = settings.get('docker_service_manage', True)
+    service_work = manage and not (service.get('enabled') and service.get('active'))
+    # dockerd runs its containers through containerd.service (--containerd=/run/containerd/containerd.sock) but only
+    # Wants= it: a containerd stopped (by hand, or by a run cut off between a stop and a start) stays stopped beside
+    # an active dockerd, which then cannot start a container. Started (and enabled) before dockerd.
+    containerd = probe.get('containerd') or {}
+    containerd_work = bool(manage and containerd.get('exists') and not (containerd.get('enabled') and containerd.get('active')))
+    if containerd_work:
+        changes.append('enable and start %s' % containerd.get('name', 'containerd.service'))
     if service_work:
         changes.append('enable and start %s' % service.get('name', 'docker.service'))
     users = probe.get('users') or {}
@@ -564,6 +572,8 @@ def docker_install_plan(probe, settings, os_data, facts, check_mode=False):  # n
         'tools': tools,
         'prerequisites': prerequisites,
         'service_work': service_work,
+        # The units the role enables and starts, in order.
+        'services': (['containerd'] if containerd_work else []) + (['docker'] if service_work else []),
         'users_to_add': users_to_add,
         'users_missing': [name for name in settings.get('docker_users') or [] if not (users.get(name) or {}).get('exists')],
         'group_exists': bool(probe.get('group_exists')),
@@ -580,6 +590,7 @@ def _state(probe):
         'versionlock': [e.get('raw') for e in (probe.get('versionlock') or {}).get('entries') or []],
         'rpm_keys': probe.get('rpm_keys') or [],
         'service': probe.get('service') or {},
+        'containerd': probe.get('containerd') or {},
         'users': probe.get('users') or {},
         'files_on_host': sorted(base for base, info in (probe.get('package_files') or {}).items() if info),
     }

@@ -35,7 +35,10 @@ VERSIONLOCK = {
 }
 VERSIONLOCK_PACKAGE = {'dnf': 'python3-dnf-plugin-versionlock', 'yum': 'yum-plugin-versionlock'}
 LOCK_WORDS = ('Could not get lock', 'Unable to acquire the dpkg', 'Unable to lock', 'Waiting for process with pid',
-              'already locked by', 'Existing lock ', 'holding the yum lock')
+              'already locked by', 'Existing lock ', 'holding the yum lock',
+              # dpkg: "dpkg frontend lock was locked by another process with pid 2199", "dpkg status database is
+              # locked by another process"
+              'locked by another process')
 _NAME_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9+._-]*$')
 _APT_SIM_RE = re.compile(r'^(Inst|Remv) (\S+)(?: \[([^\]]*)\])?(?: \((\S+))?')
 

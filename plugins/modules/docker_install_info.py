@@ -239,6 +239,12 @@ service:
   returned: always
   type: dict
   sample: {"name": "docker.service", "enabled": true, "active": true, "exists": true}
+containerd:
+  description: The same for C(containerd.service), which dockerd runs its containers through (C(exists) false where
+    the engine brings no containerd unit).
+  returned: always
+  type: dict
+  sample: {"name": "containerd.service", "enabled": true, "active": false, "exists": true}
 '''
 
 import glob
@@ -408,6 +414,7 @@ def look(module):
     result['group_exists'] = group is not None
     result['users'] = dict((name, user_state(name, group)) for name in params['users'])
     result['service'] = service_state(module, params['service'])
+    result['containerd'] = service_state(module, 'containerd.service')
     return result
 
 

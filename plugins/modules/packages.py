@@ -223,7 +223,10 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.fleetops.docker_host.plugins.module_utils import _packages as P
 
 ENV = {'LANG': 'C', 'LC_ALL': 'C', 'DEBIAN_FRONTEND': 'noninteractive'}
-YUM_RETRY_DELAY = 5
+# yum (exit_on_lock), dpkg and apt-mark do not wait for a lock: the command is run again while it says it could not
+# get it (a lock free when looked at can be taken again before the command starts: another package step's next
+# command, e.g. apt-mark after apt-get).
+LOCK_RETRY_DELAY = 2
 APT_STAMPS = ('/var/lib/apt/periodic/update-success-stamp', '/var/lib/apt/lists')
 
 
@@ -325,9 +328,9 @@ class Step(object):
             self.said = out + '\n' + err
             if rc == 0:
                 return out
-            if not (self.manager == 'yum' and P.said_lock(out + err) and time.time() + YUM_RETRY_DELAY < deadline):
+            if not (P.said_lock(out + err) and time.time() + LOCK_RETRY_DELAY < deadline):
                 self.fail(argv, rc, out, err)
-            time.sleep(YUM_RETRY_DELAY)
+            time.sleep(LOCK_RETRY_DELAY)
 
     # The host's state ----------------------------------------------------------------------------------------------
     def installed(self, names):
@@ -369,8 +372,7 @@ class Step(object):
             return
         self.result['recovered'] = True
         if not self.module.check_mode:
-            self.wait_for_lock()
-            self.run(['dpkg', '--force-confdef', '--force-confold', '--configure', '-a'], check=True)
+            self.transaction(['dpkg', '--force-confdef', '--force-confold', '--configure', '-a'])
 
     def recover_rpm(self):
         """dnf: a transaction cut off between installing the new version of a package and erasing the old one leaves

@@ -48,6 +48,9 @@ def test_the_full_set_has_every_stage_the_special_cuts_and_at_least_40_points():
     assert [p["number"] for p in points] == list(range(1, len(points) + 1))
     kinds = [p["kind"] for p in points]
     assert kinds.count("network") == 1 and kinds.count("containerd") == 1 and kinds.count("moment") == chaos.MOMENTS
+    # containerd left stopped (issue 31's gap), last so that the numbers before it stay those of earlier runs
+    assert kinds[-1] == "containerd-stop" and kinds.count("containerd-stop") == 1
+    assert points[-1]["task"].endswith(": " + chaos.CONTAINERD_TASK) and points[-1]["stage"] == "k8s"
     assert {p["stage"] for p in points if p["kind"] == "task"} == set(STAGES)
     changed = {t["name"] for t in reference_tasks() if "changed" in t["status"]}
     cut = [p for p in points if p["kind"] == "task" and p["task"] in changed]
@@ -91,3 +94,22 @@ def test_a_missing_apply_record_is_not_a_difference_a_different_one_is():
     assert chaos.compare(reference, dict(reference, **{chaos.RECORD_KEY: "missing"})) == []
     assert chaos.compare(reference, dict(reference, **{chaos.RECORD_KEY: "0000"})) == [
         "%s: '0000', reference 'bbf1ce6e9109e2b7'" % chaos.RECORD_KEY]
+
+
+def test_two_harnesses_with_other_prefixes_share_no_file(monkeypatch, tmp_path):
+    # The suite's sample and a full `make chaos` side by side: each host's inventory and apt cache are its own.
+    monkeypatch.setattr(chaos, "CACHE", str(tmp_path))
+    monkeypatch.setattr(chaos, "PREFIX", "fleetops-chaos")
+    first = chaos.Fleet(1)
+    monkeypatch.setattr(chaos, "PREFIX", "fleetops-chaosfull")
+    other = chaos.Fleet(1)
+    assert first.host == "fleetops-chaos-1-1" and other.host == "fleetops-chaosfull-1-1"
+    assert first.inventory != other.inventory and first.apt_cache != other.apt_cache
+    assert os.path.isdir(os.path.join(other.apt_cache, "partial"))
+
+
+def test_the_budget_stops_new_points_only_once_spent():
+    assert not chaos.out_of_time(None, 0, clock=lambda: 10 ** 9)
+    assert not chaos.out_of_time(600, 100, clock=lambda: 700)
+    assert chaos.out_of_time(600, 100, clock=lambda: 701)
+    assert chaos.out_of_time(0, 100, clock=lambda: 100.5)  # --budget 0: the reference run only

@@ -743,3 +743,36 @@ def test_apt_holds_what_the_pin_file_does_not_containerd_included():
     s = settings(docker_version='20.10.24', docker_packages=['docker.io'], docker_pinned_packages=['docker.io'])
     plan = docker_install_plan(probe(packages={'docker.io': '20.10.24+dfsg1-1'}), s, DEBIAN, FACTS['debian12'])
     assert 'hold' not in plan['install_step'] and plan['hold_changes'] == []
+
+
+# --- containerd left stopped beside a running dockerd (issue 31: a run cut off between a stop and a start) ---------
+
+CONTAINERD = {'name': 'containerd.service', 'enabled': True, 'active': True, 'exists': True}
+
+
+@pytest.mark.parametrize('containerd, manage, services', [
+    (dict(CONTAINERD, active=False), True, ['containerd']),       # stopped: started again, before anything else
+    (dict(CONTAINERD, enabled=False, active=False), True, ['containerd']),
+    (CONTAINERD, True, []),                                        # running: nothing to do
+    (dict(CONTAINERD, exists=False, enabled=False, active=False), True, []),  # an engine without the unit
+    (dict(CONTAINERD, active=False), False, []),                   # docker_service_manage: false leaves it alone
+])
+def test_a_stopped_containerd_is_started_beside_a_running_dockerd(containerd, manage, services):
+    s = settings(docker_package_source='distro', docker_install_ubuntu_distro_compose=False, docker_service_manage=manage)
+    look = probe(docker_cli=False, packages={'docker.io': '20.10.24+dfsg1-1+b3'}, service=RUNNING, containerd=containerd)
+    plan = docker_install_plan(look, s, DEBIAN, FACTS['debian12'])
+    assert plan['services'] == services
+    assert plan['work'] == bool(services)
+    assert plan['changes'] == (['enable and start containerd.service'] if services else [])
+
+
+def test_containerd_starts_before_dockerd_and_the_result_says_changed():
+    s = settings(docker_package_source='distro', docker_install_ubuntu_distro_compose=False)
+    stopped = dict(CONTAINERD, active=False)
+    look = probe(docker_cli=False, packages={'docker.io': '20.10.24+dfsg1-1+b3'}, containerd=stopped)
+    plan = docker_install_plan(look, s, DEBIAN, FACTS['debian12'])
+    assert plan['services'] == ['containerd', 'docker']
+    after = dict(look, service=RUNNING, containerd=CONTAINERD)
+    assert docker_install_result(plan, look, after)['changed'] is True
+    running = dict(look, service=RUNNING, containerd=CONTAINERD)
+    assert docker_install_result(plan, running, running)['changed'] is False

@@ -42,6 +42,7 @@ def test_apt_look(tmp_path):
         ('dpkg-query --show', (1, 'ii |docker.io|26.1.5|containerd, docker-cli (= 26.1.5)|\nii |docker-doc|26.1.5||\n', '')),
         ('dpkg --print-architecture', (0, 'amd64\n', '')),
         SYSTEMCTL,
+        ('/usr/bin/systemctl show containerd.service', (0, 'UnitFileState=enabled\nActiveState=inactive\nLoadState=loaded\n', '')),
     ])
     module = FakeModule(answers, packages=['docker.io', 'docker-compose'], conflicts=['docker-doc', 'podman-docker'],
                         files=[str(hold), str(tmp_path / 'missing')], docker_cli=True, users=['root', 'nobody-fleetops'])
@@ -53,6 +54,8 @@ def test_apt_look(tmp_path):
     assert result['files'] == {str(hold): 'Package: docker.io\n', str(tmp_path / 'missing'): None}
     assert result['architecture'] == 'amd64'
     assert result['service'] == {'name': 'docker.service', 'enabled': True, 'active': True, 'exists': True}
+    # containerd stopped beside a running dockerd: the look says so (the plan starts it again).
+    assert result['containerd'] == {'name': 'containerd.service', 'enabled': True, 'active': False, 'exists': True}
     assert result['users']['root']['exists'] and not result['users']['nobody-fleetops']['exists']
 
 

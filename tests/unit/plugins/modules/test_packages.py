@@ -147,7 +147,7 @@ def fake_el(tmp_path, monkeypatch):
             return fake(module, argv, **kwargs)
         monkeypatch.setattr(AnsibleModule, 'run_command', run_command)
         monkeypatch.setattr(packages, '_holders', lambda manager: [])
-        monkeypatch.setattr(packages, 'YUM_RETRY_DELAY', 0)
+        monkeypatch.setattr(packages, 'LOCK_RETRY_DELAY', 0)
         return fake
     return make
 
@@ -190,7 +190,7 @@ def test_yum_retries_its_lock_within_the_bound(capsys, fake_el):
 
 def test_yum_lock_failure_after_the_bound(capsys, fake_el, monkeypatch):
     fake_el('yum', {}, {}, lock_busy=100)
-    monkeypatch.setattr(packages, 'YUM_RETRY_DELAY', 0.4)
+    monkeypatch.setattr(packages, 'LOCK_RETRY_DELAY', 0.4)
     result = run_module(capsys, {'manager': 'yum', 'packages': ['containerd.io'], 'lock_timeout': 1})
     assert result['failed'] and 'Existing lock /var/run/yum.pid' in result['stderr']
     assert result['package_lock']['held'] is False  # the fake's holder is gone; the action names it from stderr
@@ -336,3 +336,51 @@ def test_dnf_disables_repositories_before_it_enables_them(capsys, fake_el):
     assert result['changed']
     assert [c for c in fake.calls if 'install' in c] == [
         ['dnf', '-y', '--disablerepo=*', '--enablerepo=docker-ce-stable', 'install', 'containerd.io']]
+
+
+class FakeDpkgRace(FakeApt):
+    """An interrupted dpkg (dpkg --audit prints something) whose lock is taken again, between the module's look at the
+    lock and its command, by the next command of another package step still running (issue 31: apt-mark hold after
+    the apt-get of a run that was cut off): dpkg and apt-mark fail at once on a held lock, they do not wait."""
+
+    def __init__(self, busy):
+        super(FakeDpkgRace, self).__init__({'docker.io': '20.10.24+dfsg1-1+deb12u1'}, {})
+        self.busy, self.audited = busy, False
+
+    def __call__(self, module, argv, environ_update=None, **_kwargs):
+        if argv == ['dpkg', '--audit']:
+            self.calls.append(list(argv))
+            return 0, '' if self.audited else 'The following packages are only half configured\n docker.io\n', ''
+        if argv[0] in ('dpkg', 'apt-mark') and self.busy:
+            self.calls.append(list(argv))
+            self.busy -= 1
+            return 2, '', ('dpkg: error: dpkg frontend lock was locked by another process with pid 2199\n'
+                           'Note: removing the lock file is always wrong\n')
+        if argv[:2] == ['dpkg', '--force-confdef']:
+            self.audited = True
+        return super(FakeDpkgRace, self).__call__(module, argv, environ_update, **_kwargs)
+
+
+@pytest.mark.parametrize('busy, lock_timeout, recovered', [(2, 30, True), (100, 1, False)])
+def test_dpkg_recovery_runs_again_while_another_step_takes_the_lock(capsys, monkeypatch, busy, lock_timeout, recovered):
+    fake = FakeDpkgRace(busy)
+
+    def run_command(module, argv, **kwargs):
+        return fake(module, argv, **kwargs)
+    monkeypatch.setattr(AnsibleModule, 'run_command', run_command)
+    monkeypatch.setattr(packages, '_holders', lambda manager: [])  # free whenever the module looks
+    monkeypatch.setattr(packages, 'LOCK_RETRY_DELAY', 0.3)
+    result = run_module(capsys, {'manager': 'apt', 'packages': ['docker.io'], 'lock_timeout': lock_timeout})
+    configure = [c for c in fake.calls if c[:2] == ['dpkg', '--force-confdef']]
+    if recovered:
+        assert not result.get('failed') and result['recovered'] is True and fake.audited
+        assert len(configure) == busy + 1  # run again after each "locked by another process", within the bound
+    else:
+        assert result['failed'] and 'locked by another process with pid 2199' in result['msg'] and not fake.audited
+        assert 1 < len(configure) <= 5  # retried until lock_timeout, then the failure says who held it
+
+
+def test_the_dpkg_lock_messages_are_lock_messages():
+    assert P.said_lock('dpkg: error: dpkg frontend lock was locked by another process with pid 2199')
+    assert P.said_lock('dpkg: error: dpkg status database is locked by another process')
+    assert not P.said_lock('dpkg: error processing package docker.io (--configure)')
