@@ -184,9 +184,8 @@ keyrings:
   sample: {"/etc/apt/keyrings/docker.asc": ["9DC858229FC7DD38854AE2D88D81803C0EBFCD88"]}
 key_forms:
   description:
-    - Each path of O(keyrings) -> C(armor) or C(binary) (as apt tells them apart: it reads a C(.asc) file as
-      ASCII-armoured and a C(.gpg) file as binary, ignoring a key in the other form), or null when it is not a
-      regular file.
+    - Each path of O(keyrings) -> C(armor) or C(binary), or null when it is not a regular file. apt reads a C(.asc)
+      file as ASCII-armoured and a C(.gpg) file as binary, and ignores a key in the other form.
   returned: always
   type: dict
   sample: {"/etc/apt/keyrings/docker.asc": "armor"}
