@@ -144,6 +144,19 @@ def gpg_fingerprints(module, path):
         shutil.rmtree(home, ignore_errors=True)
 
 
+def key_form(path):
+    """'armor' or 'binary': the form of the key file at PATH (as apt tells them apart), or None when it is not a
+    regular file (a FIFO is never opened)."""
+    if not os.path.isfile(path):
+        return None
+    try:
+        with open(path, 'rb') as handle:
+            head = handle.read(4096)
+    except OSError:
+        return None
+    return 'armor' if is_armored(head) else 'binary'
+
+
 # The role's decisions (run by docker_install_info when it is given the role's settings) ----------------------
 
 MANAGED = '# Managed by Ansible (fleetops.docker_host.docker); local changes are overwritten.'
@@ -445,7 +458,12 @@ def docker_install_plan(probe, settings, os_data, facts, check_mode=False):  # n
         wanted_files[os_data['repo_file']] = repo_text
         if manager != 'apt':
             rpm_key_import = fingerprint[-8:].lower() not in (probe.get('rpm_keys') or [])
-        key_install = fingerprint not in ((probe.get('keyrings') or {}).get(os_data['key_dest']) or [])
+        # Right only with the expected key alone (apt trusts every key in a Signed-By file) and in the form its
+        # name asks for (apt ignores a binary key in a .asc file and an armoured one in a .gpg file).
+        form_now = (probe.get('key_forms') or {}).get(os_data['key_dest'])
+        form_wanted = wanted_form(os_data['key_dest'])
+        key_install = ((probe.get('keyrings') or {}).get(os_data['key_dest']) or []) != [fingerprint] or bool(
+            form_now and form_wanted and form_now != form_wanted)
         if key_install:
             changes.append('install the signing key %s at %s' % (fingerprint, os_data['key_dest']))
         if rpm_key_import:

@@ -182,6 +182,13 @@ keyrings:
   returned: always
   type: dict
   sample: {"/etc/apt/keyrings/docker.asc": ["9DC858229FC7DD38854AE2D88D81803C0EBFCD88"]}
+key_forms:
+  description:
+    - Each path of O(keyrings) -> C(armor) or C(binary), or null when it is not a regular file. apt reads a C(.asc)
+      file as ASCII-armoured and a C(.gpg) file as binary, and ignores a key in the other form.
+  returned: always
+  type: dict
+  sample: {"/etc/apt/keyrings/docker.asc": "armor"}
 legacy:
   description: With O(legacy), C(lists) (old Docker source lists) and C(keyrings) (global keyring path -> fingerprints or null).
   returned: always
@@ -261,6 +268,7 @@ from ansible_collections.fleetops.docker_host.plugins.module_utils._docker_insta
     DPKG_QUERY_FORMAT,
     RPM_QUERY_FORMAT,
     gpg_fingerprints,
+    key_form,
     parse_dpkg_query,
     parse_name_version,
     parse_rpm_query,
@@ -406,6 +414,7 @@ def look(module):
     result['conflicts_installed'] = [name for name in params['conflicts'] if versions.get(name)]
     result['files'] = dict((path, read_text(path)) for path in params['files'])
     result['keyrings'] = dict((path, gpg_fingerprints(module, path)) for path in params['keyrings'])
+    result['key_forms'] = dict((path, key_form(path)) for path in params['keyrings'])
     result['package_files'] = file_info
     try:
         group = grp.getgrnam(params['group'])

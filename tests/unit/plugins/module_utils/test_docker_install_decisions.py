@@ -776,3 +776,32 @@ def test_containerd_starts_before_dockerd_and_the_result_says_changed():
     assert docker_install_result(plan, look, after)['changed'] is True
     running = dict(look, service=RUNNING, containerd=CONTAINERD)
     assert docker_install_result(plan, running, running)['changed'] is False
+
+
+def test_a_key_file_holding_another_key_too_is_reinstalled():
+    # apt trusts every key in a Signed-By file: an operator's docker.asc with the expected key and another one is
+    # not right, though it holds the expected key (docker_repo_key then installs the expected key alone).
+    s, look = _apt_repo_right()
+    look['keyrings'] = {'/etc/apt/keyrings/docker.asc': [DOCKER_APT, OTHER]}
+    plan = docker_install_plan(look, s, DEBIAN, FACTS['debian12'])
+    assert plan['work'] and plan['key']['install']
+    assert 'install the signing key %s at /etc/apt/keyrings/docker.asc' % DOCKER_APT in plan['changes']
+
+
+@pytest.mark.parametrize('dest, form, install', [
+    ('/etc/apt/keyrings/docker.asc', 'binary', True),    # apt ignores a binary key in a .asc file
+    ('/etc/apt/keyrings/docker.asc', 'armor', False),
+    ('/etc/apt/keyrings/docker.gpg', 'armor', True),     # and an armoured one in a .gpg file
+    ('/etc/apt/keyrings/docker.gpg', 'binary', False),
+    ('/etc/apt/keyrings/docker.asc', None, False),       # an older look without the form: as before
+])
+def test_a_key_in_the_form_apt_ignores_is_reinstalled(dest, form, install):
+    os_data = dict(DEBIAN, key_dest=dest)
+    s = settings()
+    fresh = docker_install_plan(probe(), s, os_data, FACTS['debian12'])
+    installed = dict((name, '5:28.0.0-1~debian.12~bookworm') for name in s['docker_packages'])
+    installed.update({'gpg': '2.2.40-1.1', 'ca-certificates': '20230311'})
+    look = probe(packages=installed, files=dict(fresh['file_changes']), keyrings={dest: [DOCKER_APT]},
+                 key_forms={dest: form} if form else {}, service=RUNNING)
+    plan = docker_install_plan(look, s, os_data, FACTS['debian12'])
+    assert plan['key']['install'] is install and plan['work'] is install, plan['changes']

@@ -1,6 +1,8 @@
 # -*- coding: utf-8 -*-
 """Tests for plugins/modules/docker_install_info.py with the commands faked (no dpkg or rpm needed)."""
 
+import os
+
 import pytest
 
 from ansible_collections.fleetops.docker_host.plugins.modules import docker_install_info
@@ -109,3 +111,15 @@ def test_service_state(output, expected):
     module = FakeModule({'/usr/bin/systemctl show': (0, output, '')})
     state = docker_install_info.service_state(module, 'docker.service')
     assert dict((k, state[k]) for k in expected) == expected
+
+
+def test_the_look_reports_the_form_of_each_key_file(tmp_path):
+    # On real files: apt reads a .asc file as ASCII-armoured and ignores a binary key in it, so the plan needs the form.
+    armored, binary, fifo = tmp_path / 'a.asc', tmp_path / 'b.asc', tmp_path / 'fifo.asc'
+    armored.write_bytes(b'\n-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmDMEZ\n-----END PGP PUBLIC KEY BLOCK-----\n')
+    binary.write_bytes(b'\x98\x33\x04\x65\x00\xff')
+    os.mkfifo(str(fifo))
+    paths = [str(armored), str(binary), str(fifo), str(tmp_path / 'missing.asc'), str(tmp_path)]
+    module = FakeModule(dict([SYSTEMCTL]), keyrings=paths)
+    result = docker_install_info.look(module)
+    assert result['key_forms'] == dict(zip(paths, ['armor', 'binary', None, None, None]))
