@@ -415,7 +415,8 @@ def containerd_look(module, params):
         rc, out, err = run_cmd(module, [ctr, '--address', params['socket'], 'plugins', 'ls'])
         if rc == 0:
             look['cri'] = cri_status(parse_plugins(out)) or 'not listed'
-    if look['cri'] == 'ok':
+    # Only on a file the look could read (or none): containerd opens a FIFO at config_file and waits for a writer.
+    if look['cri'] == 'ok' and look['config_error'] is None:
         rc, out, err = run_cmd(module, [binary, '--config', params['config_file'], 'config', 'dump'])
         if rc == 0:
             try:

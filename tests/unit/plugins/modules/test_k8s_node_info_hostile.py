@@ -61,6 +61,26 @@ def test_a_config_that_is_not_a_regular_file_is_an_error_in_the_result(host, cap
 
 
 @pytest.mark.parametrize('kind', KINDS)
+def test_containerd_is_never_handed_a_config_that_is_not_a_regular_file(host, monkeypatch, capsys, kind):
+    # `containerd --config <FIFO> config dump` waits for a writer for ever (seen in the hostile scenario).
+    asked = []
+
+    def run_command(self, argv, **kwargs):
+        asked.append(list(argv))
+        return 0, 'containerd github.com/containerd/containerd 1.6.20 x\n', ''
+
+    monkeypatch.setattr(k8s_node_info.AnsibleModule, 'run_command', run_command)
+    monkeypatch.setattr(k8s_node_info.AnsibleModule, 'get_bin_path', lambda self, name, *a, **k: '/usr/bin/' + name)
+    monkeypatch.setattr(k8s_node_info, 'is_active', lambda module, unit: True)
+    monkeypatch.setattr(k8s_node_info, 'cri_status', lambda plugins: 'ok')
+    make_kind(host['config_file'], kind)
+    result = run(capsys, host)
+    assert not result.get('failed') and host['config_file'] in result['containerd']['config_error']
+    assert result['containerd']['cri'] == 'ok'
+    assert not [argv for argv in asked if 'dump' in argv], asked
+
+
+@pytest.mark.parametrize('kind', KINDS)
 def test_fstab_and_hosts_toml_that_are_not_files_do_not_hang_the_look(host, tmp_path, capsys, kind):
     make_kind(host['fstab'], kind)
     (tmp_path / 'certs.d' / 'registry.example').mkdir(parents=True)
