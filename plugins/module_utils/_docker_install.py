@@ -122,7 +122,18 @@ def parse_rpm_query(text):
 
 
 def gpg_fingerprints(module, path):
-    """Primary fingerprints of the keys in a key file or keyring, or None when gpg cannot read it.
+    """Primary fingerprints of the keys in a key file or keyring, or None when gpg cannot read it."""
+    colons = gpg_colons(module, path)
+    return None if colons is None else primary_fingerprints(colons)
+
+
+def key_expiry(colons):
+    """{fingerprint: expiry (Unix time)} of the primary keys in `gpg --with-colons` output that have one."""
+    return dict((key['fingerprint'], key['expires']) for key in parse_keys(colons) if key['expires'] and key['fingerprint'])
+
+
+def gpg_colons(module, path):
+    """`gpg --with-colons` output for the keys in a key file or keyring, or None when gpg cannot read it.
 
     A throw-away GNUPGHOME keeps root's keyring out of it. gpg before 2.2.8 (EL7 has 2.0) has no
     --show-keys; given only a file, it lists the keys in it.
@@ -139,7 +150,7 @@ def gpg_fingerprints(module, path):
             rc, out, err = module.run_command([gpg, '--batch', '--with-colons', '--with-fingerprint', path], environ_update=env)
         if rc != 0 and not out:
             return None
-        return primary_fingerprints(out)
+        return out
     finally:
         shutil.rmtree(home, ignore_errors=True)
 
@@ -453,6 +464,7 @@ def docker_install_plan(probe, settings, os_data, facts, check_mode=False):  # n
     wanted_files = {}
     key_install = False
     rpm_key_import = False
+    expired_key = None
     repo_text = repo_file_text(settings, os_data, facts, probe.get('architecture', ''))
     if repo_text is not None:
         wanted_files[os_data['repo_file']] = repo_text
@@ -466,6 +478,9 @@ def docker_install_plan(probe, settings, os_data, facts, check_mode=False):  # n
             form_now and form_wanted and form_now != form_wanted)
         if key_install:
             changes.append('install the signing key %s at %s' % (fingerprint, os_data['key_dest']))
+        expires = ((probe.get('key_expires') or {}).get(os_data['key_dest']) or {}).get(fingerprint)
+        if not key_install and expires and expires <= probe.get('now', time.time()):
+            expired_key = (fingerprint, os_data['key_dest'], time.strftime('%Y-%m-%d', time.gmtime(expires)))
         if rpm_key_import:
             changes.append('import the signing key into the rpm database')
     hold_file = os_data.get('hold_file')
@@ -476,6 +491,10 @@ def docker_install_plan(probe, settings, os_data, facts, check_mode=False):  # n
 
     warnings = list(settings.get('__warnings') or [])
     host = facts.get('nodename', facts.get('hostname', ''))
+    if expired_key:
+        warnings.append('%s: the signing key %s at %s expired on %s, so the package manager refuses the repository it '
+                        'signs: fetch a current key from docker_gpg_key_url (or replace the file) and run again'
+                        % ((host,) + expired_key))
     # Every package of the step is held at docker_version (containerd.io included: an unattended upgrade of it
     # stops dockerd, docker/for-linux#1155), or released when docker_version is empty; package files are left alone.
     # On apt the pinned packages are held by the preferences file (Pin-Priority 1001 at docker_version), the others

@@ -182,6 +182,13 @@ keyrings:
   returned: always
   type: dict
   sample: {"/etc/apt/keyrings/docker.asc": ["9DC858229FC7DD38854AE2D88D81803C0EBFCD88"]}
+key_expires:
+  description:
+    - Each path of O(keyrings) -> {fingerprint -> the Unix time its primary key expires} for the keys that expire
+      (empty when none does or the file cannot be read). The role warns when the expected key in place has expired.
+  returned: always
+  type: dict
+  sample: {"/etc/apt/keyrings/docker.asc": {}}
 key_forms:
   description:
     - Each path of O(keyrings) -> C(armor) or C(binary), or null when it is not a regular file. apt reads a C(.asc)
@@ -267,8 +274,11 @@ from ansible_collections.fleetops.docker_host.plugins.module_utils._docker_insta
     DPKG_DEB_FORMAT,
     DPKG_QUERY_FORMAT,
     RPM_QUERY_FORMAT,
+    gpg_colons,
     gpg_fingerprints,
+    key_expiry,
     key_form,
+    primary_fingerprints,
     parse_dpkg_query,
     parse_name_version,
     parse_rpm_query,
@@ -413,7 +423,9 @@ def look(module):
     result['packages'] = versions
     result['conflicts_installed'] = [name for name in params['conflicts'] if versions.get(name)]
     result['files'] = dict((path, read_text(path)) for path in params['files'])
-    result['keyrings'] = dict((path, gpg_fingerprints(module, path)) for path in params['keyrings'])
+    colons = dict((path, gpg_colons(module, path)) for path in params['keyrings'])
+    result['keyrings'] = dict((path, None if out is None else primary_fingerprints(out)) for path, out in colons.items())
+    result['key_expires'] = dict((path, key_expiry(out or '')) for path, out in colons.items())
     result['key_forms'] = dict((path, key_form(path)) for path in params['keyrings'])
     result['package_files'] = file_info
     try:

@@ -17,6 +17,7 @@ from ansible_collections.fleetops.docker_host.plugins.module_utils._docker_insta
     docker_install_plan,
     docker_install_problems,
     docker_install_result,
+    key_expiry,
     package_specs,
     repository,
     resolve_settings,
@@ -776,6 +777,35 @@ def test_containerd_starts_before_dockerd_and_the_result_says_changed():
     assert docker_install_result(plan, look, after)['changed'] is True
     running = dict(look, service=RUNNING, containerd=CONTAINERD)
     assert docker_install_result(plan, running, running)['changed'] is False
+
+
+@pytest.mark.parametrize('expires, now, warned', [
+    (1578009600, 1800000000, True),     # expired on 2020-01-03: kept (it is the expected key), but named
+    (1900000000, 1800000000, False),    # expires later
+    (None, 1800000000, False),          # never expires
+])
+def test_the_expected_key_in_place_but_expired_is_warned_about(expires, now, warned):
+    s, look = _apt_repo_right()
+    look['key_expires'] = {'/etc/apt/keyrings/docker.asc': {DOCKER_APT: expires} if expires else {}}
+    look['now'] = now
+    plan = docker_install_plan(look, s, DEBIAN, FACTS['debian12'])
+    assert not plan['key']['install']
+    said = [text for text in plan['warnings'] if 'expired on 2020-01-03' in text]
+    assert bool(said) == warned
+    if warned:
+        assert DOCKER_APT in said[0] and '/etc/apt/keyrings/docker.asc' in said[0] and 'docker_gpg_key_url' in said[0]
+
+
+def test_key_expiry_reads_the_primary_keys_expiry_from_gpg_colons():
+    colons = ('pub:e:4096:1:8D81803C0EBFCD88:1490000000:1578009600::-:::sc::::::23::0:\n'
+              'fpr:::::::::9DC858229FC7DD38854AE2D88D81803C0EBFCD88:\n'
+              'uid:e::::1490000000::AAAA::Docker Release (CE deb) <docker@docker.com>::::::::::0:\n'
+              'sub:e:4096:1:7EA0A9C3F273FCD8:1490000000:1578009600:::::s::::::23:\n'
+              'fpr:::::::::D3306A018370199E527AE7997EA0A9C3F273FCD8:\n'
+              'pub:-:255:22:1111222233334444:1700000000:::-:::scESC::::::23::0:\n'
+              'fpr:::::::::%s:\n' % OTHER)
+    assert key_expiry(colons) == {DOCKER_APT: 1578009600}
+    assert key_expiry('') == {}
 
 
 def test_a_key_file_holding_another_key_too_is_reinstalled():

@@ -2,10 +2,13 @@
 """Tests for plugins/modules/docker_install_info.py with the commands faked (no dpkg or rpm needed)."""
 
 import os
+import shutil
+import subprocess
 
 import pytest
 
 from ansible_collections.fleetops.docker_host.plugins.modules import docker_install_info
+from ansible_collections.fleetops.docker_host.tests.unit.plugins.hostile import Keys, needs_gpg
 
 DEFAULTS = {
     'manager': 'apt', 'packages': [], 'conflicts': [], 'files': [], 'keyrings': [], 'docker_cli': False, 'legacy': False,
@@ -123,3 +126,34 @@ def test_the_look_reports_the_form_of_each_key_file(tmp_path):
     module = FakeModule(dict([SYSTEMCTL]), keyrings=paths)
     result = docker_install_info.look(module)
     assert result['key_forms'] == dict(zip(paths, ['armor', 'binary', None, None, None]))
+
+
+class RealGpgModule(FakeModule):
+    """gpg runs for real (keys made in the test); everything else is answered from the table."""
+
+    def get_bin_path(self, name, *args, **kwargs):
+        return shutil.which(name) if name == 'gpg' else FakeModule.get_bin_path(self, name)
+
+    def run_command(self, argv, environ_update=None):
+        if argv[0].endswith('/gpg'):
+            done = subprocess.run(argv, env=dict(os.environ, **environ_update), capture_output=True, text=True, check=False)
+            return done.returncode, done.stdout, done.stderr
+        return FakeModule.run_command(self, argv, environ_update)
+
+
+@needs_gpg
+def test_the_look_reports_when_each_key_expires(tmp_path):
+    # On real keys made with gpg: the role warns when the expected key already in place has expired.
+    (tmp_path / 'gnupg').mkdir()
+    made = Keys(tmp_path / 'gnupg')
+    old = made.make('expired', expire='1d', faked_time='20200101T000000')
+    current = made.make('current')
+    expired_file, current_file = tmp_path / 'old.asc', tmp_path / 'current.asc'
+    expired_file.write_bytes(made.export(old))
+    current_file.write_bytes(made.export(current))
+    paths = [str(expired_file), str(current_file), str(tmp_path / 'missing.asc')]
+    result = docker_install_info.look(RealGpgModule(dict([SYSTEMCTL]), keyrings=paths))
+    assert result['keyrings'] == {paths[0]: [old], paths[1]: [current], paths[2]: None}
+    expires = result['key_expires'][paths[0]][old]
+    assert 1577836800 < expires <= 1577836800 + 2 * 86400  # 2020-01-01 plus the day it was made for
+    assert result['key_expires'][paths[1]] == {} and result['key_expires'][paths[2]] == {}
