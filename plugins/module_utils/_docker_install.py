@@ -541,9 +541,11 @@ def docker_install_plan(probe, settings, os_data, facts, check_mode=False):  # n
     service_work = manage and not (service.get('enabled') and service.get('active'))
     # dockerd runs its containers through containerd.service (--containerd=/run/containerd/containerd.sock) but only
     # Wants= it: a containerd stopped (by hand, or by a run cut off between a stop and a start) stays stopped beside
-    # an active dockerd, which then cannot start a container. Started (and enabled) before dockerd.
+    # an active dockerd, which then cannot start a container. Started before dockerd. Only an enabled unit: one the
+    # packages left disabled (an engine whose dockerd runs its own containerd, as the EL tooling stand-in's) is not
+    # the engine's, and starting it would change the host on every first rerun.
     containerd = probe.get('containerd') or {}
-    containerd_work = bool(manage and containerd.get('exists') and not (containerd.get('enabled') and containerd.get('active')))
+    containerd_work = bool(manage and containerd.get('exists') and containerd.get('enabled') and not containerd.get('active'))
     if containerd_work:
         changes.append('enable and start %s' % containerd.get('name', 'containerd.service'))
     if service_work:

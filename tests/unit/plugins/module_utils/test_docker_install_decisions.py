@@ -753,7 +753,7 @@ CONTAINERD = {'name': 'containerd.service', 'enabled': True, 'active': True, 'ex
 
 @pytest.mark.parametrize('containerd, manage, services', [
     (dict(CONTAINERD, active=False), True, ['containerd']),       # stopped: started again, before anything else
-    (dict(CONTAINERD, enabled=False, active=False), True, ['containerd']),
+    (dict(CONTAINERD, enabled=False, active=False), True, []),  # a unit the packages left disabled: not the engine's
     (CONTAINERD, True, []),                                        # running: nothing to do
     (dict(CONTAINERD, exists=False, enabled=False, active=False), True, []),  # an engine without the unit
     (dict(CONTAINERD, active=False), False, []),                   # docker_service_manage: false leaves it alone
