@@ -156,6 +156,17 @@ C_ENV = {'LANG': 'C', 'LC_ALL': 'C', 'DEBIAN_FRONTEND': 'noninteractive'}
 LISTS = '/var/lib/apt/lists'
 
 
+def engine_packages(module, result, names, manager):
+    """Sets result's engine packages from the files fetched ({name: version} of all, returned), or fails naming
+    each of NAMES the package manager downloaded no file for."""
+    bundled = dict((pkg['name'], pkg['version']) for pkg in result['packages'])
+    missing = [name for name in names if name not in bundled]
+    if missing:
+        module.fail_json(msg='bundle_fetch: %s downloaded no package file for %s' % (manager, ', '.join(missing)), **result)
+    result['engine']['packages'] = dict((name, bundled[name]) for name in names)
+    return bundled
+
+
 def run(module, argv, what):
     rc, out, err = module.run_command(argv, environ_update=C_ENV)
     if rc != 0:
@@ -299,11 +310,7 @@ def fetch_rpm(module):
         rel = 'Packages/' + os.path.basename(path)
         result['packages'].append(dict(found, file=rel, sha256=sha256_file(path)))
         result['files'].append({'src': path, 'dest': '%s/%s' % (RPM_DIR, rel)})
-    bundled = dict((pkg['name'], pkg['version']) for pkg in result['packages'])
-    missing = [name for name in names if name not in bundled]
-    if missing:
-        module.fail_json(msg='bundle_fetch: dnf downloaded no package file for %s' % ', '.join(missing), **result)
-    result['engine']['packages'] = dict((name, bundled[name]) for name in names)
+    bundled = engine_packages(module, result, names, 'dnf')
     unmet = unmet_requirements(rpm_query(module, ['--requires'], paths, 'rpm -qp --requires'),
                                rpm_query(module, ['--provides'], paths, 'rpm -qp --provides'),
                                rpm_query(module, ['--list'], paths, 'rpm -qlp'))
@@ -379,11 +386,7 @@ def main():
         result['packages'].append({'name': fields.get('Package'), 'version': fields.get('Version'),
                                    'architecture': fields.get('Architecture'), 'file': name, 'sha256': digest})
         result['files'].append({'src': path, 'dest': '%s/%s' % (APT_DIR, name)})
-    bundled = dict((pkg['name'], pkg['version']) for pkg in result['packages'])
-    missing = [name for name in names if name not in bundled]
-    if missing:
-        module.fail_json(msg='bundle_fetch: apt downloaded no package file for %s' % ', '.join(missing), **result)
-    result['engine']['packages'] = dict((name, bundled[name]) for name in names)
+    bundled = engine_packages(module, result, names, 'apt')
     result['assumed'] = dict((name, version) for name, version in installed_versions(module, closure).items()
                              if name not in bundled)
     index = os.path.join(params['dest'], 'Packages')
