@@ -547,7 +547,7 @@ def docker_install_plan(probe, settings, os_data, facts, check_mode=False):  # n
     containerd = probe.get('containerd') or {}
     containerd_work = bool(manage and containerd.get('exists') and containerd.get('enabled') and not containerd.get('active'))
     if containerd_work:
-        changes.append('enable and start %s' % containerd.get('name', 'containerd.service'))
+        changes.append('start %s (enabled, stopped)' % containerd.get('name', 'containerd.service'))
     if service_work:
         changes.append('enable and start %s' % service.get('name', 'docker.service'))
     users = probe.get('users') or {}

@@ -764,7 +764,7 @@ def test_a_stopped_containerd_is_started_beside_a_running_dockerd(containerd, ma
     plan = docker_install_plan(look, s, DEBIAN, FACTS['debian12'])
     assert plan['services'] == services
     assert plan['work'] == bool(services)
-    assert plan['changes'] == (['enable and start containerd.service'] if services else [])
+    assert plan['changes'] == (['start containerd.service (enabled, stopped)'] if services else [])
 
 
 def test_containerd_starts_before_dockerd_and_the_result_says_changed():
