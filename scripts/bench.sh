@@ -7,6 +7,7 @@
 #     (127.0.0.1:<port> published by Docker, never a bridge address), ControlMaster/ControlPersist, pipelining.
 #   FLEETOPS_BENCH_REPEAT=3     floor and rerun runs per N and transport (interleaved; medians kept)
 #   FLEETOPS_BENCH_IDLE=10      seconds of idle hosts measured per N (their own services' CPU); 0 skips
+#   FLEETOPS_BENCH_ANCHOR=DIR   also measure geerlingguy.docker (a checkout of it) on a fleet of the same size (below)
 # The same N hosts serve every transport: they converge once (over the first transport), then for each repeat
 # and transport a floor and a rerun, so both sides of every ratio see the same noise of a shared machine.
 # Prints, per N and transport, the wall times with rerun/floor (target <= 2.5 at N=1, <= 3.5 from N=2 on; rerun changed=0)
@@ -29,7 +30,7 @@ for n in "${sizes[@]}"; do
 done
 repeat="${FLEETOPS_BENCH_REPEAT:-3}"
 idle="${FLEETOPS_BENCH_IDLE:-10}"
-prefix=fleetops-bench
+prefix="${FLEETOPS_BENCH_PREFIX:-fleetops-bench}"  # another prefix lets two checkouts bench side by side
 out="$CACHE/bench"; mkdir -p "$out"
 control_dir="$out/ssh/cp"
 if [[ " ${transports[*]} " == *" ssh "* ]]; then
@@ -41,15 +42,35 @@ use_venv
 export ANSIBLE_FORCE_COLOR=0
 grep -v '^callbacks_enabled' "$ROOT/ansible.cfg" >"$out/ansible.cfg"
 export ANSIBLE_CONFIG="$out/ansible.cfg"
-trap 'fleet_down "$prefix"' EXIT
+# The anchor: geerlingguy.docker (FLEETOPS_BENCH_ANCHOR=<a checkout of github.com/geerlingguy/ansible-role-docker>;
+# not shipped, not fetched here). It installs from Docker's repository, so its hosts are the upgrade scenario's:
+# the same image made Ubuntu-shaped (NOT Ubuntu), serving the Docker-shaped tree of Debian's engine repackaged
+# (molecule/upgrade/files/make_docker_tree.sh) on 127.0.0.1:8766. Its rerun is measured interleaved with ours
+# (docker transport), on a fleet of the same size, and compared with our rerun: target <= 0.25x.
+anchor="${FLEETOPS_BENCH_ANCHOR:-}"
+if [ -n "$anchor" ]; then
+  [ -f "$anchor/tasks/main.yml" ] || { echo "FLEETOPS_BENCH_ANCHOR: no role at $anchor (tasks/main.yml)" >&2; exit 2; }
+  anchor="$(cd "$anchor" && pwd)"
+  # The tree's newest docker-ce (26.1.6) is broken on purpose (the upgrade scenario's rollback): pin the pair before.
+  anchor_vars="$out/anchor-vars.yml"
+  cat >"$anchor_vars" <<EOF_VARS
+bench_anchor_role: $anchor
+docker_repo_url: http://127.0.0.1:8766/linux
+docker_apt_gpg_key: http://127.0.0.1:8766/linux/ubuntu/gpg
+docker_packages: [docker-ce=5:26.1.5-1~ubuntu.24.04~noble, docker-ce-cli=5:26.1.5-1~ubuntu.24.04~noble, containerd.io, docker-buildx-plugin]
+EOF_VARS
+fi
+trap 'fleet_down "$prefix"; fleet_down "$prefix-anchor"' EXIT
 
 runs="$out/runs.tsv"; : >"$runs"
-measured_run() {  # n transport kind repeat playbook: one run, its record appended to $runs
-  local n="$1" transport="$2" kind="$3" r="$4" playbook="$5" line members=()
-  mapfile -t members < <(fleet_members "$prefix")
+measured_run() {  # n transport kind repeat playbook [fleet inventory extra-args...]: one run, its record appended to $runs
+  local n="$1" transport="$2" kind="$3" r="$4" playbook="$5" fleet="${6:-$prefix}" inventory="${7:-$out/inventory-$1-$2.yml}"
+  local line members=()
+  shift 7 2>/dev/null || shift "$#"
+  mapfile -t members < <(fleet_members "$fleet")
   line=$(python "$ROOT/scripts/bench_run.py" --log "$out/$kind-$n-$transport-$r.log" --control-dir "$control_dir" \
     "${members[@]/#/--container=}" -- \
-    ansible-playbook -i "$out/inventory-$n-$transport.yml" "$playbook" -e "fleetops_report_path=$out/report")
+    ansible-playbook -i "$inventory" "$playbook" -e "fleetops_report_path=$out/report" "$@")
   printf '%s\t%s\t%s\t%s\t%s\n' "$n" "$transport" "$kind" "$r" "$line" >>"$runs"
   read -r wall changed _ ctl hosts engine <<<"$line"
   echo "    $kind over $transport: ${wall} s, changed=$changed, CPU-s controller $ctl, hosts $hosts, engine $engine (N=$n)" >&2
@@ -69,13 +90,28 @@ for n in "${sizes[@]}"; do
     per_s=$(python "$ROOT/scripts/bench_run.py" --idle "$idle" "${members[@]/#/--container=}")
     printf '%s\t-\tidle\t1\t%s\t0\t0\t0\t0\t0\n' "$n" "$per_s" >>"$runs"
   fi
+  if [ -n "$anchor" ]; then
+    say "N=$n: the anchor's $n hosts (Ubuntu-shaped, NOT Ubuntu: the upgrade scenario's prepare), its first converge"
+    fleet_down "$prefix-anchor"
+    FLEETOPS_FLEET_RUN_ARGS="-v $CACHE/docker-tree:/srv/docker-tree" fleet_up "$prefix-anchor" "${distros[@]}"
+    fleet_inventory "$prefix-anchor" "$out/inventory-$n-anchor.yml" docker
+    ansible-playbook -i "$out/inventory-$n-anchor.yml" "$ROOT/molecule/upgrade/prepare.yml" >"$out/anchor-prepare-$n.log" 2>&1 \
+      || { tail -20 "$out/anchor-prepare-$n.log" >&2; exit 1; }
+    measured_run "$n" docker anchor-first 1 "$ROOT/scripts/bench-anchor.yml" "$prefix-anchor" "$out/inventory-$n-anchor.yml" \
+      -e "@$anchor_vars"
+  fi
   for r in $(seq 1 "$repeat"); do
     for t in "${transports[@]}"; do
       say "N=$n: floor and rerun over $t ($r/$repeat)"
       measured_run "$n" "$t" floor "$r" "$ROOT/scripts/bench-floor.yml"
       measured_run "$n" "$t" rerun "$r" "$ROOT/playbooks/site.yml"
+      if [ -n "$anchor" ] && [ "$t" = docker ]; then
+        measured_run "$n" docker anchor "$r" "$ROOT/scripts/bench-anchor.yml" "$prefix-anchor" "$out/inventory-$n-anchor.yml" \
+          -e "@$anchor_vars"
+      fi
     done
   done
+  fleet_down "$prefix-anchor"
 done
 
 echo

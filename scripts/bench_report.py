@@ -2,7 +2,7 @@
 
     bench_report.py RUNS.tsv [HEADER]
 
-RUNS.tsv has one line per run: n, transport, kind (first|floor|rerun|idle), repeat, wall s, changed,
+RUNS.tsv has one line per run: n, transport, kind (first|floor|rerun|idle|anchor-first|anchor), repeat, wall s, changed,
 ok tasks per host, controller CPU-s, hosts' CPU-s, engine CPU-s (CPU figures are totals over the N hosts;
 an idle line carries the hosts' CPU-s per second in the wall column). Floor and rerun figures are the
 medians over the repeats, each column on its own. Exit status 1 when a rerun reported a change.
@@ -16,6 +16,7 @@ from collections import defaultdict
 RERUN_OVER_FLOOR = {1: 2.5}
 RERUN_OVER_FLOOR_MANY = 3.5
 RERUN_GROWTH = 1.6  # rerun(N=5) / rerun(N=1)
+RERUN_OVER_ANCHOR = 0.25  # and at most a quarter of geerlingguy.docker's no-change rerun (FLEETOPS_BENCH_ANCHOR)
 
 
 def load(path):
@@ -134,6 +135,28 @@ def main():
                 "floor(N=5) / floor(N=1) over %s = %.2f (the same growth for the least a run can do)"
                 % (transport, ratio(five["floor_wall"], one["floor_wall"]))
             )
+    anchors = [(n, runs[(n, t, k)]) for n, t, k in sorted(runs) if k == "anchor"]
+    for n, anchor in anchors:
+        ours = by.get((n, "docker"))
+        if not ours:
+            continue
+        value = ratio(ours["rerun_wall"], median(anchor, "wall"))
+        print(
+            "rerun/anchor at N=%d over docker = %.2f (ours %.1f s, geerlingguy.docker's %.1f s, changed=%d, %.0f tasks/host;"
+            " target <= %.2f: %s)"
+            % (
+                n,
+                value,
+                ours["rerun_wall"],
+                median(anchor, "wall"),
+                sum(a["changed"] for a in anchor),
+                median(anchor, "tasks"),
+                RERUN_OVER_ANCHOR,
+                "met" if value <= RERUN_OVER_ANCHOR else "NOT met",
+            )
+        )
+    if not anchors:
+        print("rerun/anchor: not measured (set FLEETOPS_BENCH_ANCHOR to a checkout of geerlingguy.docker)")
     bad = ["N=%d/%s" % (r["n"], r["transport"]) for r in result if r["rerun_changed"]]
     print("rerun changed=0 at every N and transport" if not bad else "rerun reported changes at " + ", ".join(bad))
     return 1 if bad else 0
