@@ -8,8 +8,11 @@
 # docker-cli), so that a version pin, the version lock and an upgrade can be tested, and 26.1.6: the SAME 26.1.5
 # binaries under a second version stamp (a patch release of the 26.1 line for the docker_upgrade role's EL path:
 # the package, versionlock, restart and live-restore mechanics are what it proves, not a real 26.1.6 engine;
-# its dockerd says 26.1.5); containerd, runc and
-# tini from Debian 12, buildx and compose from Debian 13. A second tree stands in for EL's own repository
+# its dockerd says 26.1.5), and two more stamps for the upgrade role's other EL paths: 27.0.3, the SAME 26.1.5
+# binaries again under the stamp of another YY.MM line (a line jump: refusal, opt-in, restarted containers; not a
+# real 27.0 engine), and 27.0.4, BROKEN ON PURPOSE: its /usr/bin/dockerd is a script that exits 1 (the rollback
+# test, as molecule/upgrade's 26.1.6), its CLI the 26.1.5 one; containerd, runc and tini from Debian 12, buildx
+# and compose from Debian 13. A second tree stands in for EL's own repository
 # (BaseOS/AppStream) with the EL names of the commands kubeadm needs, conntrack-tools and socat (the k8s_node
 # role's vars/RedHat.yml), built the same way from Debian 12's conntrack and socat:
 #   <tree>/el-userland-baseos/9/x86_64/             Packages/*.rpm + repodata/ (signed with the same key)
@@ -46,6 +49,8 @@ fi
 OLD=20.10.24
 NEW=26.1.5
 PATCH=26.1.6  # NEW's binaries restamped (see the header)
+LINE=27.0.3   # NEW's binaries restamped as another line (see the header)
+BROKEN=27.0.4 # LINE's patch release whose dockerd exits 1 (see the header)
 cd /out
 mkdir -p debs
 
@@ -70,6 +75,10 @@ fetch trixie "docker.io_${NEW}=docker.io/trixie" "docker-cli_${NEW}=docker-cli/t
 x() { local dir="/tmp/x/$1"; shift; mkdir -p "$dir"; local deb; for deb in "$@"; do dpkg-deb -x "$deb" "$dir"; done; }
 x old debs/docker.io_${OLD}*_amd64.deb
 x new debs/docker.io_${NEW}*_amd64.deb debs/docker-cli_${NEW}*_amd64.deb
+x broken debs/docker.io_${NEW}*_amd64.deb debs/docker-cli_${NEW}*_amd64.deb
+printf '#!/bin/sh\necho "fleetops el_userland test repository: this dockerd (%s) is broken on purpose" >&2\nexit 1\n' \
+  "$BROKEN" >/tmp/x/broken/usr/sbin/dockerd
+chmod 0755 /tmp/x/broken/usr/sbin/dockerd
 x containerd debs/containerd_*_amd64.deb debs/runc_*_amd64.deb
 x tini debs/tini_*_amd64.deb
 x buildx debs/docker-buildx_*_amd64.deb
@@ -198,8 +207,8 @@ $install
 $files
 EOF
 }
-for v in "$OLD" "$NEW" "$PATCH"; do
-  if [ "$v" = "$OLD" ]; then src=/tmp/x/old; else src=/tmp/x/new; fi
+for v in "$OLD" "$NEW" "$PATCH" "$LINE" "$BROKEN"; do
+  case "$v" in "$OLD") src=/tmp/x/old ;; "$BROKEN") src=/tmp/x/broken ;; *) src=/tmp/x/new ;; esac
   spec docker docker-ce 3 "$v" "Requires:       containerd.io >= 1.6
 Requires:       docker-ce-cli" "The Docker engine (dockerd)" \
     "0755:$src/usr/sbin/dockerd:/usr/bin/dockerd" "0755:$src/usr/sbin/docker-proxy:/usr/bin/docker-proxy" \
@@ -278,4 +287,4 @@ cp -al /out/tree/centos/9 /out/tree/rhel/9
 cp /out/tree/gpg /out/tree/centos/gpg
 cp /out/tree/gpg /out/tree/rhel/gpg
 echo "$fpr" >/out/FINGERPRINT
-echo "$OLD $NEW $PATCH" >/out/VERSIONS
+echo "$OLD $NEW $PATCH $LINE $BROKEN" >/out/VERSIONS
