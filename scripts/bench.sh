@@ -29,7 +29,7 @@ for n in "${sizes[@]}"; do
 done
 repeat="${FLEETOPS_BENCH_REPEAT:-3}"
 idle="${FLEETOPS_BENCH_IDLE:-10}"
-prefix=fleetops-bench
+prefix="${FLEETOPS_BENCH_PREFIX:-fleetops-bench}"  # another name keeps two benchmarks on one machine apart
 out="$CACHE/bench"; mkdir -p "$out"
 control_dir="$out/ssh/cp"
 if [[ " ${transports[*]} " == *" ssh "* ]]; then
