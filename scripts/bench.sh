@@ -8,6 +8,7 @@
 #   FLEETOPS_BENCH_REPEAT=3     floor and rerun runs per N and transport (interleaved; medians kept)
 #   FLEETOPS_BENCH_IDLE=10      seconds of idle hosts measured per N (their own services' CPU); 0 skips
 #   FLEETOPS_BENCH_ANCHOR=DIR   also measure geerlingguy.docker (a checkout of it) on a fleet of the same size (below)
+#   FLEETOPS_BENCH_PREFIX=fleetops-bench   the fleet's container names and label (two benchmarks on one machine)
 # The same N hosts serve every transport: they converge once (over the first transport), then for each repeat
 # and transport a floor and a rerun, so both sides of every ratio see the same noise of a shared machine.
 # Prints, per N and transport, the wall times with rerun/floor (target <= 2.5 at N=1, <= 3.5 from N=2 on; rerun changed=0)
@@ -30,7 +31,7 @@ for n in "${sizes[@]}"; do
 done
 repeat="${FLEETOPS_BENCH_REPEAT:-3}"
 idle="${FLEETOPS_BENCH_IDLE:-10}"
-prefix="${FLEETOPS_BENCH_PREFIX:-fleetops-bench}"  # another prefix lets two checkouts bench side by side
+prefix="${FLEETOPS_BENCH_PREFIX:-fleetops-bench}"
 out="$CACHE/bench"; mkdir -p "$out"
 control_dir="$out/ssh/cp"
 if [[ " ${transports[*]} " == *" ssh "* ]]; then

@@ -156,7 +156,7 @@ SIGNATURE = 'manifest.json.sig'
 KEY = 'key.gpg'
 APT_DIR = 'apt'
 RPM_DIR = 'rpm'
-# The dnf repository file the docker role writes for a bundle (roles/docker/tasks/bundle.yml, vars/main.yml).
+# The dnf repository file the docker role writes for a bundle (roles/docker/tasks/main.yml, defaults/main.yml).
 RPM_REPO_FILE = '/etc/yum.repos.d/fleetops-docker-bundle.repo'
 # Files of the bundle the manifest does not list (it cannot list itself, nor its own signature).
 UNLISTED = (MANIFEST, SIGNATURE)
@@ -239,7 +239,7 @@ def stale_files(want, have):
 
 
 def install_result(manifest, steps, host, path):
-    """docker_result of the docker role's bundle steps (roles/docker/tasks/bundle.yml), from their registered results.
+    """docker_result of the docker role's bundle steps (roles/docker/tasks/main.yml), from their registered results.
 
     steps: {'key', 'source', 'install', 'service'}, each a task's registered result (a skipped task: skipped=True).
     """
