@@ -315,6 +315,11 @@ class ActionModule(ActionBase):
             ctr = ['ctr', '-n', image['namespace']]
             have = self._run('ansible.legacy.command', dict(argv=ctr + ['images', 'ls', '-q', 'name==' + image['name']]),
                              task_vars, check_mode=False)
+            if have.get('failed') and self._task.check_mode:
+                # Check mode before containerd is installed (the install stage only pretended): it would be imported.
+                said['changed'] = True
+                said['images'].append(dict(image, imported=False))
+                continue
             if have.get('failed'):
                 return dict(failed=True, msg='ctr could not list the images of namespace %s: %s; containerd must run before '
                                              'the bundle images are imported' % (image['namespace'], have.get('msg')))
