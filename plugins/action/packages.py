@@ -217,15 +217,18 @@ class ActionModule(ActionBase):
                 return result
             args['manager'] = manager
         bundle = args.pop('bundle', None)
+        ready = {}
         if bundle:
-            done = self._from_bundle(bundle, args, host, task_vars)
-            if done is not None:
-                result.update(done)
+            # A refusal, or nothing left to run (no packages; check mode before the bundle's index is read), ends here.
+            ready = self._from_bundle(bundle, args, host, task_vars)
+            if ready.pop('done', False):
+                result.update(ready)
                 return result
         result.update(self._execute_module(module_name='fleetops.docker_host.packages', module_args=args,
                                            task_vars=task_vars))
         if bundle:
-            result['bundle'] = self._bundle_said
+            result.update(changed=bool(result.get('changed') or ready['changed']), bundle=ready['bundle'],
+                          images=ready['images'])
         if result.get('failed') and result.get('msg'):
             result['msg'] = failure_message(result, host, self._task.name or self._task.action, args)
         return result
@@ -241,20 +244,21 @@ class ActionModule(ActionBase):
             self._task.check_mode = keep
 
     def _from_bundle(self, bundle, args, host, task_vars):
-        """Readies the host for a package step from `bundle` and sets args for it; a failed result stops the step."""
+        """Readies the host for a package step from `bundle` and sets args for it. Returns {changed, bundle, images}, or
+        with done=True what the step returns without running the module (a refusal: failed=True)."""
         path = str(bundle.get('path') or '').rstrip('/')
         try:
             with open(os.path.join(path, 'manifest.json')) as handle:
                 manifest = json.load(handle)
         except (OSError, ValueError) as exc:
-            return dict(failed=True, msg='%s: the bundle %s cannot be read (%s): set docker_bundle to a directory written '
-                                         'by the fleetops.docker_host.bundle playbook' % (host, path, exc))
+            return dict(done=True, failed=True, msg='%s: the bundle %s cannot be read (%s): set docker_bundle to a directory '
+                                                    'written by the fleetops.docker_host.bundle playbook' % (host, path, exc))
         files = manifest.get('files') or {}
         present = [rel for rel in files if os.path.isfile(os.path.join(path, rel))]
         names = [pkg['name'] if isinstance(pkg, dict) else str(pkg) for pkg in args.get('packages') or []]
         plan = bundle_plan(manifest, bundle, names, present)
         if plan['problems']:
-            return dict(failed=True, msg='%s: refused before any package step: %s' % (host, '; '.join(plan['problems'])))
+            return dict(done=True, failed=True, msg='%s: refused before any package step: %s' % (host, '; '.join(plan['problems'])))
         want = dict(plan['want'])
         for name in BUNDLE_SIGNED:
             if os.path.isfile(os.path.join(path, name)):
@@ -262,35 +266,32 @@ class ActionModule(ActionBase):
         copy = self._run('fleetops.docker_host.bundle_verify', dict(path=plan['host_path'], want=want, fail_on_error=False,
                                                                       platform=manifest.get('platform') or {}), task_vars)
         if copy.get('failed'):
-            return dict(copy, msg='%s: %s' % (host, copy.get('msg')))
+            return dict(copy, done=True, msg='%s: %s' % (host, copy.get('msg')))
         copied = self._copy(path, plan['host_path'], copy.get('stale') or [], task_vars)
         if copied:
-            return copied
+            return dict(copied, done=True)
+        # Before any package step: signature, platform, every file's sha256, the packages the bundle assumes.
         check = self._run('fleetops.docker_host.bundle_verify',
                           dict(path=plan['host_path'], fingerprint=bundle.get('fingerprint') or ''), task_vars)
         if check.get('failed'):
-            return dict(failed=True, msg='%s: %s' % (host, check.get('msg')), problems=check.get('problems'))
-        self._bundle_said = {'id': check.get('id'), 'fingerprint': check.get('fingerprint')}
+            return dict(done=True, failed=True, msg='%s: %s' % (host, check.get('msg')), problems=check.get('problems'))
+        said = {'id': check.get('id'), 'fingerprint': check.get('fingerprint')}
         source = self._run('fleetops.docker_host.bundle_repository', dict(path=plan['host_path']), task_vars)
         if source.get('failed'):
-            return dict(source, msg='%s: %s' % (host, source.get('msg')))
+            return dict(source, done=True, msg='%s: %s' % (host, source.get('msg')))
         imported = self._import_images(plan, task_vars)
         if imported.get('failed'):
-            return imported
-        changed = bool(source.get('changed') or imported.get('changed'))
+            return dict(imported, done=True)
+        ready = dict(changed=bool(source.get('changed') or imported.get('changed')), bundle=said, images=imported['images'])
         args.update(packages=plan['packages'], update_cache=False)
+        args.pop('default_release', None)
         if source.get('repository'):
             args.update(disable_repos=['*'], enable_repos=[source['repository']])
-        args.pop('default_release', None)
         if not plan['packages'] or (self._task.check_mode and source.get('changed') and not source.get('repository')):
-            # Nothing to install, or (apt, check mode, a new source) no index to simulate with: what would change.
-            return dict(changed=changed, packages={}, bundle=self._bundle_said, images=imported.get('images', []),
-                        msg='from bundle %s%s' % (plan['id'], ' (check mode: the index is read on the real run)'
-                                                  if plan['packages'] else ''))
-        done = self._execute_module(module_name='fleetops.docker_host.packages', module_args=args, task_vars=task_vars)
-        done['changed'] = bool(done.get('changed') or changed)
-        done['images'] = imported.get('images', [])
-        return dict(done, bundle=self._bundle_said)
+            # Nothing to install, or (apt, check mode, a new source) no index to simulate with: say what would change.
+            return dict(ready, done=True, packages={}, msg='from bundle %s%s' % (
+                plan['id'], ' (check mode: the bundle index is read on the real run)' if plan['packages'] else ''))
+        return ready
 
     def _copy(self, path, host_path, stale, task_vars):
         """Copies each stale file of the controller's bundle to the host's copy (also in check mode, as the docker
