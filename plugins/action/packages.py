@@ -322,8 +322,9 @@ class ActionModule(ActionBase):
                 said['images'].append(dict(image, imported=False))
                 continue
             if have.get('failed'):
-                return dict(failed=True, msg='ctr could not list the images of namespace %s: %s; containerd must run before '
-                                             'the bundle images are imported' % (image['namespace'], have.get('msg')))
+                return dict(failed=True, msg='ctr could not list the images of namespace %s (%s): containerd must be installed '
+                                             'and running before the bundle images are imported (run the docker stage first)'
+                                             % (image['namespace'], (have.get('stderr') or have.get('msg') or '').strip()))
             if image['name'] in (have.get('stdout') or '').split():
                 said['images'].append(dict(image, imported=False))
                 continue
