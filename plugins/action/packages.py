@@ -301,7 +301,9 @@ class ActionModule(ActionBase):
             remote = self._connection._shell.join_path(tmp, 'source')
             self._transfer_file(os.path.join(path, rel), remote)
             self._fixup_perms2((tmp, remote))
-            done = self._run('ansible.legacy.copy', dict(src=remote, dest='%s/%s' % (host_path, rel), mode='0644',
+            # dest ends with '/': the copy module creates the directories a fresh host lacks (apt/, images/, ...).
+            folder = '/'.join([host_path] + [part for part in [os.path.dirname(rel)] if part]) + '/'
+            done = self._run('ansible.legacy.copy', dict(src=remote, dest=folder, mode='0644', directory_mode='0755',
                                                          _original_basename=os.path.basename(rel), remote_src=True),
                              task_vars, check_mode=False)
             self._remove_tmp_path(tmp)
