@@ -263,8 +263,9 @@ class ActionModule(ActionBase):
         for name in BUNDLE_SIGNED:
             if os.path.isfile(os.path.join(path, name)):
                 want[name] = _sha256(os.path.join(path, name))
-        copy = self._run('fleetops.docker_host.bundle_verify', dict(path=plan['host_path'], want=want, fail_on_error=False,
-                                                                      platform=manifest.get('platform') or {}), task_vars)
+        copy = self._run('fleetops.docker_host.bundle_verify',
+                         dict(path=plan['host_path'], want=want, fail_on_error=False, platform=manifest.get('platform') or {}),
+                         task_vars)
         if copy.get('failed'):
             return dict(copy, done=True, msg='%s: %s' % (host, copy.get('msg')))
         copied = self._copy(path, plan['host_path'], copy.get('stale') or [], task_vars)

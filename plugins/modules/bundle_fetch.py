@@ -49,7 +49,7 @@ options:
     description:
       - The packages of the collection's other stages to bundle too, by stage (C(k8s_node) - conntrack and socat;
         C(kernel_ml) - the kernel line's packages), each a list of specs as O(packages) takes them; on apt also
-        V(name/release) (V(linux-image-amd64/bookworm-backports): the builder needs that source). They are
+        V(name/release) (V(linux-image-amd64/bookworm-backports), the builder needing that source). They are
         fetched in the same step as the engine, so their dependencies are part of the closure; RV(stages) names the
         version of each, and a spec no file was downloaded for fails the task naming it and its stage.
     type: dict
