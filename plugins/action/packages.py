@@ -16,11 +16,20 @@ the yum lock; exiting as configured by exit_on_lock".
 
 package_lock_message: the failure message of a package step: on a lock timeout the holder, the lock, the
 timeout variable and the fix; any other failure keeps its own message.
+
+With `bundle` (a stage installing from an offline bundle, docker_package_source=bundle): bundle_plan decides from the
+controller's copy of the bundle what the step installs (the stage's packages at the bundle's versions, or a refusal
+naming what the bundle lacks); the action copies the files the host lacks, has the host verify its copy
+(bundle_verify, before any package step), makes the bundle's repository the source (bundle_repository), imports the
+stage's images into containerd, then runs the package step from that repository alone.
 """
 
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type  # noqa: UP001 - ansible-test sanity expects it
 
+import hashlib
+import json
+import os
 import re
 
 from ansible.errors import AnsibleFilterError
@@ -136,6 +145,59 @@ def failure_message(result, host, step, args):
     return package_lock_message(result, host, variable, timeout, step, look)
 
 
+BUNDLE_DIR = '/var/cache/fleetops-docker-bundle'
+BUNDLE_SIGNED = ('manifest.json', 'manifest.json.sig')
+
+
+def _sha256(path):
+    digest = hashlib.sha256()
+    with open(path, 'rb') as handle:
+        for block in iter(lambda: handle.read(1024 * 1024), b''):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def bundle_plan(manifest, bundle, names, present):
+    """What a package step given `bundle` does, from the controller's manifest (pure; unit-tested).
+
+    bundle: the step's `bundle` option ({path, stage, dir, fingerprint, images}); names: the package names the role
+    asks for; present: the manifest's files that exist on the controller. Returns {problems, host_path, packages
+    ([{name, version}] at the bundle's versions), images ([{name, file, namespace}]), id, want}. `want` is what the
+    host's copy is compared with: path -> sha256 of the listed files the controller has (their digests as the
+    manifest says: the host's full check compares them with the files).
+    """
+    ident = str(manifest.get('id', ''))
+    stage = str(bundle.get('stage') or '')
+    where = '%s (bundle %s)' % (bundle.get('path'), ident)
+    problems = []
+    stages = manifest.get('stages') or {}
+    packages = []
+    if names and stage not in stages:
+        problems.append('%s has no packages for stage %s (it has: %s): build it with bundle_stages naming %s'
+                        % (where, stage, ', '.join(sorted(stages)) or 'none', stage))
+    elif names:
+        versions = (stages[stage] or {}).get('packages') or {}
+        missing = [name for name in names if name not in versions]
+        if missing:
+            problems.append('%s lacks %s of stage %s: build it with bundle_stages naming them'
+                            % (where, ', '.join(missing), stage))
+        packages = [{'name': name, 'version': versions[name]} for name in names if name in versions]
+    images = []
+    bundled = dict((image.get('name'), image.get('file')) for image in manifest.get('images') or [])
+    for image in bundle.get('images') or []:
+        name = image.get('name') if isinstance(image, dict) else image
+        if name not in bundled:
+            problems.append('%s lacks the image %s: build it where the controller has that image (bundle_optional_images)'
+                            % (where, name))
+        else:
+            images.append({'name': name, 'file': bundled[name],
+                           'namespace': (image.get('namespace') if isinstance(image, dict) else None) or 'k8s.io'})
+    files = manifest.get('files') or {}
+    return {'problems': problems, 'id': ident, 'packages': packages, 'images': images,
+            'host_path': '%s/%s' % (str(bundle.get('dir') or BUNDLE_DIR).rstrip('/'), ident),
+            'want': dict((rel, files[rel]) for rel in files if rel in present)}
+
+
 class ActionModule(ActionBase):
 
     TRANSFERS_FILES = False
@@ -154,8 +216,127 @@ class ActionModule(ActionBase):
                     'gather facts first or set manager' % (host, facts.get('pkg_mgr'))))
                 return result
             args['manager'] = manager
+        bundle = args.pop('bundle', None)
+        ready = {}
+        if bundle:
+            # A refusal, or nothing left to run (no packages; check mode before the bundle's index is read), ends here.
+            ready = self._from_bundle(bundle, args, host, task_vars)
+            if ready.pop('done', False):
+                result.update(ready)
+                return result
         result.update(self._execute_module(module_name='fleetops.docker_host.packages', module_args=args,
                                            task_vars=task_vars))
+        if bundle:
+            result.update(changed=bool(result.get('changed') or ready['changed']), bundle=ready['bundle'],
+                          images=ready['images'])
         if result.get('failed') and result.get('msg'):
             result['msg'] = failure_message(result, host, self._task.name or self._task.action, args)
         return result
+
+    def _run(self, name, args, task_vars, check_mode=None):
+        """Runs a module; check_mode=False runs it for real in check mode too (a read, the host's copy of the bundle)."""
+        keep = self._task.check_mode
+        if check_mode is not None:
+            self._task.check_mode = check_mode
+        try:
+            return self._execute_module(module_name=name, module_args=args, task_vars=task_vars)
+        finally:
+            self._task.check_mode = keep
+
+    def _from_bundle(self, bundle, args, host, task_vars):
+        """Readies the host for a package step from `bundle` and sets args for it. Returns {changed, bundle, images}, or
+        with done=True what the step returns without running the module (a refusal: failed=True)."""
+        path = str(bundle.get('path') or '').rstrip('/')
+        try:
+            with open(os.path.join(path, 'manifest.json')) as handle:
+                manifest = json.load(handle)
+        except (OSError, ValueError) as exc:
+            return dict(done=True, failed=True, msg='%s: the bundle %s cannot be read (%s): set docker_bundle to a directory '
+                                                    'written by the fleetops.docker_host.bundle playbook' % (host, path, exc))
+        files = manifest.get('files') or {}
+        present = [rel for rel in files if os.path.isfile(os.path.join(path, rel))]
+        names = [pkg['name'] if isinstance(pkg, dict) else str(pkg) for pkg in args.get('packages') or []]
+        plan = bundle_plan(manifest, bundle, names, present)
+        if plan['problems']:
+            return dict(done=True, failed=True, msg='%s: refused before any package step: %s' % (host, '; '.join(plan['problems'])))
+        want = dict(plan['want'])
+        for name in BUNDLE_SIGNED:
+            if os.path.isfile(os.path.join(path, name)):
+                want[name] = _sha256(os.path.join(path, name))
+        copy = self._run('fleetops.docker_host.bundle_verify',
+                         dict(path=plan['host_path'], want=want, fail_on_error=False, platform=manifest.get('platform') or {}),
+                         task_vars)
+        if copy.get('failed'):
+            return dict(copy, done=True, msg='%s: %s' % (host, copy.get('msg')))
+        copied = self._copy(path, plan['host_path'], copy.get('stale') or [], task_vars)
+        if copied:
+            return dict(copied, done=True)
+        # Before any package step: signature, platform, every file's sha256, the packages the bundle assumes.
+        check = self._run('fleetops.docker_host.bundle_verify',
+                          dict(path=plan['host_path'], fingerprint=bundle.get('fingerprint') or ''), task_vars)
+        if check.get('failed'):
+            return dict(done=True, failed=True, msg='%s: %s' % (host, check.get('msg')), problems=check.get('problems'))
+        said = {'id': check.get('id'), 'fingerprint': check.get('fingerprint')}
+        source = self._run('fleetops.docker_host.bundle_repository', dict(path=plan['host_path']), task_vars)
+        if source.get('failed'):
+            return dict(source, done=True, msg='%s: %s' % (host, source.get('msg')))
+        imported = self._import_images(plan, task_vars)
+        if imported.get('failed'):
+            return dict(imported, done=True)
+        ready = dict(changed=bool(source.get('changed') or imported.get('changed')), bundle=said, images=imported['images'])
+        args.update(packages=plan['packages'], update_cache=False)
+        args.pop('default_release', None)
+        if source.get('repository'):
+            args.update(disable_repos=['*'], enable_repos=[source['repository']])
+        if not plan['packages'] or (self._task.check_mode and source.get('changed') and not source.get('repository')):
+            # Nothing to install, or (apt, check mode, a new source) no index to simulate with: say what would change.
+            return dict(ready, done=True, packages={}, msg='from bundle %s%s' % (
+                plan['id'], ' (check mode: the bundle index is read on the real run)' if plan['packages'] else ''))
+        return ready
+
+    def _copy(self, path, host_path, stale, task_vars):
+        """Copies each stale file of the controller's bundle to the host's copy (also in check mode, as the docker
+        role does: the host can only verify what it holds); a failed result or None."""
+        for rel in stale:
+            tmp = self._make_tmp_path()
+            remote = self._connection._shell.join_path(tmp, 'source')
+            self._transfer_file(os.path.join(path, rel), remote)
+            self._fixup_perms2((tmp, remote))
+            # dest ends with '/': the copy module creates the directories a fresh host lacks (apt/, images/, ...).
+            folder = '/'.join([host_path] + [part for part in [os.path.dirname(rel)] if part]) + '/'
+            done = self._run('ansible.legacy.copy', dict(src=remote, dest=folder, mode='0644', directory_mode='0755',
+                                                         _original_basename=os.path.basename(rel), remote_src=True),
+                             task_vars, check_mode=False)
+            self._remove_tmp_path(tmp)
+            if done.get('failed'):
+                return dict(failed=True, msg='copying %s of the bundle to the host failed: %s' % (rel, done.get('msg')))
+        return None
+
+    def _import_images(self, plan, task_vars):
+        """Imports each of the plan's images into its containerd namespace (ctr) unless containerd has it."""
+        said = {'changed': False, 'images': []}
+        for image in plan['images']:
+            ctr = ['ctr', '-n', image['namespace']]
+            have = self._run('ansible.legacy.command', dict(argv=ctr + ['images', 'ls', '-q', 'name==' + image['name']]),
+                             task_vars, check_mode=False)
+            if have.get('failed') and self._task.check_mode:
+                # Check mode before containerd is installed (the install stage only pretended): it would be imported.
+                said['changed'] = True
+                said['images'].append(dict(image, imported=False))
+                continue
+            if have.get('failed'):
+                return dict(failed=True, msg='ctr could not list the images of namespace %s (%s): containerd must be installed '
+                                             'and running before the bundle images are imported (run the docker stage first)'
+                                             % (image['namespace'], (have.get('stderr') or have.get('msg') or '').strip()))
+            if image['name'] in (have.get('stdout') or '').split():
+                said['images'].append(dict(image, imported=False))
+                continue
+            said['changed'] = True
+            said['images'].append(dict(image, imported=not self._task.check_mode))
+            if self._task.check_mode:
+                continue
+            done = self._run('ansible.legacy.command', dict(
+                argv=ctr + ['images', 'import', '%s/%s' % (plan['host_path'], image['file'])]), task_vars)
+            if done.get('failed'):
+                return dict(failed=True, msg='ctr could not import %s: %s' % (image['file'], done.get('stderr') or done.get('msg')))
+        return said

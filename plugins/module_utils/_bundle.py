@@ -5,7 +5,8 @@
 repository's index files and the manifest's names.
 
   bundle_fetch (on the connected builder)  platform, closure_names, packages_stanza, trusted_signers (apt);
-                                           repo_gpgkeys, parse_rpm_query, unmet_requirements (dnf)
+                                           repo_gpgkeys, parse_rpm_query, unmet_requirements (dnf);
+                                           spec_name, stage_packages (the other stages' packages, both)
   bundle_write (on the controller)         release_text
   (the checks on each target are in plugins/modules/bundle_verify.py itself)
 
@@ -54,6 +55,56 @@ def platform(os_release, package_format, architecture):
         release = release.split('.', 1)[0]
     return {'distribution': os_release.get('ID', ''), 'release': release,
             'codename': os_release.get('VERSION_CODENAME', ''), 'architecture': architecture, 'format': package_format}
+
+
+def spec_name(spec):
+    """The package name of a package spec: NAME, NAME=VERSION or (apt) NAME/RELEASE (linux-image-amd64/bookworm-backports)."""
+    return str(spec).split('=', 1)[0].split('/', 1)[0].strip()
+
+
+# The packages each stage installs, by package format, where the bundle's `stages` names a stage with no list.
+# k8s_node: the commands kubeadm needs (roles/k8s_node's __k8s_node_packages); kernel_ml: the kernel line (Debian:
+# linux-image-<arch> from <codename>-backports, as the role installs it; EL: ELRepo's kernel-ml, its repository set up
+# on the builder).
+STAGE_DEFAULTS = {
+    'k8s_node': {'deb': ['conntrack', 'socat'], 'rpm': ['conntrack-tools', 'socat']},
+    'kernel_ml': {'deb': ['linux-image-{architecture}/{codename}-backports'], 'rpm': ['kernel-ml']},
+}
+
+
+def stage_specs(stages, host):
+    """{stage: [spec, ...]} with each stage's default packages for the builder's platform where its list is empty.
+
+    host: platform()'s dict. An unknown stage with no list is an error: (specs, problems).
+    """
+    specs, problems = {}, []
+    for stage, given in sorted((stages or {}).items()):
+        if given:
+            specs[stage] = [str(spec) for spec in given]
+        elif stage in STAGE_DEFAULTS:
+            specs[stage] = [spec.format(**host) for spec in STAGE_DEFAULTS[stage][host.get('format') or 'deb']]
+        else:
+            problems.append('stage %s has no package list and no default (known: %s)' % (stage, ', '.join(sorted(STAGE_DEFAULTS))))
+    return specs, problems
+
+
+def stage_packages(bundled, stages):
+    """The manifest's `stages`: {stage: {'packages': {name: version}}} from the files fetched, and the missing specs.
+
+    bundled: {name: version} of every package file fetched; stages: {stage: [spec, ...]} (bundle_fetch's `stages`,
+    e.g. {'k8s_node': ['conntrack', 'socat'], 'kernel_ml': ['linux-image-amd64/bookworm-backports']}).
+    Returns (stages, missing), missing a sorted list of 'SPEC (stage STAGE)' that no fetched file provides.
+    """
+    found, missing = {}, []
+    for stage, specs in sorted((stages or {}).items()):
+        found[stage] = {'packages': {}}
+        for spec in specs or []:
+            name = spec_name(spec)
+            if name in bundled:
+                found[stage]['packages'][name] = bundled[name]
+            else:
+                missing.append('%s (stage %s)' % (spec, stage))
+    return found, sorted(missing)
 
 
 def closure_names(depends_output):

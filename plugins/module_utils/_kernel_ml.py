@@ -837,8 +837,20 @@ def install_plan(look, settings, line, keep):
     count = settings.get('kernel_ml_keep')
     plan = {'packages': [line['package']] if line['package'] else [], 'default_release': line['apt_release'],
             'enable_repos': [], 'update_cache': False, 'state': 'latest', 'sources': [], 'signing_keys': [], 'release': [],
-            'mirrors': [], 'update_all': False, 'update_tools': [], 'keep_files': [], 'keep_lines': [], 'warnings': []}
+            'mirrors': [], 'update_all': False, 'update_tools': [], 'keep_files': [], 'keep_lines': [], 'warnings': [],
+            'bundle': False}
     el = line['el']
+    if settings.get('kernel_ml_package_source') == 'bundle':
+        # From the offline bundle docker_bundle names: the package step (its `bundle`) verifies it and installs the
+        # line's packages at the bundle's versions from its repository alone - no source, key, release package,
+        # mirror or update of its own; the older kernels are kept all the same.
+        plan.update(default_release='', state='present', bundle=True)
+        if facts.get('os_family') == 'RedHat':
+            plan['keep_lines'] = [{'path': INSTALLONLY_CONF.get(manager, '/etc/dnf/dnf.conf'),
+                                   'line': 'installonly_limit=%d' % keep['installonly_limit']}]
+        else:
+            plan['keep_files'] = [_apt_keep(keep, count)]
+        return plan
     if facts.get('os_family') != 'RedHat':
         # The metapackage is how a Debian/Ubuntu host follows a kernel line: "present" would keep the stable
         # kernel's linux-image-<arch> that is already installed.

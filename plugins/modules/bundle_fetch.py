@@ -45,6 +45,15 @@ options:
     type: list
     elements: str
     required: true
+  stages:
+    description:
+      - The packages of the collection's other stages to bundle too, by stage (C(k8s_node) - conntrack and socat;
+        C(kernel_ml) - the kernel line's packages), each a list of specs as O(packages) takes them; on apt also
+        V(name/release) (V(linux-image-amd64/bookworm-backports), the builder needing that source). They are
+        fetched in the same step as the engine, so their dependencies are part of the closure; RV(stages) names the
+        version of each, and a spec no file was downloaded for fails the task naming it and its stage.
+    type: dict
+    default: {}
   dest:
     description: Directory on the builder for the package files and their index; emptied of package files first.
     type: path
@@ -119,6 +128,11 @@ engine:
   returned: always
   type: dict
   sample: {"packages": {"docker.io": "20.10.24+dfsg1-1+b3"}, "install_recommends": false}
+stages:
+  description: O(stages) with the version of each package in the bundle, by stage.
+  returned: always
+  type: dict
+  sample: {"k8s_node": {"packages": {"conntrack": "1:1.4.7-1+b2", "socat": "1.7.4.4-2"}}}
 assumed:
   description: Packages of the dependency closure the builder already had (name -> version); each target must have them.
   returned: always
@@ -148,6 +162,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.urls import open_url
 from ansible_collections.fleetops.docker_host.plugins.module_utils._bundle import (
     APT_DIR, RPM_DIR, RPM_KEYS_DIR, RPM_QUERY, closure_names, control_fields, packages_stanza, parse_rpm_query, platform,
+    spec_name, stage_packages, stage_specs as default_stages,
     repo_gpgkeys, sha256_file, trusted_signers, unmet_requirements)
 from ansible_collections.fleetops.docker_host.plugins.module_utils._docker_install import (
     parse_gpgv_status, primary_fingerprints)
@@ -164,7 +179,22 @@ def engine_packages(module, result, names, manager):
     if missing:
         module.fail_json(msg='bundle_fetch: %s downloaded no package file for %s' % (manager, ', '.join(missing)), **result)
     result['engine']['packages'] = dict((name, bundled[name]) for name in names)
+    result['stages'], missing = stage_packages(bundled, module.params['stages'])
+    if missing:
+        module.fail_json(msg='bundle_fetch: %s downloaded no package file for %s' % (manager, ', '.join(missing)), **result)
     return bundled
+
+
+def stage_specs(params):
+    """Every package spec of O(stages) (each stage's defaults where its list is empty), in stage order."""
+    return [spec for stage in sorted(params['stages']) for spec in params['stages'][stage]]
+
+
+def resolve_stages(module, host):
+    """Replaces O(stages) with each stage's specs for this platform (_bundle.stage_specs), or fails naming the stage."""
+    module.params['stages'], problems = default_stages(module.params['stages'], host)
+    if problems:
+        module.fail_json(msg='bundle_fetch: %s' % '; '.join(problems))
 
 
 def run(module, argv, what):
@@ -278,17 +308,19 @@ def check_rpm_signatures(module, keys, paths):
 def fetch_rpm(module):
     """manager=dnf: the closure as a signed-package rpm repository (createrepo_c); exits the module."""
     params = module.params
-    names = [spec.split('=', 1)[0] for spec in params['packages']]
-    specs = [spec.replace('=', '-', 1) for spec in params['packages']]
+    names = [spec_name(spec) for spec in params['packages']]
     if params['update_cache']:
         run(module, ['dnf', '-y', '-q', 'makecache', '--refresh'], 'dnf makecache')
     arch = run(module, ['rpm', '--eval', '%{_arch}'], 'rpm --eval').strip()
     host = platform(os_release(), 'rpm', arch)
+    resolve_stages(module, host)
+    specs = [spec.replace('=', '-', 1) for spec in params['packages'] + stage_specs(params)]
     result = dict(changed=False, platform=host, sources=[], packages=[], files=[], assumed={},
-                  engine={'packages': {}, 'install_recommends': params['install_recommends']},
+                  engine={'packages': {}, 'install_recommends': params['install_recommends']}, stages={},
                   repository={'format': 'rpm', 'dir': RPM_DIR, 'keys': []})
-    rc, out, err = module.run_command(['rpm', '-q', '--qf', '%{NAME}\n'] + names, environ_update=C_ENV)
-    already = [line for line in out.splitlines() if line in names]
+    every = names + [spec_name(spec) for spec in stage_specs(params)]
+    rc, out, err = module.run_command(['rpm', '-q', '--qf', '%{NAME}\n'] + every, environ_update=C_ENV)
+    already = [line for line in out.splitlines() if line in every]
     if already:
         module.fail_json(msg='bundle_fetch: the builder already has %s installed, so the bundle would lack it: build on '
                              'a fresh host of the platform' % ', '.join(sorted(already)))
@@ -334,6 +366,7 @@ def main():
         argument_spec=dict(
             manager=dict(type='str', default='apt', choices=['apt', 'dnf']),
             packages=dict(type='list', elements='str', required=True),
+            stages=dict(type='dict', default={}),
             dest=dict(type='path', default='/var/tmp/fleetops-bundle'),
             install_recommends=dict(type='bool', default=False),
             trusted_fingerprints=dict(type='list', elements='str', required=True, no_log=False),
@@ -345,26 +378,29 @@ def main():
     params = module.params
     if params['manager'] == 'dnf':
         fetch_rpm(module)
-    names = [spec.split('=', 1)[0] for spec in params['packages']]
+    names = [spec_name(spec) for spec in params['packages']]
     if params['update_cache']:
         run(module, ['apt-get', 'update', '-q'], 'apt-get update')
     sources = check_sources(module, params['trusted_fingerprints'], params['keyring'])
     release = os_release()
     architecture = run(module, ['dpkg', '--print-architecture'], 'dpkg --print-architecture').strip()
     host = platform(release, 'deb', architecture)
-    already = installed_versions(module, names)
+    resolve_stages(module, host)
+    specs = params['packages'] + stage_specs(params)
+    every = names + [spec_name(spec) for spec in stage_specs(params)]
+    already = installed_versions(module, every)
     if already:
         module.fail_json(msg='bundle_fetch: the builder already has %s installed, so the bundle would lack it: build on '
                              'a fresh host of the platform' % ', '.join(sorted(already)))
     flags = ['--install-recommends' if params['install_recommends'] else '--no-install-recommends']
     depends = ['apt-cache', 'depends', '--recurse', '--no-suggests', '--no-conflicts', '--no-breaks', '--no-replaces',
                '--no-enhances'] + ([] if params['install_recommends'] else ['--no-recommends'])
-    closure = closure_names(run(module, depends + names, 'apt-cache depends'))
+    closure = closure_names(run(module, depends + every, 'apt-cache depends'))
     result = dict(changed=False, platform=host, sources=sources, packages=[], files=[], assumed={},
-                  engine={'packages': {}, 'install_recommends': params['install_recommends']},
+                  engine={'packages': {}, 'install_recommends': params['install_recommends']}, stages={},
                   repository={'format': 'deb', 'dir': APT_DIR, 'keys': []})
     if module.check_mode:
-        run(module, ['apt-get', 'install', '-s', '-q'] + flags + params['packages'], 'apt-get install -s')
+        run(module, ['apt-get', 'install', '-s', '-q'] + flags + specs, 'apt-get install -s')
         module.exit_json(**result)
 
     debs = os.path.join(params['dest'], 'debs')
@@ -373,7 +409,7 @@ def main():
         os.unlink(old)
     os.chmod(debs, 0o755)
     run(module, ['apt-get', 'install', '--download-only', '-y', '-q', '-o', 'Dir::Cache::archives=' + debs + '/',
-                 '-o', 'APT::Sandbox::User=root'] + flags + params['packages'], 'apt-get install --download-only')
+                 '-o', 'APT::Sandbox::User=root'] + flags + specs, 'apt-get install --download-only')
     stanzas = []
     for path in sorted(glob.glob(os.path.join(debs, '*.deb'))):
         control = run(module, ['dpkg-deb', '--field', path], 'dpkg-deb --field')

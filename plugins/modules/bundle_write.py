@@ -245,6 +245,8 @@ def main():
             'packages': [{'name': pkg.get('name'), 'version': pkg.get('version'), 'architecture': pkg.get('architecture'),
                           'file': '%s/%s' % (repository['dir'], pkg.get('file'))} for pkg in build.get('packages') or []],
             'assumed': build.get('assumed') or {},
+            # The other stages' packages (k8s_node, kernel_ml), by stage: {stage: {'packages': {name: version}}}.
+            'stages': build.get('stages') or {},
             'images': result['images'],
             'skipped_images': result['images_skipped'],
             'files': files,

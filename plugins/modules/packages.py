@@ -120,6 +120,42 @@ options:
     type: list
     elements: str
     default: []
+  bundle:
+    description:
+      - Install from an offline bundle written by the C(fleetops.docker_host.bundle) playbook (a stage's
+        C(package_source=bundle)), handled by the action on the controller before the module runs - it reads the
+        controller's copy of the bundle, refuses (before anything changes) a bundle without O(bundle.stage)'s packages
+        or without an image of O(bundle.images), naming it; copies the files the host's copy lacks or holds
+        otherwise; has the host verify its copy (M(fleetops.docker_host.bundle_verify) - signature, platform, every
+        file's sha256; a failure stops the step before any package change); makes the bundle's repository the source
+        (M(fleetops.docker_host.bundle_repository)); imports O(bundle.images) into containerd (C(ctr -n NAMESPACE images
+        import)) where containerd lacks them; then installs O(packages) at the bundle's versions from its repository
+        alone (O(update_cache) and O(default_release) do not apply). The result adds C(bundle) (C(id), C(fingerprint))
+        and C(images).
+    type: dict
+    suboptions:
+      path:
+        description: The bundle directory on the controller (C(docker_bundle)).
+        type: path
+        required: true
+      stage:
+        description: The stage whose packages (the manifest's C(stages)) O(packages) are, e.g. V(k8s_node), V(kernel_ml).
+        type: str
+        required: true
+      dir:
+        description: Where the host keeps its copy (one subdirectory per bundle id; C(docker_bundle_dir)).
+        type: path
+        default: /var/cache/fleetops-docker-bundle
+      fingerprint:
+        description: The bundle key's fingerprint the host requires (C(docker_bundle_fingerprint)); empty - the manifest's.
+        type: str
+        default: ''
+      images:
+        description: The bundle's images this stage needs in containerd, each a name (namespace V(k8s.io)) or C(name), C(namespace).
+        type: list
+        elements: raw
+        default: []
+    version_added: 0.3.0
 extends_documentation_fragment:
   - fleetops.docker_host.common
 attributes:
@@ -457,6 +493,8 @@ def main():  # noqa: C901, PLR0912, PLR0915 - one step, told in order
             default_release=dict(type='str'),
             enable_repos=dict(type='list', elements='str', default=[]),
             disable_repos=dict(type='list', elements='str', default=[]),
+            # Handled by the action (plugins/action/packages.py) before the module runs; never reaches it.
+            bundle=dict(type='dict'),
         ),
         supports_check_mode=True,
     )

@@ -297,3 +297,40 @@ def test_the_docker_result_of_a_second_run_and_of_check_mode_on_a_fresh_host():
              'service': {'skipped': True, 'changed': False}}
     check = bundle_verify.install_result(data, fresh, HOST, '/b/x')
     assert (check['changed'], check['packages'], check['service']) == (True, {}, {'enabled': False, 'active': False})
+
+
+# The other stages (issue 30): their package specs, their defaults per platform, their versions in the manifest.
+
+DEB_HOST = {'distribution': 'debian', 'release': '12', 'codename': 'bookworm', 'architecture': 'amd64', 'format': 'deb'}
+RPM_HOST = {'distribution': 'rocky', 'release': '9', 'codename': '', 'architecture': 'x86_64', 'format': 'rpm'}
+
+
+@pytest.mark.parametrize('spec, name', [
+    ('conntrack', 'conntrack'), ('docker-ce=20.10.24', 'docker-ce'), ('linux-image-amd64/bookworm-backports', 'linux-image-amd64'),
+    (' socat ', 'socat'), ('kernel-ml', 'kernel-ml'),
+])
+def test_spec_name(spec, name):
+    assert _bundle.spec_name(spec) == name
+
+
+@pytest.mark.parametrize('stages, host, specs, problems', [
+    ({'k8s_node': [], 'kernel_ml': None}, DEB_HOST,
+     {'k8s_node': ['conntrack', 'socat'], 'kernel_ml': ['linux-image-amd64/bookworm-backports']}, []),
+    ({'k8s_node': [], 'kernel_ml': []}, RPM_HOST, {'k8s_node': ['conntrack-tools', 'socat'], 'kernel_ml': ['kernel-ml']}, []),
+    ({'kernel_ml': ['kernel-lt']}, RPM_HOST, {'kernel_ml': ['kernel-lt']}, []),
+    ({'mystery': []}, DEB_HOST, {}, ['stage mystery has no package list and no default (known: k8s_node, kernel_ml)']),
+    ({}, DEB_HOST, {}, []),
+    (None, DEB_HOST, {}, []),
+])
+def test_stage_specs(stages, host, specs, problems):
+    assert _bundle.stage_specs(stages, host) == (specs, problems)
+
+
+def test_stage_packages_versions_by_stage_and_the_missing_named_with_their_stage():
+    bundled = {'conntrack': '1:1.4.7-1+b2', 'socat': '1.7.4.4-2', 'linux-image-amd64': '6.12.12-1~bpo12+1'}
+    stages = {'k8s_node': ['conntrack', 'socat'], 'kernel_ml': ['linux-image-amd64/bookworm-backports', 'firmware-x']}
+    found, missing = _bundle.stage_packages(bundled, stages)
+    assert found == {'k8s_node': {'packages': {'conntrack': '1:1.4.7-1+b2', 'socat': '1.7.4.4-2'}},
+                     'kernel_ml': {'packages': {'linux-image-amd64': '6.12.12-1~bpo12+1'}}}
+    assert missing == ['firmware-x (stage kernel_ml)']
+    assert _bundle.stage_packages(bundled, {}) == ({}, [])

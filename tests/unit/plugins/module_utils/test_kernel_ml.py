@@ -945,3 +945,21 @@ def test_elrepo_tables():
         assert len(key['fingerprint'].replace(' ', '')) == 40
     assert EL_PACKAGES == {'ml': 'kernel-ml', 'lt': 'kernel-lt'}
     assert DEBIAN_ARCH['x86_64'] == 'amd64' and DEBIAN_ARCH['aarch64'] == 'arm64'
+
+
+@pytest.mark.parametrize('facts, keep_key', [(None, 'keep_files'), (EL9, 'keep_lines')])
+def test_install_plan_from_a_bundle_adds_no_source_key_or_release(facts, keep_key):
+    settings = dict(SETTINGS, kernel_ml_package_source='bundle')
+    if facts:
+        settings['facts'] = facts
+        install = install_plan({'apt': {}}, settings, kernel_ml_line(facts, flavor='ml'), {'installonly_limit': 3})
+        assert install['packages'] == ['kernel-ml']
+    else:
+        look = debian_with(saved_entry=ENTRY_NEW)
+        look['apt'] = {'suite': 'bookworm-backports', 'sources': []}
+        install = role_plan(look, settings)['install']
+        assert install['packages'] == ['linux-image-amd64']
+    assert install['bundle'] and install['state'] == 'present' and install['default_release'] == ''
+    assert not install['update_cache'] and install['enable_repos'] == []
+    assert install['sources'] == install['signing_keys'] == install['release'] == install['mirrors'] == []
+    assert len(install[keep_key]) == 1

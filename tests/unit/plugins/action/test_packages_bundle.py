@@ -1,0 +1,55 @@
+# -*- coding: utf-8 -*-
+"""The package step's `bundle` (plugins/action/packages.py, bundle_plan): what a stage installs from an offline bundle,
+decided on the controller from its manifest, and what it refuses, naming it, before anything on the host changes."""
+
+import pytest
+
+from ansible_collections.fleetops.docker_host.plugins.action.packages import bundle_plan
+
+PAUSE = 'images/registry.k8s.io_pause_3.10.tar'
+KERNEL = 'apt/linux-image-amd64_6.12.12-1~bpo12+1_amd64.deb'
+MANIFEST = {
+    'id': 'docker-debian12-amd64-20261207T120000Z',
+    'stages': {'k8s_node': {'packages': {'conntrack': '1:1.4.7-1+b2', 'socat': '1.7.4.4-2'}},
+               'kernel_ml': {'packages': {'linux-image-amd64': '6.12.12-1~bpo12+1'}}},
+    'images': [{'name': 'fleetops/hello:latest', 'file': 'images/fleetops_hello_latest.tar'},
+               {'name': 'registry.k8s.io/pause:3.10', 'file': PAUSE}],
+    'files': {KERNEL: 'a' * 64, PAUSE: 'b' * 64, 'key.gpg': 'c' * 64},
+}
+BUNDLE = {'path': '/srv/bundles/current', 'stage': 'k8s_node', 'dir': '/var/cache/fleetops-docker-bundle/',
+          'images': ['registry.k8s.io/pause:3.10']}
+
+
+def test_the_stage_packages_at_the_bundle_versions_its_images_and_the_host_copy():
+    plan = bundle_plan(MANIFEST, BUNDLE, ['conntrack', 'socat'], [KERNEL, PAUSE, 'key.gpg'])
+    assert plan['problems'] == []
+    assert plan['packages'] == [{'name': 'conntrack', 'version': '1:1.4.7-1+b2'}, {'name': 'socat', 'version': '1.7.4.4-2'}]
+    assert plan['images'] == [{'name': 'registry.k8s.io/pause:3.10', 'file': PAUSE, 'namespace': 'k8s.io'}]
+    assert plan['host_path'] == '/var/cache/fleetops-docker-bundle/docker-debian12-amd64-20261207T120000Z'
+    assert plan['want'] == MANIFEST['files']
+
+
+def test_a_file_missing_on_the_controller_is_not_wanted_so_the_host_check_names_it():
+    plan = bundle_plan(MANIFEST, dict(BUNDLE, stage='kernel_ml', images=[]), ['linux-image-amd64'], [PAUSE, 'key.gpg'])
+    assert plan['problems'] == [] and KERNEL not in plan['want']
+    assert plan['packages'] == [{'name': 'linux-image-amd64', 'version': '6.12.12-1~bpo12+1'}]
+
+
+@pytest.mark.parametrize('manifest, bundle, names, says', [
+    (dict(MANIFEST, stages={}), BUNDLE, ['conntrack'],
+     'has no packages for stage k8s_node (it has: none): build it with bundle_stages naming k8s_node'),
+    (MANIFEST, dict(BUNDLE, stage='kernel_ml', images=[]), ['kernel-ml'], 'lacks kernel-ml of stage kernel_ml'),
+    (dict(MANIFEST, images=[]), BUNDLE, ['conntrack'], 'lacks the image registry.k8s.io/pause:3.10'),
+    (MANIFEST, dict(BUNDLE, images=[{'name': 'registry.k8s.io/pause:3.9', 'namespace': 'k8s.io'}]), [],
+     'lacks the image registry.k8s.io/pause:3.9'),
+])
+def test_refused_naming_what_the_bundle_lacks(manifest, bundle, names, says):
+    problems = bundle_plan(manifest, bundle, names, [])['problems']
+    assert len(problems) == 1 and says in problems[0] and '/srv/bundles/current' in problems[0]
+
+
+def test_the_default_host_directory_and_a_namespace_of_its_own():
+    plan = bundle_plan(MANIFEST, {'path': '/b', 'stage': 'k8s_node',
+                                  'images': [{'name': 'registry.k8s.io/pause:3.10', 'namespace': 'moby'}]}, [], [])
+    assert plan['host_path'] == '/var/cache/fleetops-docker-bundle/docker-debian12-amd64-20261207T120000Z'
+    assert plan['images'][0]['namespace'] == 'moby' and plan['packages'] == []
