@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 """bundle_repository: the bundle's repository file, the same text as the docker role's bundle steps write (a stage that
-installs from the same bundle after the docker role must not rewrite it: roles/docker/tasks/bundle.yml)."""
+installs from the same bundle after the docker role must not rewrite it: roles/docker/tasks/main.yml)."""
 
 import re
 
@@ -34,7 +34,7 @@ def test_the_file_names_are_the_docker_roles():
 
 
 def test_the_same_text_as_the_docker_roles_bundle_steps():
-    tasks = open('roles/docker/tasks/bundle.yml').read()
+    tasks = open('roles/docker/tasks/main.yml').read()
     assert 'deb [signed-by={{ __docker_bundle_os.key }}] file:{{ __docker_bundle_repo }} ./' in tasks
     assert re.search(r'offline bundle \{\{ __docker_manifest.id \}\}\n\s+\[fleetops-docker-bundle\]', tasks)
 
