@@ -103,7 +103,7 @@ options:
   hello_archive_path:
     description:
       - Where the caller copies the archive on the host for the hello proof (and removes it after). A file there
-        before the run was left by a run cut off between the copy and the removal: C(remove_archive) in RV(plan).
+        before the run was left by a run cut off between the copy and the removal (C(remove_archive) in RV(plan)).
     type: path
     default: /var/tmp/docker_daemon_verify_image.tar
     version_added: 0.3.0
