@@ -228,7 +228,8 @@ def not_installed_message(look):
 
 
 def decide(look, json_look, proxy, record, *, started_at, changed_at, json_path, record_path, problems=(),
-           check_mode=False, hello=False, hello_image_present=None, hello_archive=False):
+           check_mode=False, hello=False, hello_image_present=None, hello_archive=False, hello_archive_path='',
+           hello_archive_left=False):
     """The role's whole decision. See docker_engine_info's RETURN (plan) for the fields.
 
     look: the engine part of the look (installed, engine_version, dockerd, units, exec_start_without_fd, dropins).
@@ -236,6 +237,8 @@ def decide(look, json_look, proxy, record, *, started_at, changed_at, json_path,
     (merged: the config after it, or error: its message). record: what the last successful apply recorded (or
     None). started_at: when dockerd started (None: not running); changed_at: the newest mtime of the role's files.
     problems: input refused before the look (a renamed variable given with its new name).
+    hello_archive_left: the hello archive's copy is on the host (at hello_archive_path) before the run: a run cut
+    off between its copy and its removal left it, and the proof that finds the image loaded does not copy it again.
     """
     installed = bool(look.get('installed'))
     problems = list(problems)
@@ -284,6 +287,8 @@ def decide(look, json_look, proxy, record, *, started_at, changed_at, json_path,
     if restart_socket:
         rollback_steps.append({'name': 'docker.socket', 'state': 'restarted'})
 
+    prove = bool(hello and installed and not problems)
+    prove_with_archive = prove and hello_archive and (hello_image_present is not True or action == 'restart')
     result = {
         'installed': installed,
         'engine_version': look.get('engine_version', ''),
@@ -325,8 +330,10 @@ def decide(look, json_look, proxy, record, *, started_at, changed_at, json_path,
         'record': {'version': RECORD_VERSION, 'daemon_json': key_digests(after), 'files': files_after},
         # The hello proof (docker_hello) runs on every host with an engine; its archive is copied when the image
         # is missing, or when a restart may come up on another data-root without it.
-        'prove': bool(hello and installed and not problems),
-        'prove_with_archive': bool(hello and installed and not problems and hello_archive
-                                   and (hello_image_present is not True or action == 'restart')),
+        'prove': prove,
+        'prove_with_archive': bool(prove_with_archive),
+        # The copy is removed after the proof, and also where a cut-off run left it (whether or not it is copied).
+        'hello_archive_path': hello_archive_path,
+        'remove_archive': bool(prove_with_archive or hello_archive_left),
         'result': result,
     }

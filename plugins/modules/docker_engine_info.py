@@ -100,6 +100,13 @@ options:
     type: bool
     default: false
     version_added: 0.2.0
+  hello_archive_path:
+    description:
+      - Where the caller copies the archive on the host for the hello proof (and removes it after). A file there
+        before the run was left by a run cut off between the copy and the removal (C(remove_archive) in RV(plan)).
+    type: path
+    default: /var/tmp/docker_daemon_verify_image.tar
+    version_added: 0.3.0
   journal_since:
     description:
       - When set, read C(journalctl --unit docker) since this time (seconds since the epoch, as RV(checked_at),
@@ -230,7 +237,9 @@ plan:
     - C(rollback_restore) (each C(path) and C(content)), C(rollback_remove), C(rollback_from_backup) (each C(path)
       and C(backup), V(daemon_json) or V(proxy_env)), C(rollback_steps).
     - C(directories), C(record_path) and C(record), what to record after the apply (digests only).
-    - C(prove) and C(prove_with_archive), whether the hello proof runs and whether its archive is copied first.
+    - C(prove) and C(prove_with_archive), whether the hello proof runs and whether its archive is copied first;
+      C(hello_archive_path), where it is copied; C(remove_archive), whether a file there is removed after the
+      proof (the copy, or one a cut-off run left).
     - C(result), the role's result when nothing else runs (see the role's README).
   returned: always
   type: dict
@@ -440,7 +449,8 @@ def plan(module, result):
                   started_at=result['dockerd']['started_at'], changed_at=changed_at, json_path=params['path'],
                   record_path=params['record_path'], problems=problems, check_mode=module.check_mode,
                   hello=bool(image), hello_image_present=result['images'].get(image) if image else None,
-                  hello_archive=params['hello_archive'])
+                  hello_archive=params['hello_archive'], hello_archive_path=params['hello_archive_path'],
+                  hello_archive_left=os.path.lexists(params['hello_archive_path']))
 
 
 def read_journal(module, since):
@@ -503,6 +513,7 @@ def main():
             record_path=dict(type='path', default='/var/lib/fleetops/docker_daemon/applied.json'),
             hello_image=dict(type='str'),
             hello_archive=dict(type='bool', default=False),
+            hello_archive_path=dict(type='path', default='/var/tmp/docker_daemon_verify_image.tar'),
             journal_since=dict(type='str'),
         ),
         supports_check_mode=True,

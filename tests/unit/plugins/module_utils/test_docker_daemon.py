@@ -324,6 +324,19 @@ def test_prove(hello, present, archive, change, expected):
     found = daemon_json(merged=dict(BASE, **change) if change else None)
     result = plan(found=found, hello=hello, hello_image_present=present, hello_archive=archive)
     assert (result['prove'], result['prove_with_archive']) == expected
+    assert result['remove_archive'] is expected[1]   # the copy is removed after the proof
+
+
+@pytest.mark.parametrize('hello, present, archive, expected', [
+    (True, True, True, (True, False, True)),      # the image loaded before the cut: nothing copied, the copy removed
+    (True, False, True, (True, True, True)),      # copied again, removed after
+    (False, None, True, (False, False, True)),    # docker_daemon_verify turned off since: removed all the same
+])
+def test_an_archive_left_by_a_cut_off_run_is_removed(hello, present, archive, expected):
+    result = plan(hello=hello, hello_image_present=present, hello_archive=archive, hello_archive_path='/var/tmp/a.tar',
+                  hello_archive_left=True)
+    assert (result['prove'], result['prove_with_archive'], result['remove_archive']) == expected
+    assert result['hello_archive_path'] == '/var/tmp/a.tar'
 
 
 def test_directories_and_inputs_unchanged():

@@ -112,7 +112,7 @@ def test_options_that_ran_or_loaded_are_gone():
 # ------------------------------------------------------------------ the plan (docker_daemon's decision)
 def settings_run(capsys, tmp_path, settings, **extra):
     args = {'dropin_dir': str(tmp_path / 'd'), 'path': str(tmp_path / 'daemon.json'), 'settings': settings,
-            'record_path': str(tmp_path / 'applied.json')}
+            'record_path': str(tmp_path / 'applied.json'), 'hello_archive_path': str(tmp_path / 'hello.tar')}
     args.update(extra)
     return run_module(capsys, args)
 
@@ -195,6 +195,19 @@ def test_hello_image_presence(host, tmp_path, capsys):
     result = settings_run(capsys, tmp_path, {}, hello_image='fleetops/hello:latest', hello_archive=True)
     assert result['images'] == {'fleetops/hello:latest': False} and result['plan']['prove_with_archive'] is True
     assert not any(call[1] == 'run' for call in host.calls)
+
+
+def test_hello_archive_left_by_a_cut_off_run(host, tmp_path, capsys):
+    # Issue 31 (chaos points 21 and 22, seed 20261207): a run cut off after the archive was copied and loaded; the
+    # next run finds the image, copies nothing, and must still remove the copy.
+    hello = dict(hello_image='fleetops/hello:latest', hello_archive=True)
+    result = settings_run(capsys, tmp_path, {}, **hello)
+    assert result['plan']['hello_archive_path'] == str(tmp_path / 'hello.tar')
+    assert result['plan']['remove_archive'] is False
+    (tmp_path / 'hello.tar').write_bytes(b'half an archive')
+    result = settings_run(capsys, tmp_path, {}, **hello)
+    assert result['plan']['prove_with_archive'] is False and result['plan']['remove_archive'] is True
+    assert (tmp_path / 'hello.tar').exists()   # the look only reports it
 
 
 def test_journal(host, tmp_path, capsys):
