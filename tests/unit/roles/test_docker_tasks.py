@@ -37,3 +37,22 @@ def test_the_result_is_recorded_on_a_run_with_nothing_to_change():
     # One task records it for every source (the look's, the look after work.yml, the bundle's): nothing guards it,
     # least of all the plan.
     assert conditions == ()
+
+
+def _result_expression():
+    with open(MAIN) as handle:
+        tasks = yaml.safe_load(handle)
+    task = next(task for task, _conditions in _walk(tasks) if "docker_result" in (task.get("ansible.builtin.set_fact") or {}))
+    return task["ansible.builtin.set_fact"]["docker_result"]
+
+
+def test_a_second_pass_without_work_does_not_take_the_first_pass_result():
+    """work.yml behind a skipped include leaves the first pass's __docker_last registered (site.yml twice in one
+    playbook: el_userland's side effect); the second pass's result is its own look's."""
+    jinja2 = __import__("jinja2")
+    template = jinja2.Environment().from_string(_result_expression().strip())
+    stale = {"result": {"changed": True, "changed_packages": ["docker-ce"]}}
+    quiet = {"plan": {"work": False}, "result": {"changed": False}}
+    busy = {"plan": {"work": True}, "result": {"changed": False}}
+    assert template.render(docker_package_source="repo", __docker_look=quiet, __docker_last=stale) == "{'changed': False}"
+    assert template.render(docker_package_source="repo", __docker_look=busy, __docker_last=stale) == str(stale["result"])
