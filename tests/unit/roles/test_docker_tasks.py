@@ -56,3 +56,6 @@ def test_a_second_pass_without_work_does_not_take_the_first_pass_result():
     busy = {"plan": {"work": True}, "result": {"changed": False}}
     assert template.render(docker_package_source="repo", __docker_look=quiet, __docker_last=stale) == "{'changed': False}"
     assert template.render(docker_package_source="repo", __docker_look=busy, __docker_last=stale) == str(stale["result"])
+    # Check mode on a new host: work.yml ran, its last look was skipped (a skipped task's register has no result).
+    skipped = {"skipped": True, "changed": False}
+    assert template.render(docker_package_source="repo", __docker_look=busy, __docker_last=skipped) == "{'changed': False}"
