@@ -4,12 +4,15 @@
 """Pure decisions behind the swarm role: what `docker info`, `docker node inspect` and a few probes say
 (fleetops.docker_host.swarm_host_info, on the host), and what each host of the fleet must do (the
 fleetops.docker_host.swarm_plan action, on the controller, from every host's look). Nothing here touches a
-host, so every rule is unit-tested without one. Python 3.6+ (it also runs on the managed hosts).
+host (but read_ipvs, the kernel's three files behind ipvs_state), so every rule is unit-tested without one.
+Python 3.6+ (it also runs on the managed hosts).
 """
 
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type  # noqa: UP001 - ansible-test sanity expects it
 
+import gzip
+import os
 import re
 
 # Swarm's ports between members (Docker's documentation): cluster management, node gossip, overlay data.
@@ -96,6 +99,21 @@ def ipvs_state(config_text, modules_text, proc_ip_vs_exists):
     if match:
         return {'available': True, 'reason': 'CONFIG_IP_VS=%s' % match.group(1)}
     return {'available': False, 'reason': 'IPVS is not loaded and the kernel configuration does not say it exists'}
+
+
+def _read_text(path, opener=open):
+    try:
+        with opener(path, 'rt') as handle:
+            return handle.read()
+    except (OSError, EOFError):
+        return ''
+
+
+def read_ipvs(root='/'):
+    """ipvs_state of the running kernel (swarm_host_info's look and swarm_proof's mesh both need it)."""
+    proc = os.path.join(root, 'proc')
+    return ipvs_state(_read_text(os.path.join(proc, 'config.gz'), gzip.open), _read_text(os.path.join(proc, 'modules')),
+                      os.path.exists(os.path.join(proc, 'net', 'ip_vs')))
 
 
 def classify_connect(errno_name):

@@ -10,7 +10,7 @@ __metaclass__ = type  # noqa: UP001 - ansible-test sanity expects it
 DOCUMENTATION = r'''
 ---
 module: swarm_host_info
-short_description: Report a host's Docker Swarm membership, its reach to the managers, and prove a Swarm service
+short_description: Report a host's Docker Swarm membership and its reach to the managers
 version_added: 0.3.0
 description:
   - One look at a host for Docker Swarm, as data, with the C(docker) command line only (no Docker SDK needed).
@@ -18,12 +18,11 @@ description:
     C(error), C(locked)), its node id and cluster id, and on a manager the nodes C(docker node inspect) lists.
   - Connects over TCP to O(peers) on 2377 and 7946 and says for each whether it was C(open), C(refused) (the host
     answered, nothing listens yet) or C(blocked) (no answer, unreachable). UDP (7946, 4789) has no handshake to
-    test this way; the overlay proof of O(probe) is what shows it works.
+    test this way; the overlay proof of P(fleetops.docker_host.swarm_proof#module) is what shows it works.
   - Whether the kernel has IPVS, which the ingress routing mesh and service VIPs need.
   - Whether the Docker SDK for Python is importable, which the community.docker Swarm modules need.
-  - With O(probe), reads a running Swarm service as proof. It fetches its published port on each address of
-    C(addrs) of O(probe) and, from inside this host's task container, resolves C(tasks.<service>) on the overlay
-    network and fetches each task. Changes nothing.
+  - Changes nothing and runs nothing in a container; proving a running service (which runs commands in its task
+    container) is P(fleetops.docker_host.swarm_proof#module)'s.
   - The P(fleetops.docker_host.swarm#role) role runs it once per host before it changes anything.
 options:
   peers:
@@ -35,14 +34,6 @@ options:
     description: Seconds to wait for each TCP connection.
     type: float
     default: 3
-  probe:
-    description:
-      - A service to prove. Keys C(service) (its name), C(port) (its published host-mode port), C(target_port)
-        (the port its tasks listen on inside, default V(80); the image needs C(busybox) with C(nslookup) and
-        C(nc)), C(addrs) (the members' addresses to fetch the
-        published port from), optionally C(mesh_port) (an ingress-published port, fetched only when the
-        kernel has IPVS) and C(wait) (seconds to read again until every answer came, default V(0) reads once).
-    type: dict
 extends_documentation_fragment:
   - fleetops.docker_host.common
   - fleetops.docker_host.read_only
@@ -54,6 +45,7 @@ notes:
     reached; a firewall that rejects (instead of dropping) looks the same, so the role also reads C(refused)
     from a manager already in the Swarm as a problem.
 seealso:
+  - module: fleetops.docker_host.swarm_proof
   - module: community.docker.docker_swarm_info
   - module: community.docker.docker_node_info
   - name: Docker Swarm ports
@@ -71,13 +63,6 @@ EXAMPLES = r'''
   ansible.builtin.debug:
     msg: "{{ inventory_hostname }}: {{ look.swarm.state }} node {{ look.swarm.node_id }}"
 
-- name: Prove a global service with host-mode published port 8080 on every member
-  fleetops.docker_host.swarm_host_info:
-    probe:
-      service: fleetops-hello
-      port: 8080
-      addrs: [192.0.2.10, 192.0.2.11, 192.0.2.12]
-  register: proof
 '''
 
 RETURN = r'''
@@ -123,28 +108,16 @@ sdk:
   returned: always
   type: dict
   sample: {"docker": true, "requests": true}
-probe:
-  description:
-    - With O(probe). C(task_container) (this host's task of the service, V("") when none runs), C(published)
-      (address -> C(ok), C(body), C(error)), C(overlay) (C(addresses) that C(tasks.<service>) resolves to inside
-      the task, C(answers) address -> C(ok), C(body), C(error)), C(mesh) (like C(published), or C(skipped) with
-      the reason), and C(ok).
-  returned: when O(probe) is given
-  type: dict
 '''
 
 import errno
-import gzip
 import json
-import os
 import socket
-import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.urls import open_url
 
 from ansible_collections.fleetops.docker_host.plugins.module_utils._swarm import (
-    TCP_PORTS_TO_MANAGERS, classify_connect, http_body, ipvs_state, parse_nodes, parse_nslookup, parse_swarm_info)
+    TCP_PORTS_TO_MANAGERS, classify_connect, parse_nodes, parse_swarm_info, read_ipvs)
 
 C_ENV = {'LANG': 'C', 'LC_ALL': 'C'}
 
@@ -172,64 +145,6 @@ def connect(addr, port, timeout):
         return classify_connect(name or 'EUNKNOWN'), str(exc)
 
 
-def read_text(path, opener=open):
-    try:
-        with opener(path, 'rt') as handle:
-            return handle.read()
-    except OSError:
-        return ''
-
-
-def fetch(url, timeout):
-    try:
-        body = open_url(url, timeout=timeout, use_proxy=False).read()
-        return {'ok': True, 'body': body.decode('utf-8', 'replace').strip(), 'error': ''}
-    except Exception as exc:  # noqa: BLE001 - any failure of the fetch is the answer
-        return {'ok': False, 'body': '', 'error': str(exc)}
-
-
-def run_probe(module, probe, ipvs, timeout):
-    service = probe.get('service') or ''
-    port = int(probe.get('port') or 0)
-    target_port = int(probe.get('target_port') or 80)
-    result = {'task_container': '', 'published': {}, 'overlay': {'addresses': [], 'answers': {}}, 'mesh': {}}
-    for addr in probe.get('addrs') or []:
-        result['published'][addr] = fetch('http://%s:%d/' % (addr, port), timeout)
-    rc, out, err = module.run_command(
-        ['docker', 'ps', '-q', '--filter', 'label=com.docker.swarm.service.name=%s' % service], environ_update=C_ENV)
-    containers = out.split() if rc == 0 else []
-    if containers:
-        result['task_container'] = containers[0]
-        name = 'tasks.%s' % service
-        rc, out, err = module.run_command(['docker', 'exec', containers[0], 'busybox', 'nslookup', name],
-                                          environ_update=C_ENV)
-        result['overlay']['addresses'] = parse_nslookup(out, name)
-        result['overlay']['error'] = '' if rc == 0 else (err or out).strip()
-        for addr in result['overlay']['addresses']:
-            # busybox nc with a plain HTTP/1.0 request: a static busybox's wget can crash resolving (glibc NSS).
-            rc, out, err = module.run_command(
-                ['docker', 'exec', '-i', containers[0], 'busybox', 'nc', '-w', str(int(timeout) or 1), addr,
-                 str(target_port)], data='GET / HTTP/1.0\r\n', environ_update=C_ENV)
-            ok, body = http_body(out) if rc == 0 else (False, '')
-            result['overlay']['answers'][addr] = {'ok': ok and bool(body), 'body': body,
-                                                  'error': '' if ok else (err or out).strip() or 'exit %d' % rc}
-    mesh_port = probe.get('mesh_port')
-    if mesh_port and ipvs['available']:
-        result['mesh'] = {'skipped': '', 'answers': dict(
-            (addr, fetch('http://%s:%d/' % (addr, int(mesh_port)), timeout)) for addr in probe.get('addrs') or [])}
-    else:
-        result['mesh'] = {'skipped': ipvs['reason'] if not ipvs['available'] else 'no mesh_port given',
-                          'answers': {}}
-    overlay = result['overlay']
-    result['ok'] = bool(
-        result['task_container'] and result['published']
-        and all(a['ok'] for a in result['published'].values())
-        and len(overlay['addresses']) == len(result['published'])
-        and all(a['ok'] for a in overlay['answers'].values())
-        and all(a['ok'] for a in result['mesh']['answers'].values()))
-    return result
-
-
 def run(module):
     params = module.params
     timeout = params['connect_timeout']
@@ -253,8 +168,7 @@ def run(module):
         for port in TCP_PORTS_TO_MANAGERS:
             outcome, error = connect(addr, port, timeout)
             result['ports'].append({'addr': addr, 'port': port, 'result': outcome, 'error': error})
-    result['ipvs'] = ipvs_state(read_text('/proc/config.gz', gzip.open), read_text('/proc/modules'),
-                                os.path.exists('/proc/net/ip_vs'))
+    result['ipvs'] = read_ipvs()
     result['sdk'] = {}
     for name in ('docker', 'requests'):
         try:
@@ -262,13 +176,6 @@ def run(module):
             result['sdk'][name] = True
         except Exception:  # noqa: BLE001 - an SDK that fails to import is as good as absent
             result['sdk'][name] = False
-    if params['probe']:
-        # A service just created or updated takes a while to run its tasks everywhere: read until all answer.
-        deadline = time.time() + float(params['probe'].get('wait') or 0)
-        result['probe'] = run_probe(module, params['probe'], result['ipvs'], timeout)
-        while not result['probe']['ok'] and time.time() < deadline:
-            time.sleep(2)
-            result['probe'] = run_probe(module, params['probe'], result['ipvs'], timeout)
     return result
 
 
@@ -277,7 +184,6 @@ def main():
         argument_spec=dict(
             peers=dict(type='list', elements='str', default=[]),
             connect_timeout=dict(type='float', default=3),
-            probe=dict(type='dict'),
         ),
         supports_check_mode=True,
     )

@@ -1,6 +1,8 @@
 # -*- coding: utf-8 -*-
 """Unit tests for plugins/module_utils/_swarm.py (the swarm role's look parsing and its fleet-wide plan)."""
 
+import gzip
+
 import pytest
 
 from ansible_collections.fleetops.docker_host.plugins.module_utils._swarm import (
@@ -8,6 +10,7 @@ from ansible_collections.fleetops.docker_host.plugins.module_utils._swarm import
     http_body,
     input_problems,
     ipvs_state,
+    read_ipvs,
     member_status,
     parse_nodes,
     parse_nslookup,
@@ -388,3 +391,14 @@ def test_member_status_and_verify():
 ])
 def test_http_body(raw, expected):
     assert http_body(raw) == expected
+
+
+def test_read_ipvs_reads_the_kernels_files(tmp_path):
+    proc = tmp_path / 'proc'
+    (proc / 'net').mkdir(parents=True)
+    assert read_ipvs(str(tmp_path))['available'] is False  # nothing to read: not claimed
+    with gzip.open(str(proc / 'config.gz'), 'wt') as handle:
+        handle.write('# CONFIG_IP_VS is not set\n')
+    assert 'CONFIG_IP_VS is not set' in read_ipvs(str(tmp_path))['reason']
+    (proc / 'modules').write_text('ip_vs 172032 0 - Live 0x0\n')
+    assert read_ipvs(str(tmp_path))['available'] is True
