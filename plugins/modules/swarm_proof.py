@@ -16,7 +16,7 @@ description:
   - Reads a running Swarm service as proof that the Swarm carries traffic. It fetches the service's host-mode
     published port on each address of O(addrs) and, from inside this host's task container (C(docker exec)),
     resolves C(tasks.<service>) on the overlay network and fetches each task over it. The ingress routing mesh
-    (O(mesh_port)) is read only where the kernel has IPVS; elsewhere RV(mesh) says why it was SKIPPED.
+    (O(mesh_port)) is read only where the kernel has IPVS; elsewhere the C(mesh) of RV(proof) says why it was SKIPPED.
   - It runs commands inside the service's task container (C(busybox nslookup), C(busybox nc)), which is why it is
     not an C(_info) module; it changes nothing on the host or in the Swarm.
   - The P(fleetops.docker_host.swarm#role) role runs it on every member after it started its proof service.
@@ -85,7 +85,7 @@ proof:
       C(task_container) (this host's task container of the service, V("") when none runs here), C(published)
       (address -> C(ok), C(body), C(error)), C(overlay) (C(addresses) that C(tasks.<service>) resolves to inside
       the task, C(answers) address -> C(ok), C(body), C(error)), C(mesh) (like C(published) under C(answers), or
-      C(skipped) with the reason: no IPVS, or no O(mesh_port)).
+      C(skipped) with the reason, no IPVS or no O(mesh_port)).
   returned: always
   type: dict
   sample: {"ok": true, "task_container": "c0ffee", "published": {"192.0.2.10": {"ok": true, "body": "swarm-1", "error": ""}},
