@@ -51,7 +51,7 @@ options:
   steps:
     description:
       - What the docker role's bundle steps registered - C(install) (M(fleetops.docker_host.packages) given the
-        bundle: the files it copied, the repository it made the source, the engine it installed) and C(service).
+        bundle - the files it copied, the repository it made the source, the engine it installed) and C(service).
         When given, RV(result) is the role's C(docker_result) for them, read from the manifest alone; the checks are
         not repeated (the package step verified the bundle before installing) and RV(problems) stays empty.
     type: dict
