@@ -214,6 +214,13 @@ def bundle_plan(manifest, bundle, names, present):
             'want': dict((rel, files[rel]) for rel in files if rel in present)}
 
 
+def bundle_simulates(check_mode, source):
+    """Whether the package step runs after bundle_repository returned `source` (pure; unit-tested). In check mode not
+    where the repository is new or its index never read: apt's list or dnf's .repo file is not written, nothing to
+    simulate with (dnf would be pointed at a repository it does not know)."""
+    return not check_mode or not (source.get('changed') or not source.get('index_ready', True))
+
+
 class ActionModule(ActionBase):
 
     TRANSFERS_FILES = False
@@ -309,9 +316,8 @@ class ActionModule(ActionBase):
             args['install_recommends'] = plan['install_recommends']
         if source.get('repository'):
             args.update(disable_repos=['*'], enable_repos=[source['repository']])
-        if not plan['packages'] or (self._task.check_mode and (source.get('changed') or not source.get('index_ready', True))):
-            # Nothing to install, or (check mode: a new source - apt's list or dnf's .repo file not written - or an index
-            # never read) nothing to simulate with: say what would change.
+        if not plan['packages'] or not bundle_simulates(self._task.check_mode, source):
+            # Nothing to install, or (check mode) nothing to simulate with: say what would change.
             return dict(ready, done=True, packages={}, msg='from bundle %s%s' % (
                 plan['id'], ' (check mode: the bundle index is read on the real run)' if plan['packages'] else ''))
         return ready

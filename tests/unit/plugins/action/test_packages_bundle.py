@@ -4,7 +4,7 @@ decided on the controller from its manifest, and what it refuses, naming it, bef
 
 import pytest
 
-from ansible_collections.fleetops.docker_host.plugins.action.packages import bundle_plan
+from ansible_collections.fleetops.docker_host.plugins.action.packages import bundle_plan, bundle_simulates
 
 PAUSE = 'images/registry.k8s.io_pause_3.10.tar'
 KERNEL = 'apt/linux-image-amd64_6.12.12-1~bpo12+1_amd64.deb'
@@ -82,3 +82,16 @@ def test_the_engine_stage_installs_every_engine_package_at_its_version_and_names
 def test_an_engine_the_bundle_lacks_is_refused(manifest, names, says):
     problems = bundle_plan(manifest, {'path': '/srv/bundles/current', 'stage': 'engine'}, names, [])['problems']
     assert len(problems) == 1 and says in problems[0], problems
+
+
+@pytest.mark.parametrize('check_mode, source, runs', [
+    (False, {'changed': True, 'repository': 'fleetops-docker-bundle', 'index_ready': False}, True),
+    # Check mode on a new EL host: the .repo file is not written, so dnf cannot be pointed at it (it ran before).
+    (True, {'changed': True, 'repository': 'fleetops-docker-bundle', 'index_ready': False}, False),
+    (True, {'changed': True, 'repository': '', 'index_ready': False}, False),
+    # The files as they should be but apt's lists of the bundle never fetched: nothing to simulate with.
+    (True, {'changed': False, 'repository': '', 'index_ready': False}, False),
+    (True, {'changed': False, 'repository': 'fleetops-docker-bundle', 'index_ready': True}, True),
+])
+def test_check_mode_simulates_only_with_the_bundle_index_readable(check_mode, source, runs):
+    assert bundle_simulates(check_mode, source) is runs
