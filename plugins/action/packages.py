@@ -21,7 +21,8 @@ With `bundle` (a stage installing from an offline bundle, docker_package_source=
 controller's copy of the bundle what the step installs (the stage's packages at the bundle's versions, or a refusal
 naming what the bundle lacks); the action copies the files the host lacks, has the host verify its copy
 (bundle_verify, before any package step), makes the bundle's repository the source (bundle_repository), imports the
-stage's images into containerd, then runs the package step from that repository alone.
+stage's images into containerd, then runs the package step from that repository alone. The stage `engine` is the
+manifest's engine (the docker role's): with no packages named, all of them, with the engine's install_recommends.
 """
 
 from __future__ import (absolute_import, division, print_function)
@@ -147,6 +148,8 @@ def failure_message(result, host, step, args):
 
 BUNDLE_DIR = '/var/cache/fleetops-docker-bundle'
 BUNDLE_SIGNED = ('manifest.json', 'manifest.json.sig')
+# The stage whose packages are the manifest's `engine` (bundle_packages), not one of its `stages`.
+ENGINE = 'engine'
 
 
 def _sha256(path):
@@ -161,16 +164,26 @@ def bundle_plan(manifest, bundle, names, present):
     """What a package step given `bundle` does, from the controller's manifest (pure; unit-tested).
 
     bundle: the step's `bundle` option ({path, stage, dir, fingerprint, images}); names: the package names the role
-    asks for; present: the manifest's files that exist on the controller. Returns {problems, host_path, packages
-    ([{name, version}] at the bundle's versions), images ([{name, file, namespace}]), id, want}. `want` is what the
-    host's copy is compared with: path -> sha256 of the listed files the controller has (their digests as the
-    manifest says: the host's full check compares them with the files).
+    asks for (stage `engine`: none - the manifest's engine packages, all of them); present: the manifest's files that
+    exist on the controller. Returns {problems, host_path, packages ([{name, version}] at the bundle's versions),
+    images ([{name, file, namespace}]), archives (every bundled image's name -> its archive on the controller), id,
+    want, install_recommends (stage `engine`: the engine's; else None)}. `want` is what the host's copy is compared
+    with: path -> sha256 of the listed files the controller has (their digests as the manifest says: the host's full
+    check compares them with the files).
     """
     ident = str(manifest.get('id', ''))
     stage = str(bundle.get('stage') or '')
     where = '%s (bundle %s)' % (bundle.get('path'), ident)
     problems = []
-    stages = manifest.get('stages') or {}
+    stages = dict(manifest.get('stages') or {})
+    engine = manifest.get('engine') or {}
+    install_recommends = None
+    if stage == ENGINE:
+        stages[ENGINE] = engine
+        names = list(names or list(engine.get('packages') or {}))
+        install_recommends = bool(engine.get('install_recommends'))
+        if not names:
+            problems.append('%s names no engine packages: build it with bundle_packages naming them' % where)
     packages = []
     if names and stage not in stages:
         problems.append('%s has no packages for stage %s (it has: %s): build it with bundle_stages naming %s'
@@ -193,9 +206,19 @@ def bundle_plan(manifest, bundle, names, present):
             images.append({'name': name, 'file': bundled[name],
                            'namespace': (image.get('namespace') if isinstance(image, dict) else None) or 'k8s.io'})
     files = manifest.get('files') or {}
+    path = str(bundle.get('path') or '').rstrip('/')
     return {'problems': problems, 'id': ident, 'packages': packages, 'images': images,
+            'archives': dict((name, '%s/%s' % (path, rel)) for name, rel in bundled.items() if name and rel),
+            'install_recommends': install_recommends,
             'host_path': '%s/%s' % (str(bundle.get('dir') or BUNDLE_DIR).rstrip('/'), ident),
             'want': dict((rel, files[rel]) for rel in files if rel in present)}
+
+
+def bundle_simulates(check_mode, source):
+    """Whether the package step runs after bundle_repository returned `source` (pure; unit-tested). In check mode not
+    where the repository is new or its index never read: apt's list or dnf's .repo file is not written, nothing to
+    simulate with (dnf would be pointed at a repository it does not know)."""
+    return not check_mode or not (source.get('changed') or not source.get('index_ready', True))
 
 
 class ActionModule(ActionBase):
@@ -248,6 +271,8 @@ class ActionModule(ActionBase):
         with done=True what the step returns without running the module (a refusal: failed=True)."""
         path = str(bundle.get('path') or '').rstrip('/')
         try:
+            if not path:
+                raise ValueError('no directory named')
             with open(os.path.join(path, 'manifest.json')) as handle:
                 manifest = json.load(handle)
         except (OSError, ValueError) as exc:
@@ -276,7 +301,8 @@ class ActionModule(ActionBase):
                           dict(path=plan['host_path'], fingerprint=bundle.get('fingerprint') or ''), task_vars)
         if check.get('failed'):
             return dict(done=True, failed=True, msg='%s: %s' % (host, check.get('msg')), problems=check.get('problems'))
-        said = {'id': check.get('id'), 'fingerprint': check.get('fingerprint')}
+        said = {'id': check.get('id'), 'fingerprint': check.get('fingerprint'), 'path': plan['host_path'],
+                'archives': plan['archives']}
         source = self._run('fleetops.docker_host.bundle_repository', dict(path=plan['host_path']), task_vars)
         if source.get('failed'):
             return dict(source, done=True, msg='%s: %s' % (host, source.get('msg')))
@@ -286,10 +312,12 @@ class ActionModule(ActionBase):
         ready = dict(changed=bool(source.get('changed') or imported.get('changed')), bundle=said, images=imported['images'])
         args.update(packages=plan['packages'], update_cache=False)
         args.pop('default_release', None)
+        if plan['install_recommends'] is not None:
+            args['install_recommends'] = plan['install_recommends']
         if source.get('repository'):
             args.update(disable_repos=['*'], enable_repos=[source['repository']])
-        if not plan['packages'] or (self._task.check_mode and source.get('changed') and not source.get('repository')):
-            # Nothing to install, or (apt, check mode, a new source) no index to simulate with: say what would change.
+        if not plan['packages'] or not bundle_simulates(self._task.check_mode, source):
+            # Nothing to install, or (check mode) nothing to simulate with: say what would change.
             return dict(ready, done=True, packages={}, msg='from bundle %s%s' % (
                 plan['id'], ' (check mode: the bundle index is read on the real run)' if plan['packages'] else ''))
         return ready

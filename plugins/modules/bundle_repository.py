@@ -18,8 +18,8 @@ description:
     repository file - apt's one C(deb [signed-by=...] file:... ./) line, or a dnf section with C(gpgcheck=1) and
     C(repo_gpgcheck=1) - then has the package manager read that repository alone (C(apt-get update) with this
     source only; C(dnf makecache) with this repository only), when the file changed or the index is not read yet.
-  - The same files, with the same text, as the docker role's C(docker_package_source=bundle) steps write, so the
-    stages that install from one bundle (docker, k8s_node, kernel_ml) never rewrite each other's files.
+  - The one writer of these files for every stage that installs from one bundle (docker, k8s_node, kernel_ml), so
+    the stages never rewrite each other's files.
   - Called by the M(fleetops.docker_host.packages) action for a package step given O(ignore:bundle) (there, after
     the copy of the bundle has been verified), not usually on its own.
 options:
@@ -67,6 +67,12 @@ index_read:
   description: Whether the package manager read the bundle's index in this run.
   returned: always
   type: bool
+index_ready:
+  description:
+    - Whether the package manager could read the bundle's repository before this run (the repository file as it
+      should be and, on apt, the bundle's lists fetched); in check mode, whether a package step can be simulated.
+  returned: always
+  type: bool
 '''
 
 import filecmp
@@ -80,8 +86,8 @@ from ansible.module_utils.basic import AnsibleModule
 
 C_ENV = {'LANG': 'C', 'LC_ALL': 'C'}
 REPO_ID = 'fleetops-docker-bundle'
-# Per package format: the bundle's key file (in the bundle), where it is trusted, the repository file (the names the
-# docker role's `bundle` entries of __docker_os_families use, roles/docker/defaults/main.yml).
+# Per package format: the bundle's key file (in the bundle), where it is trusted, the repository file (bundle_verify's
+# RPM_REPO_FILE is the rpm one: its index_ready reads it).
 FILES = {
     'deb': {'key_src': 'key.gpg', 'key': '/etc/apt/keyrings/fleetops-docker-bundle.gpg',
             'source': '/etc/apt/sources.list.d/fleetops-docker-bundle.list'},
@@ -91,7 +97,7 @@ FILES = {
 
 
 def source_text(package_format, manifest, path):
-    """The repository file's text for the bundle `manifest` copied at `path` (the docker role writes the same)."""
+    """The repository file's text for the bundle `manifest` copied at `path`."""
     ident = str(manifest.get('id', ''))
     repository = manifest.get('repository') or {}
     repo = '%s/%s' % (path, repository.get('dir') or 'apt')
@@ -167,7 +173,8 @@ def main():
     source_changed = before != text
     ready = apt_index_read(path) if package_format == 'deb' else not source_changed
     result = dict(changed=key_changed or source_changed, key=files['key'], source=files['source'],
-                  repository=REPO_ID if package_format == 'rpm' else '', index_read=False)
+                  repository=REPO_ID if package_format == 'rpm' else '', index_read=False,
+                  index_ready=bool(ready) and not (key_changed or source_changed))
     if module._diff:
         result['diff'] = {'before_header': files['source'], 'after_header': files['source'],
                           'before': before or '', 'after': text}

@@ -50,10 +50,10 @@ options:
     type: dict
   steps:
     description:
-      - What the docker role's bundle steps registered - C(key), C(source) (the key and repository files written),
-        C(install) (M(fleetops.docker_host.packages)), C(service). When given, RV(result) is the role's
-        C(docker_result) for them, read from the manifest alone; the checks are not repeated (the verify step
-        before the package step made them) and RV(problems) stays empty.
+      - What the docker role's bundle steps registered - C(install) (M(fleetops.docker_host.packages) given the
+        bundle - the files it copied, the repository it made the source, the engine it installed) and C(service).
+        When given, RV(result) is the role's C(docker_result) for them, read from the manifest alone; the checks are
+        not repeated (the package step verified the bundle before installing) and RV(problems) stays empty.
     type: dict
 extends_documentation_fragment:
   - fleetops.docker_host.common
@@ -156,7 +156,7 @@ SIGNATURE = 'manifest.json.sig'
 KEY = 'key.gpg'
 APT_DIR = 'apt'
 RPM_DIR = 'rpm'
-# The dnf repository file the docker role writes for a bundle (roles/docker/tasks/main.yml, defaults/main.yml).
+# The dnf repository file bundle_repository writes for a bundle (its FILES['rpm']['source']; a unit test holds them alike).
 RPM_REPO_FILE = '/etc/yum.repos.d/fleetops-docker-bundle.repo'
 # Files of the bundle the manifest does not list (it cannot list itself, nor its own signature).
 UNLISTED = (MANIFEST, SIGNATURE)
@@ -241,7 +241,9 @@ def stale_files(want, have):
 def install_result(manifest, steps, host, path):
     """docker_result of the docker role's bundle steps (roles/docker/tasks/main.yml), from their registered results.
 
-    steps: {'key', 'source', 'install', 'service'}, each a task's registered result (a skipped task: skipped=True).
+    steps: {'install', 'service'}, each a task's registered result (a skipped task: skipped=True); install is the
+    package step given the bundle (changed also when it only copied files or wrote the repository). changed_packages:
+    the packages whose version the step changed (check mode: would change).
     """
     steps = dict((name, step if isinstance(step, dict) else {}) for name, step in (steps or {}).items())
     install, service = steps.get('install') or {}, steps.get('service') or {}
@@ -253,7 +255,8 @@ def install_result(manifest, steps, host, path):
         'source': 'bundle',
         'bundle': {'id': str(manifest.get('id', '')), 'fingerprint': str((manifest.get('key') or {}).get('fingerprint', ''))},
         'packages': dict((name, (value or {}).get('after')) for name, value in (install.get('packages') or {}).items()),
-        'changed_packages': sorted(engine.get('packages') or {}) if install.get('changed') else [],
+        'changed_packages': sorted(name for name, value in (install.get('packages') or {}).items()
+                                   if (value or {}).get('before') != (value or {}).get('after')),
         'removed_conflicts': [],
         'repository': 'file:%s/%s' % (path, repository),
         'held': str(engine.get('version', '')),

@@ -130,8 +130,9 @@ options:
         file's sha256; a failure stops the step before any package change); makes the bundle's repository the source
         (M(fleetops.docker_host.bundle_repository)); imports O(bundle.images) into containerd (C(ctr -n NAMESPACE images
         import)) where containerd lacks them; then installs O(packages) at the bundle's versions from its repository
-        alone (O(update_cache) and O(default_release) do not apply). The result adds C(bundle) (C(id), C(fingerprint))
-        and C(images).
+        alone (O(update_cache) and O(default_release) do not apply). The result adds C(bundle) (C(id), C(fingerprint),
+        C(path) - the host's copy, C(archives) - each bundled image's name -> its archive on the controller) and
+        C(images).
     type: dict
     suboptions:
       path:
@@ -139,7 +140,10 @@ options:
         type: path
         required: true
       stage:
-        description: The stage whose packages (the manifest's C(stages)) O(packages) are, e.g. V(k8s_node), V(kernel_ml).
+        description:
+          - The stage whose packages (the manifest's C(stages)) O(packages) are, e.g. V(k8s_node), V(kernel_ml).
+          - V(engine) - the manifest's engine (the docker role's); O(packages) empty installs all of its packages, with
+            the engine's C(install_recommends).
         type: str
         required: true
       dir:

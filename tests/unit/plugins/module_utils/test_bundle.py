@@ -3,14 +3,12 @@
 makes before installing (plugins/modules/bundle_verify.py, the target's side)."""
 
 import hashlib
-import os
 
 import pytest
-import yaml
 
 from ansible_collections.fleetops.docker_host.plugins.module_utils import _bundle
 from ansible_collections.fleetops.docker_host.plugins.module_utils._docker_install import parse_gpgv_status
-from ansible_collections.fleetops.docker_host.plugins.modules import bundle_verify
+from ansible_collections.fleetops.docker_host.plugins.modules import bundle_repository, bundle_verify
 
 KEY = '327E0B3C5FFD022DE280922A76CF2F2BAFE4094A'
 HOST = {'distribution': 'debian', 'release': '12', 'architecture': 'amd64'}
@@ -259,11 +257,8 @@ def test_an_rpm_host_reads_the_bundle_when_its_repository_file_names_it(tmp_path
     assert not bundle_verify.index_ready(path + '0', 'rpm')
 
 
-def test_the_rpm_repository_file_is_the_one_the_role_writes():
-    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', '..')
-    with open(os.path.join(root, 'roles', 'docker', 'defaults', 'main.yml')) as handle:
-        families = yaml.safe_load(handle)['__docker_os_families']
-    assert families['RedHat']['bundle']['source'] == bundle_verify.RPM_REPO_FILE
+def test_the_rpm_repository_file_is_the_one_bundle_repository_writes():
+    assert bundle_verify.RPM_REPO_FILE == bundle_repository.FILES['rpm']['source']
     assert bundle_verify.RPM_DIR == _bundle.RPM_DIR
 
 
@@ -271,7 +266,7 @@ def test_the_docker_result_of_a_first_install_from_an_el_bundle():
     data = manifest(id='docker-rocky9-x86_64-1', repository={'format': 'rpm', 'dir': 'rpm', 'keys': []},
                     engine={'packages': {'docker-ce': '3:20.10.24-1.el9', 'containerd.io': '0:1.6.20-1.el9'},
                             'version': '3:20.10.24-1.el9'})
-    steps = {'key': {'changed': True}, 'source': {'changed': True}, 'service': {'changed': True, 'status': {}},
+    steps = {'service': {'changed': True, 'status': {}},
              'install': {'changed': True, 'packages': {
                  'docker-ce': {'before': None, 'after': '3:20.10.24-1.el9'},
                  'containerd.io': {'before': None, 'after': '0:1.6.20-1.el9'}}}}
@@ -286,17 +281,32 @@ def test_the_docker_result_of_a_first_install_from_an_el_bundle():
 
 def test_the_docker_result_of_a_second_run_and_of_check_mode_on_a_fresh_host():
     data = manifest(engine={'packages': {'runc': '1.1.5+ds1-1+deb12u1'}, 'version': '1.1.5+ds1-1+deb12u1'})
-    same = {'key': {'changed': False}, 'source': {'changed': False}, 'service': {'changed': False},
+    same = {'service': {'changed': False},
             'install': {'changed': False, 'packages': {'runc': {'before': '1.1.5+ds1-1+deb12u1',
                                                                 'after': '1.1.5+ds1-1+deb12u1'}}}}
     second = bundle_verify.install_result(data, same, HOST, '/b/x')
     assert (second['changed'], second['changed_packages'], second['packages'], second['repository'], second['family']) == (
         False, [], {'runc': '1.1.5+ds1-1+deb12u1'}, 'file:/b/x/apt', 'Debian')
-    # Check mode on a fresh host: the files would be written, the package step and the service skipped.
-    fresh = {'key': {'changed': True}, 'source': {'changed': True}, 'install': {'skipped': True, 'changed': False},
-             'service': {'skipped': True, 'changed': False}}
+    # Check mode on a fresh host: the package step would copy and write the repository (changed), simulates nothing
+    # (no index to read yet: packages {}); the service step skipped.
+    fresh = {'install': {'changed': True, 'packages': {}}, 'service': {'skipped': True, 'changed': False}}
     check = bundle_verify.install_result(data, fresh, HOST, '/b/x')
-    assert (check['changed'], check['packages'], check['service']) == (True, {}, {'enabled': False, 'active': False})
+    assert (check['changed'], check['packages'], check['changed_packages'], check['service']) == (
+        True, {}, [], {'enabled': False, 'active': False})
+
+
+def test_a_run_that_only_rewrote_the_repository_changed_no_package():
+    """The package step says changed when it copied files or rewrote the bundle's repository; changed_packages names
+    only the packages whose version moved."""
+    data = manifest(engine={'packages': {'runc': '1.1.5+ds1-1+deb12u1', 'containerd': '1.6.20~ds1-1+b1'},
+                            'version': '1.1.5+ds1-1+deb12u1'})
+    steps = {'service': {'changed': False}, 'install': {'changed': True, 'packages': {
+        'runc': {'before': '1.1.5+ds1-1+deb12u1', 'after': '1.1.5+ds1-1+deb12u1'},
+        'containerd': {'before': '1.6.20~ds1-1', 'after': '1.6.20~ds1-1+b1'}}}}
+    result = bundle_verify.install_result(data, steps, HOST, '/b/x')
+    assert (result['changed'], result['changed_packages']) == (True, ['containerd'])
+    steps['install']['packages']['containerd']['before'] = '1.6.20~ds1-1+b1'
+    assert bundle_verify.install_result(data, steps, HOST, '/b/x')['changed_packages'] == []
 
 
 # The other stages (issue 30): their package specs, their defaults per platform, their versions in the manifest.

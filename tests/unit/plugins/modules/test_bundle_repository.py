@@ -1,10 +1,6 @@
 # -*- coding: utf-8 -*-
-"""bundle_repository: the bundle's repository file, the same text as the docker role's bundle steps write (a stage that
-installs from the same bundle after the docker role must not rewrite it: roles/docker/tasks/main.yml)."""
-
-import re
-
-import yaml
+"""bundle_repository: the bundle's repository file, the one writer for every stage that installs from a bundle (the
+packages action calls it for the docker, k8s_node and kernel_ml stages alike, so none rewrites another's)."""
 
 from ansible_collections.fleetops.docker_host.plugins.modules import bundle_repository as M
 
@@ -23,20 +19,6 @@ def test_dnf_section_checks_metadata_and_packages():
     assert '[fleetops-docker-bundle]\n' in text and 'baseurl=file://%s/rpm\n' % PATH in text
     assert 'gpgcheck=1\nrepo_gpgcheck=1\n' in text
     assert text.endswith('gpgkey=file:///etc/pki/rpm-gpg/fleetops-docker-bundle.asc file://%s/rpm/keys/AB.asc\n' % PATH)
-
-
-def test_the_file_names_are_the_docker_roles():
-    defaults = yaml.safe_load(open('roles/docker/defaults/main.yml'))['__docker_os_families']
-    for family, package_format in (('Debian', 'deb'), ('RedHat', 'rpm')):
-        bundle = defaults[family]['bundle']
-        assert (bundle['key'], bundle['source'], bundle['key_src']) == (
-            M.FILES[package_format]['key'], M.FILES[package_format]['source'], M.FILES[package_format]['key_src'])
-
-
-def test_the_same_text_as_the_docker_roles_bundle_steps():
-    tasks = open('roles/docker/tasks/main.yml').read()
-    assert 'deb [signed-by={{ __docker_bundle_os.key }}] file:{{ __docker_bundle_repo }} ./' in tasks
-    assert re.search(r'offline bundle \{\{ __docker_manifest.id \}\}\n\s+\[fleetops-docker-bundle\]', tasks)
 
 
 def test_index_commands_read_the_bundle_alone():
