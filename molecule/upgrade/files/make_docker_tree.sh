@@ -13,7 +13,7 @@
 #                             5:26.1.6-1~ubuntu.24.04~noble  BROKEN on purpose: its dockerd exits 1 (rollback test)
 #   containerd.io             1.6.28-1, 1.6.33-1             (Debian's containerd + runc, no epoch as Docker's)
 #   docker-buildx-plugin, docker-compose-plugin: STUB packages (a script answering the CLI plugin metadata)
-# Writes $ROOT/FINGERPRINT. Idempotent: an existing tree is reused (it lives in a directory shared by the
+# Writes $ROOT/FINGERPRINT last. Idempotent: an existing tree is reused (it lives in a directory shared by the
 # scenario's hosts). Runs on a Debian 12 host with access to Debian's archive.
 set -euo pipefail
 ROOT="${1:-/srv/docker-tree}"
@@ -22,6 +22,11 @@ SUITE=noble
 ARCH=amd64
 POOL=dists/$SUITE/pool/stable/$ARCH
 export LANG=C DEBIAN_FRONTEND=noninteractive
+[ -s "$ROOT/FINGERPRINT" ] && exit 0
+# Two scenarios (upgrade, bundle) may build the shared tree at the same moment: one builds, the other waits for it.
+mkdir -p "$ROOT"
+exec 9>"$ROOT/.build.lock"
+flock 9
 [ -s "$ROOT/FINGERPRINT" ] && exit 0
 
 WORK="$(mktemp -d)"
