@@ -21,7 +21,9 @@ if [ "${1:-}" != --inside ]; then
   out="${1:?usage: make_elrepo.sh OUTPUT_DIR BASE_URL SERVER_IP}"; base_url="${2:?BASE_URL}"; server_ip="${3:?SERVER_IP}"
   mkdir -p "$out"; out="$(cd "$out" && pwd)"
   recipe="$( (cat "$HERE/make_elrepo.sh"; echo "$base_url $server_ip") | sha256sum | cut -c1-16)"
-  if [ "$(cat "$out/RECIPE" 2>/dev/null)" = "$recipe" ] && [ -s "$out/tree/linux/kernel/el9/x86_64/repodata/repomd.xml" ]; then
+  # The throwaway keys expire after a day (sign 1d): a tree older than 20 hours is built again.
+  if [ "$(cat "$out/RECIPE" 2>/dev/null)" = "$recipe" ] && [ -s "$out/tree/linux/kernel/el9/x86_64/repodata/repomd.xml" ] \
+     && [ -n "$(find "$out/RECIPE" -mmin -1200 2>/dev/null)" ]; then
     echo "==> ELRepo-like tree in $out present (reuse)" >&2; exit 0
   fi
   rm -rf "$out/tree" "$out/gnupg" "$out/ca" "$out/FINGERPRINT_V1" "$out/FINGERPRINT_V2" "$out/KERNEL_VERSION" "$out/RECIPE"
