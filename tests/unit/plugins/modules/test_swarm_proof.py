@@ -29,7 +29,7 @@ NSLOOKUP = 'Server:\t127.0.0.11\nAddress:\t127.0.0.11:53\n\nName:\ttasks.hello\n
 @pytest.mark.parametrize('wget_rc, ipvs, ok', [(0, False, True), (1, False, False)])
 def test_probe_reads_published_ports_and_overlay(monkeypatch, wget_rc, ipvs, ok):
     monkeypatch.setattr(swarm_proof, 'fetch', lambda url, timeout: {'ok': True, 'body': url.split('/')[2],
-                                                                        'error': ''})
+                                                                    'error': ''})
     answers = [
         (['docker', 'ps'], (0, 'c0ffee\n', '')),
         (['docker', 'exec', 'c0ffee', 'busybox', 'nslookup'], (0, NSLOOKUP, '')),
@@ -39,7 +39,7 @@ def test_probe_reads_published_ports_and_overlay(monkeypatch, wget_rc, ipvs, ok)
     module = FakeModule(answers)
     state = {'available': ipvs, 'reason': 'the kernel has no IPVS (CONFIG_IP_VS is not set)'}
     probe = swarm_proof.run_probe(module, {'service': 'hello', 'port': 8089, 'mesh_port': 8090,
-                                               'addrs': ['10.0.0.1', '10.0.0.2']}, state, 1)
+                                           'addrs': ['10.0.0.1', '10.0.0.2']}, state, 1)
     assert probe['task_container'] == 'c0ffee'
     assert probe['published'] == {'10.0.0.1': {'ok': True, 'body': '10.0.0.1:8089', 'error': ''},
                                   '10.0.0.2': {'ok': True, 'body': '10.0.0.2:8089', 'error': ''}}
@@ -54,7 +54,7 @@ def test_probe_without_a_local_task_fails_and_mesh_runs_with_ipvs(monkeypatch):
     monkeypatch.setattr(swarm_proof, 'fetch', lambda url, timeout: {'ok': True, 'body': 'x', 'error': ''})
     module = FakeModule([(['docker', 'ps'], (0, '', ''))])
     probe = swarm_proof.run_probe(module, {'service': 'hello', 'port': 8089, 'mesh_port': 8090,
-                                               'addrs': ['10.0.0.1']}, {'available': True, 'reason': ''}, 1)
+                                           'addrs': ['10.0.0.1']}, {'available': True, 'reason': ''}, 1)
     assert probe['task_container'] == '' and probe['ok'] is False
     assert probe['mesh']['skipped'] == '' and list(probe['mesh']['answers']) == ['10.0.0.1']
 
