@@ -62,7 +62,6 @@ EXAMPLES = r'''
 - name: Say which hosts are Swarm members
   ansible.builtin.debug:
     msg: "{{ inventory_hostname }}: {{ look.swarm.state }} node {{ look.swarm.node_id }}"
-
 '''
 
 RETURN = r'''
