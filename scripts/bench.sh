@@ -98,6 +98,9 @@ for n in "${sizes[@]}"; do
     fleet_inventory "$prefix-anchor" "$out/inventory-$n-anchor.yml" docker
     ansible-playbook -i "$out/inventory-$n-anchor.yml" "$ROOT/molecule/upgrade/prepare.yml" >"$out/anchor-prepare-$n.log" 2>&1 \
       || { tail -20 "$out/anchor-prepare-$n.log" >&2; exit 1; }
+    # The anchor installs its dependencies (python3-debian) without reading the index first, as on its own test
+    # images, which ship one: give its hosts Debian's index (prepare reads it only when it builds the tree).
+    for m in $(fleet_members "$prefix-anchor"); do docker exec "$m" apt-get update -qq >>"$out/anchor-prepare-$n.log" 2>&1; done
     measured_run "$n" docker anchor-first 1 "$ROOT/scripts/bench-anchor.yml" "$prefix-anchor" "$out/inventory-$n-anchor.yml" \
       -e "@$anchor_vars"
   fi
