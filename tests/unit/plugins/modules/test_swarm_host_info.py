@@ -5,6 +5,7 @@ import json
 import socket
 
 
+from ansible_collections.fleetops.docker_host.tests.unit.plugins.modules.utils import CommandTable
 from ansible_collections.fleetops.docker_host.plugins.modules import swarm_host_info
 
 INFO = {'Name': 'swarm-1', 'Swarm': {'LocalNodeState': 'active', 'NodeID': 'n1', 'NodeAddr': '10.0.0.1',
@@ -14,19 +15,11 @@ NODES = [{'ID': 'n1', 'Description': {'Hostname': 'swarm-1'}, 'Spec': {'Role': '
           'Status': {'State': 'ready', 'Addr': '10.0.0.1'}, 'ManagerStatus': {'Leader': True}}]
 
 
-class FakeModule:
-    def __init__(self, answers, params=None):
-        self.answers = answers
-        self.calls = []
-        self.params = dict({'peers': [], 'connect_timeout': 0.2}, **(params or {}))
+PARAMS = {'peers': [], 'connect_timeout': 0.2}
 
-    def run_command(self, argv, environ_update=None, data=None):
-        assert environ_update == {'LANG': 'C', 'LC_ALL': 'C'}
-        self.calls.append(argv)
-        for prefix, answer in self.answers:
-            if argv[:len(prefix)] == prefix:
-                return answer
-        return 1, '', 'unexpected %s' % argv
+
+def FakeModule(answers, params=None):  # noqa: N802 - named as the class it stands for
+    return CommandTable(answers, dict(PARAMS, **(params or {})))
 
 
 def docker_answers():

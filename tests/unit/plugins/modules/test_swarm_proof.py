@@ -3,23 +3,16 @@
 
 import pytest
 
+from ansible_collections.fleetops.docker_host.tests.unit.plugins.modules.utils import CommandTable
 from ansible_collections.fleetops.docker_host.plugins.modules import swarm_proof
 
 
-class FakeModule:
-    def __init__(self, answers, params=None):
-        self.answers = answers
-        self.calls = []
-        self.params = dict({'service': 'hello', 'port': 8089, 'target_port': 80, 'addrs': ['10.0.0.1'],
-                            'mesh_port': None, 'wait': 0, 'connect_timeout': 0.2}, **(params or {}))
+PARAMS = {'service': 'hello', 'port': 8089, 'target_port': 80, 'addrs': ['10.0.0.1'], 'mesh_port': None, 'wait': 0,
+          'connect_timeout': 0.2}
 
-    def run_command(self, argv, environ_update=None, data=None):
-        assert environ_update == {'LANG': 'C', 'LC_ALL': 'C'}
-        self.calls.append(argv)
-        for prefix, answer in self.answers:
-            if argv[:len(prefix)] == prefix:
-                return answer
-        return 1, '', 'unexpected %s' % argv
+
+def FakeModule(answers, params=None):  # noqa: N802 - named as the class it stands for
+    return CommandTable(answers, dict(PARAMS, **(params or {})))
 
 
 NSLOOKUP = 'Server:\t127.0.0.11\nAddress:\t127.0.0.11:53\n\nName:\ttasks.hello\nAddress: 10.0.1.3\n' \

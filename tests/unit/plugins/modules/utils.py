@@ -27,3 +27,21 @@ def module_runner(module):
             module.main()
         return json.loads(capsys.readouterr().out)
     return run_module
+
+
+class CommandTable:
+    """A stand-in AnsibleModule for run()-level tests: run_command answers from a list of (argv prefix, (rc, out,
+    err)) pairs, insists on the C locale, and records every argv in `calls`; `params` are the module's."""
+
+    def __init__(self, answers, params):
+        self.answers = answers
+        self.calls = []
+        self.params = params
+
+    def run_command(self, argv, environ_update=None, data=None):
+        assert environ_update == {'LANG': 'C', 'LC_ALL': 'C'}
+        self.calls.append(argv)
+        for prefix, answer in self.answers:
+            if argv[:len(prefix)] == prefix:
+                return answer
+        return 1, '', 'unexpected %s' % argv
