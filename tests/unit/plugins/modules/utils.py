@@ -4,6 +4,7 @@
 import json
 
 import pytest
+from ansible.module_utils.common import warnings as module_warnings
 
 try:
     from ansible.module_utils.testing import patch_module_args
@@ -15,9 +16,18 @@ needs_module_testing = pytest.mark.skipif(patch_module_args is None,
                                           reason='needs ansible.module_utils.testing (ansible-core 2.19+)')
 
 
+def forget_warnings():
+    """Empty the warnings and deprecations AnsibleModule collects process-wide: in one pytest process they would
+    reach the next module's result (a module run by Ansible is a process of its own), and a test that hands a
+    result back as an argument would pass another test's warning events along."""
+    for name in ('_global_warnings', '_global_deprecations'):
+        getattr(module_warnings, name).clear()
+
+
 def module_runner(module):
     """A function (capsys, args, check_mode=False, diff=False) -> the result MODULE's main() printed."""
     def run_module(capsys, args, check_mode=False, diff=False):
+        forget_warnings()
         args = dict(args)
         if check_mode:
             args['_ansible_check_mode'] = True
