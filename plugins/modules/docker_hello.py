@@ -149,12 +149,7 @@ loaded:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.fleetops.docker_host.plugins.module_utils._files import (  # noqa: F401 - hello_result: its verdict
-    hello_argv,
-    hello_failure,
-    hello_result,
-    run_hello,
-)
+from ansible_collections.fleetops.docker_host.plugins.module_utils._files import hello_argv, hello_failure, run_hello
 
 SBIN = ['/usr/bin', '/usr/local/bin', '/bin']
 
