@@ -18,10 +18,10 @@ description:
     M(fleetops.docker_host.docker_hello) in the same module run, returned in RV(hello).
   - Nothing to do means O(settings) (or O(legacy_options)) given, no C(problems), no C(json_write), no C(apply),
     C(prove) true (O(hello_image) given, the engine installed), no C(prove_with_archive) (the archive is on the
-    controller: a run that must copy it proves after the copy) and no C(remove_archive). Then it runs
+    controller, so a run that must copy it proves after the copy) and no C(remove_archive). Then it runs
     C(docker run --rm [--pull never] IMAGE echo hello) (C(--pull never) with O(hello_archive)), judged in the one
     place the collection judges a hello (C(module_utils/_files.py), shared with M(fleetops.docker_host.docker_hello)).
-  - Otherwise it runs nothing and RV(hello) is V({}): the caller makes its changes and proves the engine after them
+  - Otherwise it runs nothing and RV(hello) is V({}); the caller makes its changes and proves the engine after them
     with M(fleetops.docker_host.docker_hello), as the P(fleetops.docker_host.docker_daemon#role) role does. So a
     host that is already right costs that role one module run instead of two.
   - Not an C(_info) module because it runs a container; it changes nothing on the host.
@@ -148,8 +148,9 @@ def proves_here(plan):
     """Whether the plan leaves nothing to do on the host before the hello: no input refused, nothing to write or
     apply, no archive to copy from the controller first and none to remove after (the caller's hello, in a block
     whose `always` removes it, keeps that removal when the hello fails)."""
-    return bool(plan) and plan['prove'] and not (plan['problems'] or plan['json_write'] or plan['apply']
-                                                  or plan['prove_with_archive'] or plan['remove_archive'])
+    work = plan and (plan['problems'] or plan['json_write'] or plan['apply'] or plan['prove_with_archive']
+                     or plan['remove_archive'])
+    return bool(plan) and plan['prove'] and not work
 
 
 def prove(module, result):
