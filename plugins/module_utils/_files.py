@@ -15,6 +15,11 @@ docker_repo_key, sysctl_apply, containerd_config, node_swap, and the looks).
 - split_host_port: a registry's host[:port] as the files that name registries hold it, read once for the
   collection: daemon.json's insecure-registries (_daemon_json.check_insecure_registry) and k8s_node_registries
   (_k8s_node.registry_host_kind, also on the controller for the k8s_node filter).
+- hello_argv / hello_result / run_hello: the hello proof (`docker run --rm IMAGE echo hello`), run and judged in
+  this one place for the two modules that prove an engine with it: docker_hello (the k8s_node role after a
+  containerd restart, users) and docker_daemon_proof (the docker_daemon role, when its look finds nothing to
+  change). It lives here because this is the one module_util in both roles' flows (a file of its own would put
+  k8s_node's flow over its 12 files).
 Runs on Python 3.6+.
 """
 
@@ -22,6 +27,7 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type  # noqa: UP001 - ansible-test sanity expects it
 
 import errno
+import json
 import ipaddress
 import os
 import re
@@ -322,3 +328,81 @@ def split_host_port(text):
     if port is not None and not (port.isdigit() and 0 < int(port) <= 65535):
         return None
     return host, port, form
+
+
+# ---------------------------------------------------------------------------------------- the hello proof
+HELLO_ENV = {'LANG': 'C', 'LC_ALL': 'C'}
+
+
+def _trim(text):
+    # As the command module does: the trailing newline is the stream's, not the text's.
+    return (text or '').rstrip('\r\n')
+
+
+def hello_result(cmd, rc, stdout, stderr, expect='hello'):
+    """The hello container's run and its verdict, judged here only (docker_hello and docker_daemon_proof return it,
+    roles read it).
+
+    passed: exit 0 and the output, trimmed, is `expect`. reason: why not, in one line ('' when it passed).
+    """
+    stdout = _trim(stdout)
+    stderr = _trim(stderr)
+    # `docker run --pull never` with the image absent: "No such image: <name>".
+    image_missing = rc != 0 and 'no such image' in stderr.lower()
+    passed = rc == 0 and stdout.strip() == expect
+    if passed:
+        reason = ''
+    elif image_missing:
+        reason = 'the image is not on the host and was not pulled (%s)' % stderr.strip()
+    elif rc != 0:
+        reason = 'exited %s: %s' % (rc, (stderr or stdout).strip() or '(no output)')
+    else:
+        reason = 'printed %s, not %s' % (json.dumps(stdout.strip()), json.dumps(expect))
+    return {
+        'cmd': list(cmd),
+        'rc': rc,
+        'stdout': stdout,
+        'stderr': stderr,
+        'image_missing': image_missing,
+        'passed': passed,
+        'reason': reason,
+    }
+
+
+def hello_argv(docker, image, command, pull):
+    """`docker run --rm [--pull never] IMAGE COMMAND...`; pull 'missing' leaves docker's default (no flag, so
+    engines without --pull work too)."""
+    return [docker, 'run', '--rm'] + (['--pull', 'never'] if pull == 'never' else []) + [image] + list(command)
+
+
+def hello_failure(hello):
+    """The message of a task that fails on a hello that did not pass."""
+    return '`%s` did not pass: %s' % (' '.join(hello['cmd']), hello['reason'])
+
+
+def run_hello(module, argv, docker, expect='hello', archive=None):
+    """Run the hello (argv) and judge it: the result docker_hello returns (ran, passed, reason, cmd, rc, stdout,
+    stderr, image_missing, loaded, changed). Nothing runs in check mode or without the docker CLI (docker None).
+    With `archive` (a `docker save` file on the host), an image reported missing is loaded and the run repeated;
+    a load that fails fails the task."""
+    if module.check_mode or not docker:
+        return {'changed': False, 'ran': False, 'passed': None if docker else False, 'cmd': argv,
+                'reason': 'not run in check mode' if docker else 'the docker CLI is not installed (no docker in PATH)',
+                'rc': None, 'stdout': '', 'stderr': '', 'image_missing': False, 'loaded': False}
+    rc, out, err = module.run_command(argv, environ_update=HELLO_ENV)
+    result = hello_result(argv, rc, out, err, expect)
+    result['loaded'] = False
+    if result['image_missing'] and archive:
+        if not os.path.exists(archive):
+            result['reason'] += '; the image archive %s is not on the host' % archive
+        else:
+            rc, out, err = module.run_command([docker, 'load', '--input', archive], environ_update=HELLO_ENV)
+            if rc != 0:
+                module.fail_json(msg='docker load --input %s failed (rc %s): %s' % (archive, rc, (err or out).strip()),
+                                 changed=False, ran=True, **result)
+            rc, out, err = module.run_command(argv, environ_update=HELLO_ENV)
+            result = hello_result(argv, rc, out, err, expect)
+            result['loaded'] = True
+    result['ran'] = True
+    result['changed'] = result['loaded']
+    return result

@@ -19,9 +19,10 @@ description:
   - With O(image_archive) (a C(docker save) archive on the host), a missing image is loaded with C(docker load)
     and the container runs again; RV(loaded) says so and the task reports C(changed). A present image is never
     loaded again.
-  - The one place where the collection judges a hello run. The P(fleetops.docker_host.docker_daemon#role) role
-    proves the engine with it after a reload or restart, and P(fleetops.docker_host.k8s_node#role) after a
-    containerd restart.
+  - The collection judges a hello run in one place (C(module_utils/_files.py)), which this module and
+    M(fleetops.docker_host.docker_daemon_proof) share. The P(fleetops.docker_host.docker_daemon#role) role proves
+    the engine with it after a reload or restart, and P(fleetops.docker_host.k8s_node#role) after a containerd
+    restart.
 options:
   image:
     description:
@@ -76,6 +77,7 @@ notes:
   - The container is started with C(--rm); the module leaves no container behind.
 seealso:
   - module: fleetops.docker_host.docker_engine_info
+  - module: fleetops.docker_host.docker_daemon_proof
 '''
 
 EXAMPLES = r'''
@@ -145,53 +147,11 @@ loaded:
   sample: false
 '''
 
-import json
-import os
-
 from ansible.module_utils.basic import AnsibleModule
 
-C_ENV = {'LANG': 'C', 'LC_ALL': 'C'}
+from ansible_collections.fleetops.docker_host.plugins.module_utils._files import hello_argv, hello_failure, run_hello
+
 SBIN = ['/usr/bin', '/usr/local/bin', '/bin']
-
-
-def _trim(text):
-    # As the command module does: the trailing newline is the stream's, not the text's.
-    return (text or '').rstrip('\r\n')
-
-
-def hello_result(cmd, rc, stdout, stderr, expect='hello'):
-    """The hello container's run and its verdict, judged here only (this module returns it, roles read it).
-
-    passed: exit 0 and the output, trimmed, is `expect`. reason: why not, in one line ('' when it passed).
-    """
-    stdout = _trim(stdout)
-    stderr = _trim(stderr)
-    # `docker run --pull never` with the image absent: "No such image: <name>".
-    image_missing = rc != 0 and 'no such image' in stderr.lower()
-    passed = rc == 0 and stdout.strip() == expect
-    if passed:
-        reason = ''
-    elif image_missing:
-        reason = 'the image is not on the host and was not pulled (%s)' % stderr.strip()
-    elif rc != 0:
-        reason = 'exited %s: %s' % (rc, (stderr or stdout).strip() or '(no output)')
-    else:
-        reason = 'printed %s, not %s' % (json.dumps(stdout.strip()), json.dumps(expect))
-    return {
-        'cmd': list(cmd),
-        'rc': rc,
-        'stdout': stdout,
-        'stderr': stderr,
-        'image_missing': image_missing,
-        'passed': passed,
-        'reason': reason,
-    }
-
-
-def hello_argv(docker, image, command, pull):
-    """`docker run --rm [--pull never] IMAGE COMMAND...`; pull 'missing' leaves docker's default (no flag, so
-    engines without --pull work too)."""
-    return [docker, 'run', '--rm'] + (['--pull', 'never'] if pull == 'never' else []) + [image] + list(command)
 
 
 def command(module):
@@ -205,31 +165,8 @@ def command(module):
 
 
 def run(module):
-    params = module.params
     argv, docker = command(module)
-    if module.check_mode or not docker:
-        return {'changed': False, 'ran': False, 'passed': None if docker else False, 'cmd': argv,
-                'reason': 'not run in check mode' if docker else 'the docker CLI is not installed (no docker in PATH)',
-                'rc': None, 'stdout': '', 'stderr': '', 'image_missing': False, 'loaded': False}
-    expect = params['expect']
-    rc, out, err = module.run_command(argv, environ_update=C_ENV)
-    result = hello_result(argv, rc, out, err, expect)
-    result['loaded'] = False
-    archive = params['image_archive']
-    if result['image_missing'] and archive:
-        if not os.path.exists(archive):
-            result['reason'] += '; the image archive %s is not on the host' % archive
-        else:
-            rc, out, err = module.run_command([docker, 'load', '--input', archive], environ_update=C_ENV)
-            if rc != 0:
-                module.fail_json(msg='docker load --input %s failed (rc %s): %s' % (archive, rc, (err or out).strip()),
-                                 changed=False, ran=True, **result)
-            rc, out, err = module.run_command(argv, environ_update=C_ENV)
-            result = hello_result(argv, rc, out, err, expect)
-            result['loaded'] = True
-    result['ran'] = True
-    result['changed'] = result['loaded']
-    return result
+    return run_hello(module, argv, docker, module.params['expect'], module.params['image_archive'])
 
 
 def main():
@@ -249,7 +186,7 @@ def main():
     )
     result = run(module)
     if result['passed'] is False and module.params['fail_on_error']:
-        module.fail_json(msg='`%s` did not pass: %s' % (' '.join(result['cmd']), result['reason']), **result)
+        module.fail_json(msg=hello_failure(result), **result)
     module.exit_json(**result)
 
 

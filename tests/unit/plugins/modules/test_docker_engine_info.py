@@ -10,6 +10,7 @@ import time
 import pytest
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.fleetops.docker_host.plugins.module_utils import _docker_engine
 from ansible_collections.fleetops.docker_host.plugins.modules import docker_engine_info
 
 from ansible_collections.fleetops.docker_host.tests.unit.plugins.modules.utils import (
@@ -228,7 +229,7 @@ def test_unit_file_unreadable_falls_back_to_systemctl(host, tmp_path, capsys):
 
 
 def test_masked_dropins_report_digest_and_mode_never_content(tmp_path):
-    look_dropins = docker_engine_info.look_dropins
+    look_dropins = _docker_engine.look_dropins
     env = tmp_path / 'http-proxy.env'
     env.write_text('HTTP_PROXY=http://ops:S3cret@proxy:3128\n')
     os.chmod(str(env), 0o600)

@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from ansible_collections.fleetops.docker_host.plugins.module_utils import _docker_install
-from ansible_collections.fleetops.docker_host.plugins.modules import docker_engine_info, docker_install_info
+from ansible_collections.fleetops.docker_host.plugins.module_utils import _docker_engine, _docker_install
+from ansible_collections.fleetops.docker_host.plugins.modules import docker_install_info
 
 from ansible_collections.fleetops.docker_host.tests.unit.plugins.hostile import (
     KINDS,
@@ -29,7 +29,7 @@ pytestmark = pytest.mark.usefixtures('bounded')
 ])
 def test_a_proxy_dropin_with_credentials_is_returned_masked(tmp_path, userinfo, secret, shown):
     (tmp_path / 'http-proxy.conf').write_text(PROXY_DOC % (userinfo, userinfo))
-    dropins = docker_engine_info.look_dropins(str(tmp_path), ['http-proxy.conf'])
+    dropins = _docker_engine.look_dropins(str(tmp_path), ['http-proxy.conf'])
     content = dropins['http-proxy.conf']['content']
     assert 'http://%s@proxy.example:3128' % shown in content and 'https://%s@proxy.example:3129' % shown in content
     if secret:
@@ -40,14 +40,14 @@ def test_a_proxy_dropin_with_credentials_is_returned_masked(tmp_path, userinfo, 
 def test_a_dropin_without_credentials_is_returned_as_it_is(tmp_path):
     text = '[Service]\nEnvironment="HTTP_PROXY=http://proxy.example:3128"\nExecStart=\nExecStart=/usr/bin/dockerd\n'
     (tmp_path / 'http-proxy.conf').write_text(text)
-    assert docker_engine_info.look_dropins(str(tmp_path), ['http-proxy.conf'])['http-proxy.conf']['content'] == text
+    assert _docker_engine.look_dropins(str(tmp_path), ['http-proxy.conf'])['http-proxy.conf']['content'] == text
 
 
 @pytest.mark.parametrize('kind', KINDS)
 def test_dropins_that_are_not_files_read_as_absent_without_blocking(tmp_path, kind):
     make_kind(tmp_path / 'http-proxy.conf', kind)
     make_kind(tmp_path / 'http-proxy.env', kind)
-    dropins = docker_engine_info.look_dropins(str(tmp_path), ['http-proxy.conf'], ['http-proxy.env'])
+    dropins = _docker_engine.look_dropins(str(tmp_path), ['http-proxy.conf'], ['http-proxy.env'])
     assert dropins['http-proxy.conf']['exists'] is False and dropins['http-proxy.env']['exists'] is False
 
 
@@ -55,14 +55,14 @@ def test_a_masked_env_file_gives_its_digest_and_mode_only(tmp_path):
     path = tmp_path / 'http-proxy.env'
     path.write_text('HTTP_PROXY=http://bob:S3cr3t@proxy:3128\n')
     os.chmod(str(path), 0o600)
-    dropin = docker_engine_info.look_dropins(str(tmp_path), [], ['http-proxy.env'])['http-proxy.env']
+    dropin = _docker_engine.look_dropins(str(tmp_path), [], ['http-proxy.env'])['http-proxy.env']
     assert dropin['content'] is None and dropin['mode'] == '0600' and len(dropin['sha256']) == 64
 
 
 @pytest.mark.parametrize('raw', [b'[Service]\n# caf\xe9\n', b'\xff\xfe\x00', b'\xef\xbb\xbf[Service]\n'])
 def test_a_dropin_that_is_not_utf8_is_valid_text(tmp_path, raw):
     (tmp_path / 'x.conf').write_bytes(raw)
-    content = docker_engine_info.look_dropins(str(tmp_path), ['x.conf'])['x.conf']['content']
+    content = _docker_engine.look_dropins(str(tmp_path), ['x.conf'])['x.conf']['content']
     content.encode('utf-8')
 
 

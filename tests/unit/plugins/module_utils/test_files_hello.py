@@ -1,10 +1,10 @@
 # -*- coding: utf-8 -*-
-"""plugins/modules/docker_hello.py, its verdict: the hello container's run judged in one place (pure functions, no
-module run, so on every ansible-core line)."""
+"""The hello's verdict (plugins/module_utils/_files.py, used by docker_hello and docker_daemon_proof): the hello
+container's run judged in one place (pure functions, no module run, so on every ansible-core line)."""
 
 import pytest
 
-from ansible_collections.fleetops.docker_host.plugins.modules.docker_hello import hello_argv, hello_result
+from ansible_collections.fleetops.docker_host.plugins.module_utils._files import hello_argv, hello_result
 
 
 def test_hello_result_ok():
