@@ -482,7 +482,7 @@ def _file_state(path):
 
 def boot_state(root='/'):
     """What sysctl_apply would find, read only: `files` (host path -> _file_state) of the regular *.conf files of the
-    sysctl.d and modules-load.d directories, `keys` (every key a boot file sets explicitly -> its live `runtime`
+    sysctl.d and modules-load.d directories, `by_key` (every key a boot file sets explicitly -> its live `runtime`
     and `error` as read_runtime gives them and its boot-time `writes` as persisted_writes gives them) and
     `unlinked_keys`. Generic: no role's keys or files, so a caller compares what it would write against it."""
     files = {}
@@ -518,4 +518,4 @@ def boot_state(root='/'):
         except SysctlError as exc:
             runtime, error = None, str(exc)
         looked[key] = {'runtime': runtime, 'error': error, 'writes': [list(write) for write in writes[key]]}
-    return {'files': files, 'keys': looked, 'unlinked_keys': sorted(unlinked)}
+    return {'files': files, 'by_key': looked, 'unlinked_keys': sorted(unlinked)}

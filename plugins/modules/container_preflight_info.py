@@ -183,7 +183,7 @@ sysctl:
           C(modules-load.d) directories -> C(sha1), C(size), C(mode) (octal text), C(uid), C(gid).
       type: dict
       sample: {"/etc/sysctl.d/k8s.conf": {"sha1": "0c1f...", "size": 312, "mode": "0644", "uid": 0, "gid": 0}}
-    keys:
+    by_key:
       description:
         - Each key a file applied at boot sets (or an unlinked C(/etc/sysctl.conf)) -> C(runtime) (the live value,
           V(null) when it cannot be read), C(error) (why not) and C(writes) (C([file, line, value]) in the order

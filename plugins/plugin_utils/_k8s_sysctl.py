@@ -211,7 +211,7 @@ def _unchanged_verdict(expected, state):
         return 'sysctl_apply refuses the keys: %s' % exc, None
     if not wanted:
         return '', None
-    keys = state.get('keys') if isinstance(state.get('keys'), Mapping) else {}
+    keys = state.get('by_key') if isinstance(state.get('by_key'), Mapping) else {}
     unread = sorted(key for key in wanted if not isinstance(keys.get(key), Mapping))
     if unread:
         return 'no boot file sets %s' % ', '.join(unread), None

@@ -39,7 +39,7 @@ def tree(root):
 
 def judged(state, expected):
     wanted = normalise_expected(expected)
-    keys = state['keys']
+    keys = state['by_key']
     return judge(wanted, dict((key, (keys[key]['runtime'], keys[key]['error'])) for key in wanted),
                  dict((key, keys[key]['writes']) for key in wanted), set(state['unlinked_keys']))
 
@@ -54,8 +54,8 @@ def test_boot_state_reports_the_files_and_the_keys_they_set(tmp_path):
         'uid': os.getuid(), 'gid': os.getgid()}
     assert state['files']['/etc/modules-load.d/k8s.conf']['mode'] == '0600'
     # Explicit keys only (a glob names no key); their live value and what sets them at boot.
-    assert sorted(state['keys']) == ['kernel.pid_max', 'net.bridge.bridge-nf-call-iptables', 'net.ipv4.ip_forward']
-    assert state['keys']['kernel.pid_max'] == {
+    assert sorted(state['by_key']) == ['kernel.pid_max', 'net.bridge.bridge-nf-call-iptables', 'net.ipv4.ip_forward']
+    assert state['by_key']['kernel.pid_max'] == {
         'runtime': '32768', 'error': None, 'writes': [['/usr/lib/sysctl.d/50-default.conf', 2, '4194304']]}
     assert state['unlinked_keys'] == []
 

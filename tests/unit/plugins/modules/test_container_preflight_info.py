@@ -60,8 +60,8 @@ def test_malformed_names_fail_before_modinfo_runs(capsys, monkeypatch, args, fra
 def test_the_sysctl_state_only_when_asked(capsys, monkeypatch, tmp_path):
     assert run_module(capsys, {'require': []})['sysctl'] is None
     seen = []
-    monkeypatch.setattr(container_preflight_info, 'boot_state', lambda: seen.append(True) or {'files': {}, 'keys': {},
+    monkeypatch.setattr(container_preflight_info, 'boot_state', lambda: seen.append(True) or {'files': {}, 'by_key': {},
                                                                                               'unlinked_keys': []})
     result = run_module(capsys, {'require': [], 'sysctl': True, '_ansible_check_mode': True})
-    assert result['changed'] is False and result['sysctl'] == {'files': {}, 'keys': {}, 'unlinked_keys': []}
+    assert result['changed'] is False and result['sysctl'] == {'files': {}, 'by_key': {}, 'unlinked_keys': []}
     assert seen == [True]

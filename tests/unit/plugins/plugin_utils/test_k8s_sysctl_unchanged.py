@@ -67,9 +67,9 @@ def test_left_out_the_role_gives_what_a_real_no_change_sysctl_apply_run_gave(che
     # Field by field, the same as from the real return (notes and failure too, in check mode as well).
     for field, value in k8s_sysctl_result(CAPTURED['applied'], plan).items():
         assert k8s_sysctl_result(answer['unchanged'], plan)[field] == value, field
-    assert k8s_sysctl_outcome(answer['unchanged'], plan, HOST, check_mode) == k8s_sysctl_outcome(
-        CAPTURED['applied'], plan, HOST, check_mode) == {'notes': CAPTURED['outcome']['notes'],
-                                                          'failure': CAPTURED['outcome']['failure']}
+    expected = {'notes': CAPTURED['outcome']['notes'], 'failure': CAPTURED['outcome']['failure']}
+    assert k8s_sysctl_outcome(answer['unchanged'], plan, HOST, check_mode) == expected
+    assert k8s_sysctl_outcome(CAPTURED['applied'], plan, HOST, check_mode) == expected
 
 
 def _drop(path):
@@ -81,11 +81,11 @@ def _set_file(path, **fields):
 
 
 def _set_key(key, **fields):
-    return lambda state, _report: state['keys'][key].update(fields)
+    return lambda state, _report: state['by_key'][key].update(fields)
 
 
 def _later_file(key, value):
-    return lambda state, _report: state['keys'][key]['writes'].append(['/etc/sysctl.d/99-x.conf', 1, value])
+    return lambda state, _report: state['by_key'][key]['writes'].append(['/etc/sysctl.d/99-x.conf', 1, value])
 
 
 def _unlinked(key):
@@ -110,7 +110,7 @@ def _no_state(state, _report):
     (_set_key('net.ipv4.ip_forward', runtime=None, error='write-only'), 'a key needs a hint'),
     (_later_file('net.ipv4.ip_forward', '0'), 'net.ipv4.ip_forward [shadowed]'),
     (_unlinked('net.ipv4.ip_forward'), 'a key needs a hint: net.ipv4.ip_forward is set in /etc/sysctl.conf'),
-    (lambda state, _report: state['keys'].pop('net.ipv4.ip_forward'), 'no boot file sets net.ipv4.ip_forward'),
+    (lambda state, _report: state['by_key'].pop('net.ipv4.ip_forward'), 'no boot file sets net.ipv4.ip_forward'),
     (_no_state, 'the look did not read the sysctl files'),
 ])
 def test_sysctl_apply_runs_when_the_look_shows_something_it_would_do(edit, reason):
@@ -155,7 +155,7 @@ def test_a_container_with_a_read_only_proc_sys_compares_only_the_files():
     assert plan['applicable'] == {} and answer['run_apply'] is False and answer['unchanged']['check'] is None
     assert k8s_sysctl_result(answer['unchanged'], plan)['msg'] == NO_KEY_VERDICT['msg']
     # The live values do not matter there (sysctl_apply reads none), the files still do.
-    look['sysctl']['keys']['net.ipv4.ip_forward']['runtime'] = '0'
+    look['sysctl']['by_key']['net.ipv4.ip_forward']['runtime'] = '0'
     assert decide(look)[1]['run_apply'] is False
     look['sysctl']['files'][SYSCTL_FILE]['mode'] = '0640'
     assert decide(look)[1]['run_apply'] is True
