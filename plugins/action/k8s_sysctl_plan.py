@@ -5,23 +5,32 @@
 then the result and the outcome from what sysctl_apply did. The look is the caller's container_preflight_info result
 when it covers the role's modules and commands (site.yml passes its preflight's); else this action takes it itself,
 once, with the role's arguments (read-only, check mode safe). The rules are in plugins/plugin_utils/_k8s_sysctl.py
-(pure, unit-tested); this only gathers the variables, runs the look and fails with the message."""
+(pure, unit-tested); this only gathers the variables, runs the look, renders the role's two templates (the texts
+sysctl_apply would write, so the rules can tell that nothing is to change and the role leaves sysctl_apply out)
+and fails with the message."""
 
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type  # noqa: UP001 - ansible-test sanity expects it
 
 from collections.abc import Mapping
 
+from ansible.errors import AnsibleError
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
+from ansible.plugins.loader import lookup_loader
 
 from ansible_collections.fleetops.docker_host.plugins.plugin_utils._k8s_sysctl import (
     BOOT_DIRS,
     COMMANDS,
+    chosen_look,
     k8s_sysctl_outcome,
     k8s_sysctl_plan,
     k8s_sysctl_result,
+    k8s_sysctl_unchanged,
 )
+
+# The role's templates of the two files sysctl_apply writes (roles/k8s_sysctl/templates).
+TEMPLATES = ('k8s-sysctl.conf.j2', 'modules-load.conf.j2')
 
 # The role's variables the plan reads: argument name -> (variable, default when the role does not set it).
 ROLE_VARIABLES = (
@@ -36,9 +45,11 @@ ROLE_VARIABLES = (
 VALID_ARGS = frozenset(['probe', 'plan', 'applied', 'look'] + [name for name, _variable, _default in ROLE_VARIABLES])
 
 
-def decide(args, variables, host, check_mode):
+def decide(args, variables, host, check_mode, render=None):
     """The action's result for ARGS (the task's) and VARIABLES (the role's, rendered): the plan (`failed` with one
-    message naming every problem on bad input), or with `applied` the role's result, its notes and its failure."""
+    message naming every problem on bad input), or with `applied` the role's result, its notes and its failure.
+    RENDER(plan) -> (sysctl text, modules text or None), or None, gives the texts sysctl_apply would write; with them
+    the plan says whether sysctl_apply must run (k8s_sysctl_unchanged); without them, it must."""
     unknown = sorted(set(args) - VALID_ARGS)
     args = dict((name, value) for name, value in args.items() if name != 'look')
     if unknown:
@@ -58,10 +69,17 @@ def decide(args, variables, host, check_mode):
     plan = k8s_sysctl_plan(given['settings'], given['modules'], given['sysctl_file'], given['modules_file'],
                            boot_dirs=given['boot_dirs'], preflight=given['preflight'], probe=args.get('probe'),
                            install_tools=bool(given['install_tools']))
-    answer = dict(plan, changed=False)
+    answer = dict(plan, changed=False, run_apply=True, run_apply_reason='not decided', unchanged={})
     if plan['problems']:
         # Bad input stops here, before anything on the host changes: one message naming every problem.
         answer.update(failed=True, msg='%s: %s' % (host, ' '.join(plan['problems'])))
+    elif render is not None:
+        look = chosen_look(given['preflight'], args.get('probe'), plan['modules'])
+        texts = render(plan) if isinstance(look.get('sysctl'), Mapping) else None
+        if texts is not None:
+            answer.update(k8s_sysctl_unchanged(plan, look, texts[0], texts[1]))
+        else:
+            answer.update(run_apply_reason='the look did not read the sysctl files, or the role\'s templates were not found')
     return answer
 
 
@@ -70,7 +88,7 @@ def look_args(plan):
     (the result step), when the plan failed, when the caller's look covers the role, or when told not to look."""
     if plan.get('failed') or not plan.get('look') or 'result' in plan:
         return None
-    return {'modules': list(plan['modules']), 'require': [], 'commands': list(COMMANDS)}
+    return {'modules': list(plan['modules']), 'require': [], 'commands': list(COMMANDS), 'sysctl': True}
 
 
 class ActionModule(ActionBase):
@@ -94,6 +112,19 @@ class ActionModule(ActionBase):
             if probe.get('failed'):
                 result.update(failed=True, msg='%s: container_preflight_info failed: %s' % (host, probe.get('msg')))
                 return result
-            answer = decide(dict(args, probe=probe), variables, host, check_mode)
+            args = dict(args, probe=probe)
+        if 'applied' not in args:
+            answer = decide(args, variables, host, check_mode, render=lambda plan: self._render(plan, task_vars))
         result.update(answer)
         return result
+
+    def _render(self, plan, task_vars):
+        """The texts sysctl_apply would write: the role's templates as the role's tasks render them (the template
+        lookup, with the plan as __k8s_sysctl_plan); the modules file's only when the role has modules."""
+        lookup = lookup_loader.get('ansible.builtin.template', loader=self._loader, templar=self._templar)
+        variables = dict(task_vars, __k8s_sysctl_plan=plan)
+        try:
+            texts = [lookup.run([name], variables=variables)[0] for name in TEMPLATES]
+        except AnsibleError:
+            return None  # the action run outside the role (no templates): sysctl_apply decides, as before
+        return texts[0], (texts[1] if plan['modules'] else None)

@@ -13,8 +13,10 @@ __metaclass__ = type  # noqa: UP001 - ansible-test sanity expects it
 
 import errno
 import fnmatch
+import hashlib
 import os
 import re
+import stat
 
 
 class SysctlError(Exception):
@@ -25,6 +27,9 @@ class SysctlError(Exception):
 # same name in later ones; then all files are applied sorted by name (directory ignored); /etc/sysctl.conf last.
 SYSCTL_DIRS = ('etc/sysctl.d', 'run/sysctl.d', 'usr/local/lib/sysctl.d', 'usr/lib/sysctl.d', 'lib/sysctl.d')
 SYSCTL_CONF = 'etc/sysctl.conf'
+# Where systemd-modules-load reads the modules to load at boot (modules-load.d(5)).
+MODULES_LOAD_DIRS = ('etc/modules-load.d', 'run/modules-load.d', 'usr/local/lib/modules-load.d', 'usr/lib/modules-load.d',
+                     'lib/modules-load.d')
 
 STATUSES = ('ok', 'mismatch', 'missing', 'not_persisted', 'shadowed', 'write_only')
 # A write-only key (e.g. net.ipv4.route.flush, mode 0200) exists but cannot be read back, even by root: it is
@@ -404,29 +409,33 @@ def describe(key, result):
     return text
 
 
-def check(expected, check_persisted=True, root='/'):
-    """Check every key of `expected` (raw option value). Returns the module's result fields."""
-    wanted = normalise_expected(expected)
+def unlinked_keys(root='/'):
+    """The keys set in /etc/sysctl.conf (as found under root) when systemd-sysctl does not read it at boot."""
+    unlinked = unlinked_sysctl_conf(root)
+    if not unlinked:
+        return set()
+    try:
+        with open(unlinked, 'rb') as handle:
+            return set(name for _n, name, _v in parse_sysctl_text(handle.read().decode('utf-8', 'replace')))
+    except OSError:
+        return set()
+
+
+def judge(wanted, reads, writes, unlinked=(), check_persisted=True):
+    """The verdict on WANTED ({canonical key: normalised value}) from what was read: READS {key: (runtime, error)}
+    (read_runtime), WRITES {key: [(file, line, value), ...]} (persisted_writes) and UNLINKED (unlinked_keys).
+    Pure, so the controller can judge a look taken earlier exactly as check() judges the host."""
     keys = sorted(wanted)
-    writes = persisted_writes(keys, root) if check_persisted else dict((k, []) for k in keys)
     results = {}
     hints = []
-    unlinked = unlinked_sysctl_conf(root) if check_persisted else None
-    unlinked_keys = set()
-    if unlinked:
-        try:
-            with open(unlinked, 'rb') as handle:
-                unlinked_keys = set(name for _n, name, _v in parse_sysctl_text(handle.read().decode('utf-8', 'replace')))
-        except OSError:
-            pass
     for key in keys:
-        runtime, error = read_runtime(key, root)
+        runtime, error = reads[key]
         result = verdict(key, wanted[key], runtime, writes[key], check_persisted, error=error)
         if error and runtime is None:
             result['error'] = error
         results[key] = result
         hints.extend(hints_for(key, result))
-        if key in unlinked_keys:
+        if key in unlinked:
             hints.append('%s is set in /etc/sysctl.conf, which systemd-sysctl does not read at boot here (no link to it '
                          'in /etc/sysctl.d, such as Debian\'s 99-sysctl.conf): move the line to a file under '
                          '/etc/sysctl.d/.' % key)
@@ -444,3 +453,69 @@ def check(expected, check_persisted=True, root='/'):
         'hints': hints,
         'msg': msg,
     }
+
+
+def check(expected, check_persisted=True, root='/'):
+    """Check every key of `expected` (raw option value). Returns the module's result fields."""
+    wanted = normalise_expected(expected)
+    keys = sorted(wanted)
+    writes = persisted_writes(keys, root) if check_persisted else dict((k, []) for k in keys)
+    reads = dict((key, read_runtime(key, root)) for key in keys)
+    return judge(wanted, reads, writes, unlinked_keys(root) if check_persisted else set(), check_persisted)
+
+
+def _file_state(path):
+    """{sha1, size, mode, uid, gid} of the regular file PATH (not followed if a link), or None."""
+    try:
+        info = os.lstat(path)
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        digest = hashlib.sha1()
+        with open(path, 'rb') as handle:
+            for chunk in iter(lambda: handle.read(65536), b''):
+                digest.update(chunk)
+    except OSError:
+        return None
+    return {'sha1': digest.hexdigest(), 'size': info.st_size, 'mode': '%04o' % stat.S_IMODE(info.st_mode),
+            'uid': info.st_uid, 'gid': info.st_gid}
+
+
+def boot_state(root='/'):
+    """What sysctl_apply would find, read only: `files` (host path -> _file_state) of the regular *.conf files of the
+    sysctl.d and modules-load.d directories, `by_key` (every key a boot file sets explicitly -> its live `runtime`
+    and `error` as read_runtime gives them and its boot-time `writes` as persisted_writes gives them) and
+    `unlinked_keys`. Generic: no role's keys or files, so a caller compares what it would write against it."""
+    files = {}
+    seen_dirs = set()
+    for directory in SYSCTL_DIRS + MODULES_LOAD_DIRS:
+        path = os.path.join(root, directory)
+        # /lib -> /usr/lib on merged-usr systems: one directory, listed once (under the name boot_files gives).
+        if os.path.realpath(path) in seen_dirs:
+            continue
+        seen_dirs.add(os.path.realpath(path))
+        try:
+            names = sorted(os.listdir(path))
+        except OSError:
+            continue
+        for name in names:
+            state = _file_state(os.path.join(path, name)) if name.endswith('.conf') else None
+            if state is not None:
+                files['/%s/%s' % (directory, name)] = state
+    keys = set()
+    for path in boot_files(root):
+        try:
+            with open(path, 'rb') as handle:
+                keys.update(name for _n, name, _v in parse_sysctl_text(handle.read().decode('utf-8', 'replace')))
+        except OSError:
+            continue
+    unlinked = unlinked_keys(root)
+    keys = sorted(keys | unlinked)
+    writes = persisted_writes(keys, root)
+    looked = {}
+    for key in keys:
+        try:
+            runtime, error = read_runtime(key, root)
+        except SysctlError as exc:
+            runtime, error = None, str(exc)
+        looked[key] = {'runtime': runtime, 'error': error, 'writes': [list(write) for write in writes[key]]}
+    return {'files': files, 'by_key': looked, 'unlinked_keys': sorted(unlinked)}

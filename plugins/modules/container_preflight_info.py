@@ -66,6 +66,16 @@ options:
     elements: str
     default: []
     version_added: 0.2.0
+  sysctl:
+    description:
+      - Also report, in RV(sysctl), the regular C(*.conf) files of the C(sysctl.d) and C(modules-load.d) directories
+        (SHA-1, size, mode, owner and group) and, for every key a file applied at boot sets, its live value and
+        what sets it at boot, in the order C(systemd-sysctl) applies them.
+      - What a caller that would write those files needs to know that nothing is to change
+        (the M(fleetops.docker_host.sysctl_apply) step of the k8s_sysctl role is left out then). Reads only.
+    type: bool
+    default: false
+    version_added: 0.3.0
 extends_documentation_fragment:
   - fleetops.docker_host.common
   - fleetops.docker_host.read_only
@@ -161,6 +171,30 @@ commands:
   type: dict
   sample: {"sysctl": "/usr/sbin/sysctl", "modprobe": null}
   version_added: 0.2.0
+sysctl:
+  description: With O(sysctl), what the sysctl files and keys are on the host (V(null) without).
+  returned: always
+  type: dict
+  version_added: 0.3.0
+  contains:
+    files:
+      description:
+        - Each regular C(*.conf) file (a link is not followed and not listed) of the C(sysctl.d) and
+          C(modules-load.d) directories -> C(sha1), C(size), C(mode) (octal text), C(uid), C(gid).
+      type: dict
+      sample: {"/etc/sysctl.d/k8s.conf": {"sha1": "0c1f...", "size": 312, "mode": "0644", "uid": 0, "gid": 0}}
+    by_key:
+      description:
+        - Each key a file applied at boot sets (or an unlinked C(/etc/sysctl.conf)) -> C(runtime) (the live value,
+          V(null) when it cannot be read), C(error) (why not) and C(writes) (C([file, line, value]) in the order
+          they apply at boot, the effective one last).
+      type: dict
+      sample: {"net.ipv4.ip_forward": {"runtime": "1", "error": null, "writes": [["/etc/sysctl.d/k8s.conf", 4, "1"]]}}
+    unlinked_keys:
+      description: The keys of an C(/etc/sysctl.conf) that C(systemd-sysctl) does not read at boot (no link to it).
+      type: list
+      elements: str
+      sample: []
 problems:
   description: One sentence per missing capability of O(require), and one when the kernel is too old.
   returned: always
@@ -186,6 +220,7 @@ from ansible_collections.fleetops.docker_host.plugins.module_utils._preflight im
     validate_modules,
     validate_require,
 )
+from ansible_collections.fleetops.docker_host.plugins.module_utils._sysctl import boot_state
 
 C_ENV = {'LANG': 'C', 'LC_ALL': 'C'}
 
@@ -224,6 +259,7 @@ def main():
             modules=dict(type='list', elements='str', default=list(DEFAULT_MODULES)),
             fail_on_missing=dict(type='bool', default=False),
             commands=dict(type='list', elements='str', default=[]),
+            sysctl=dict(type='bool', default=False),
         ),
         supports_check_mode=True,
     )
@@ -245,7 +281,8 @@ def main():
     except PreflightError as exc:
         module.fail_json(msg='container_preflight_info: %s' % to_native(exc))
     commands = dict((name, module.get_bin_path(name, opt_dirs=['/sbin', '/usr/sbin'])) for name in params['commands'])
-    result = dict(changed=False, preflight=report, problems=problems, commands=commands)
+    result = dict(changed=False, preflight=report, problems=problems, commands=commands,
+                  sysctl=boot_state() if params['sysctl'] else None)
     if problems and params['fail_on_missing']:
         module.fail_json(msg='container_preflight_info: %s' % ' '.join(problems), **result)
     module.exit_json(**result)

@@ -5,6 +5,8 @@
 
 k8s_sysctl_plan: the input problems and what to do on this host, from the role's variables and a
   container_preflight_info result (the caller's when it covers the role, else the role's own look).
+k8s_sysctl_unchanged: whether sysctl_apply has nothing to do, from the look's sysctl state and the texts it would
+  write; then its no-change return, so the role leaves the module start out.
 k8s_sysctl_result: the role's one result, from sysctl_apply's return (or sysctl_info's verdict) and the plan.
 k8s_sysctl_outcome: what the role says (notes) and the one failure message, if any, of a run.
 
@@ -14,11 +16,20 @@ Runs on the controller; no I/O, so the unit tests call the functions directly.
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type  # noqa: UP001 - ansible-test sanity expects it
 
+import hashlib
 import json
 import re
 from collections.abc import Mapping
 
-from ansible_collections.fleetops.docker_host.plugins.module_utils._sysctl import SYSCTL_DIRS, SysctlError, canonical_key
+from ansible_collections.fleetops.docker_host.plugins.module_utils._sysctl import (
+    SYSCTL_CONF,
+    SYSCTL_DIRS,
+    SysctlError,
+    canonical_key,
+    judge,
+    normalise_expected,
+    validate_sysctl_file,
+)
 
 # The commands the role needs on the host; container_preflight looks for them (its `commands` option).
 COMMANDS = ('sysctl', 'modprobe')
@@ -119,6 +130,14 @@ def preflight_covers(preflight, modules, commands=COMMANDS):
     return all(name in report['modules'] for name in modules) and all(name in found for name in commands)
 
 
+def chosen_look(preflight, probe, modules):
+    """The look the plan reads: the caller's container_preflight_info result when it covers the role, else the
+    role's own (PROBE), else {}."""
+    if preflight_covers(preflight, modules):
+        return preflight
+    return probe if isinstance(probe, Mapping) else {}
+
+
 def k8s_sysctl_plan(settings, modules=(), sysctl_file='', modules_file='', *, boot_dirs=BOOT_DIRS, preflight=None,
                     probe=None, install_tools=True):
     """What the role does on this host: problems (one sentence per kind of bad input, naming the variable and the
@@ -130,7 +149,7 @@ def k8s_sysctl_plan(settings, modules=(), sysctl_file='', modules_file='', *, bo
     problems, values = input_problems(settings, modules, sysctl_file, modules_file, boot_dirs)
     modules = [name for name in modules if isinstance(name, str)] if _is_list(modules) else []
     covers = preflight_covers(preflight, modules)
-    chosen = preflight if covers else (probe if isinstance(probe, Mapping) else {})
+    chosen = chosen_look(preflight, probe, modules)
     report = chosen.get('preflight') if isinstance(chosen.get('preflight'), Mapping) else {}
     states = dict(report.get('modules') or {})
     container = report.get('container') or {}
@@ -166,7 +185,88 @@ def k8s_sysctl_plan(settings, modules=(), sysctl_file='', modules_file='', *, bo
         'module_states': states,
         'kernel_release': (report.get('kernel') or {}).get('release', ''),
         'sysctl_file': sysctl_file,
+        'modules_file': modules_file,
     }
+
+
+def _file_differs(path, text, files):
+    """Why sysctl_apply would write or fix PATH (its text, mode 0644, owner and group root), or ''."""
+    found = files.get(path)
+    if not isinstance(found, Mapping):
+        return '%s is not a regular file on the host' % path
+    data = text.encode('utf-8')
+    if found.get('sha1') != hashlib.sha1(data).hexdigest() or found.get('size') != len(data):
+        return '%s differs from the text to write' % path
+    if found.get('mode') != '0644' or found.get('uid') != 0 or found.get('gid') != 0:
+        return '%s has mode %s, owner %s:%s, not 0644 root:root' % (
+            path, found.get('mode'), found.get('uid'), found.get('gid'))
+    return ''
+
+
+def _unchanged_verdict(expected, state):
+    """(why sysctl_apply would apply something or not end right, or '', the verdict it would return)."""
+    try:
+        wanted = normalise_expected(dict(expected))
+    except SysctlError as exc:
+        return 'sysctl_apply refuses the keys: %s' % exc, None
+    if not wanted:
+        return '', None
+    keys = state.get('by_key') if isinstance(state.get('by_key'), Mapping) else {}
+    unread = sorted(key for key in wanted if not isinstance(keys.get(key), Mapping))
+    if unread:
+        return 'no boot file sets %s' % ', '.join(unread), None
+    try:
+        verdict = judge(wanted, dict((key, (keys[key].get('runtime'), keys[key].get('error'))) for key in wanted),
+                        dict((key, list(keys[key].get('writes') or [])) for key in wanted),
+                        set(state.get('unlinked_keys') or []))
+    except (SysctlError, TypeError, IndexError) as exc:
+        return 'the look cannot be judged: %s' % exc, None
+    if not verdict['ok'] or verdict['hints'] or any(item['status'] != 'ok' for item in verdict['results'].values()):
+        return verdict['msg'] if not verdict['ok'] else 'a key needs a hint: ' + ' '.join(verdict['hints']), None
+    return '', verdict
+
+
+def k8s_sysctl_unchanged(plan, look, sysctl_content, modules_content=None):
+    """{run_apply, run_apply_reason, unchanged}: whether the role must start sysctl_apply, why, and else the return a
+    no-change sysctl_apply run gives (what k8s_sysctl_result and k8s_sysctl_outcome read).
+
+    LOOK is the container_preflight_info result the plan read; its `sysctl` (`sysctl: true`) tells the files and
+    keys. sysctl_apply is left out only when every check it makes holds: no tool to install, no module to load, the
+    sysctl file (and the modules file, MODULES_CONTENT given) with exactly the text to write, mode 0644, root:root,
+    no warning about the file, and every key of plan.applicable right live and at boot (no later file overriding it,
+    not only in an unlinked /etc/sysctl.conf, readable); with no key to apply (a read-only /proc/sys), the files."""
+    def run(reason):
+        return {'run_apply': True, 'run_apply_reason': reason, 'unchanged': {}}
+
+    state = look.get('sysctl') if isinstance(look, Mapping) else None
+    if plan.get('problems'):
+        return run('bad input')
+    if not isinstance(state, Mapping) or not isinstance(state.get('files'), Mapping):
+        return run('the look did not read the sysctl files (container_preflight_info sysctl: true)')
+    if plan['tools_missing'] or plan['load_modules']:
+        return run('to install %s, to load %s' % (plan['tools_missing'], plan['load_modules']))
+    path = plan['sysctl_file']
+    if path == '/' + SYSCTL_CONF:
+        return run('sysctl_apply reads whether %s is linked for the boot' % path)
+    try:
+        warnings = validate_sysctl_file(path, sysctl_content)
+    except SysctlError as exc:
+        return run(str(exc))
+    if warnings:
+        return run(' '.join(warnings))
+    texts = [(path, sysctl_content)]
+    if modules_content is not None:
+        texts.append((plan['modules_file'], modules_content))
+    for file_path, text in texts:
+        reason = _file_differs(file_path, text, state['files'])
+        if reason:
+            return run(reason)
+    reason, verdict = _unchanged_verdict(plan['applicable'], state)
+    if reason:
+        return run(reason)
+    return {'run_apply': False, 'run_apply_reason': '', 'unchanged': {
+        'changed': False, 'files': [], 'modules_loaded': [], 'modules_failed': {}, 'before': [], 'applied': 'none',
+        'applied_keys': [], 'written_unverified': [], 'check': verdict}}
 
 
 def _verdict(applied):

@@ -30,7 +30,7 @@ def test_plan_from_the_role_variables_and_a_look():
 def test_the_look_is_due_only_when_nothing_covers_the_role():
     # No caller's look: the action looks once, with the role's modules and the two commands.
     assert look_args(decide({}, VARIABLES, 'node1', False)) == {
-        'modules': ['br_netfilter'], 'require': [], 'commands': ['sysctl', 'modprobe']}
+        'modules': ['br_netfilter'], 'require': [], 'commands': ['sysctl', 'modprobe'], 'sysctl': True}
     # The caller's look covers the role: no look.
     covered = dict(VARIABLES, k8s_sysctl_preflight_result=PROBE)
     assert look_args(decide({}, covered, 'node1', False)) is None
@@ -121,3 +121,24 @@ def test_the_action_looks_itself_when_nothing_covers_the_role(tmp_path):
 def test_the_action_fails_on_bad_input(tmp_path):
     run, result = play(tmp_path, ' ')
     assert result['failed'] and 'localhost: k8s_sysctl_settings has bad entries' in result['msg'], run.stdout
+
+
+def test_the_plan_says_whether_sysctl_apply_runs_from_the_look_and_the_rendered_texts():
+    fixture = os.path.join(ROOT, 'tests', 'unit', 'plugins', 'plugin_utils', 'fixtures', 'k8s_sysctl_no_change.json')
+    with open(fixture) as handle:
+        captured = json.load(handle)
+    variables = dict(VARIABLES, k8s_sysctl_settings={'net.bridge.bridge-nf-call-iptables': 1,
+                                                     'net.bridge.bridge-nf-call-ip6tables': 1, 'net.ipv4.ip_forward': 1},
+                     k8s_sysctl_modules=['overlay', 'br_netfilter'], k8s_sysctl_preflight_result=captured['preflight'])
+    texts = (captured['files']['/etc/sysctl.d/k8s.conf'], captured['files']['/etc/modules-load.d/k8s.conf'])
+    plan = decide({}, variables, 'node1', False, render=lambda _plan: texts)
+    assert plan['run_apply'] is False and plan['unchanged']['check']['ok'] is True
+    done = decide({'plan': plan, 'applied': plan['unchanged']}, variables, 'node1', False)
+    assert done['result'] == captured['result'] and done['failure'] == '' and done['notes'] == []
+    # No texts (the templates were not found) or no render: sysctl_apply runs, as before.
+    assert decide({}, variables, 'node1', False, render=lambda _plan: None)['run_apply'] is True
+    assert decide({}, variables, 'node1', False)['run_apply'] is True
+    # The look taken without `sysctl: true` (a caller's older look): sysctl_apply runs.
+    older = dict(captured['preflight'], sysctl=None)
+    plan = decide({}, dict(variables, k8s_sysctl_preflight_result=older), 'node1', False, render=lambda _plan: texts)
+    assert plan['run_apply'] is True and plan['unchanged'] == {}

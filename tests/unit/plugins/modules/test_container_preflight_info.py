@@ -55,3 +55,13 @@ def test_malformed_names_fail_before_modinfo_runs(capsys, monkeypatch, args, fra
     result = run_module(capsys, args)
     assert result['failed'] and fragment in result['msg'], result['msg']
     assert ran == []
+
+
+def test_the_sysctl_state_only_when_asked(capsys, monkeypatch, tmp_path):
+    assert run_module(capsys, {'require': []})['sysctl'] is None
+    seen = []
+    monkeypatch.setattr(container_preflight_info, 'boot_state', lambda: seen.append(True) or {'files': {}, 'by_key': {},
+                                                                                              'unlinked_keys': []})
+    result = run_module(capsys, {'require': [], 'sysctl': True, '_ansible_check_mode': True})
+    assert result['changed'] is False and result['sysctl'] == {'files': {}, 'by_key': {}, 'unlinked_keys': []}
+    assert seen == [True]
