@@ -69,7 +69,7 @@ def decide(args, variables, host, check_mode, render=None):
     plan = k8s_sysctl_plan(given['settings'], given['modules'], given['sysctl_file'], given['modules_file'],
                            boot_dirs=given['boot_dirs'], preflight=given['preflight'], probe=args.get('probe'),
                            install_tools=bool(given['install_tools']))
-    answer = dict(plan, changed=False, run_apply=True, run_apply_reason='not decided', unchanged={})
+    answer = dict(plan, changed=False, run_apply=True, run_apply_reason='not decided', unchanged={}, outcome={})
     if plan['problems']:
         # Bad input stops here, before anything on the host changes: one message naming every problem.
         answer.update(failed=True, msg='%s: %s' % (host, ' '.join(plan['problems'])))
@@ -78,6 +78,9 @@ def decide(args, variables, host, check_mode, render=None):
         texts = render(plan) if isinstance(look.get('sysctl'), Mapping) else None
         if texts is not None:
             answer.update(k8s_sysctl_unchanged(plan, look, texts[0], texts[1]))
+            if not answer['run_apply']:
+                # The result step's answer for that return, given now: the role skips sysctl_apply and that step.
+                answer['outcome'] = decide({'plan': answer, 'applied': answer['unchanged']}, {}, host, check_mode)
         else:
             answer.update(run_apply_reason='the look did not read the sysctl files, or the role\'s templates were not found')
     return answer

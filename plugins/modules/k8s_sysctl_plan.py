@@ -127,6 +127,24 @@ skipped_keys:
   returned: without O(applied)
   type: list
   elements: str
+run_apply:
+  description: Whether the role must start C(fleetops.docker_host.sysctl_apply); false only when the look read the
+    sysctl and modules-load.d files and every check C(sysctl_apply) makes already holds.
+  returned: without O(applied)
+  type: bool
+run_apply_reason:
+  description: Why C(sysctl_apply) must run (empty when it need not).
+  returned: without O(applied)
+  type: str
+unchanged:
+  description: The return a no-change C(sysctl_apply) run gives on this host, when RV(run_apply) is false; else empty.
+  returned: without O(applied)
+  type: dict
+outcome:
+  description: When RV(run_apply) is false, this action's answer with O(applied) set to RV(unchanged) (its RV(result),
+    RV(notes) and RV(failure)), so the role needs no result step; else empty.
+  returned: without O(applied)
+  type: dict
 result:
   description: The role's result, documented as C(k8s_sysctl_result) in the role's README.
   returned: with O(applied)

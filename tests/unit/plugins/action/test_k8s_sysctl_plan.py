@@ -135,10 +135,15 @@ def test_the_plan_says_whether_sysctl_apply_runs_from_the_look_and_the_rendered_
     assert plan['run_apply'] is False and plan['unchanged']['check']['ok'] is True
     done = decide({'plan': plan, 'applied': plan['unchanged']}, variables, 'node1', False)
     assert done['result'] == captured['result'] and done['failure'] == '' and done['notes'] == []
+    # The plan carries that answer (the role then runs no result step), and the result of the real no-change run.
+    assert plan['outcome'] == done
+    real = decide({'plan': plan, 'applied': captured['applied']}, variables, 'node1', False)
+    assert plan['outcome']['result'] == real['result'] and plan['outcome']['notes'] == real['notes']
+    assert plan['outcome']['failure'] == real['failure']
     # No texts (the templates were not found) or no render: sysctl_apply runs, as before.
     assert decide({}, variables, 'node1', False, render=lambda _plan: None)['run_apply'] is True
     assert decide({}, variables, 'node1', False)['run_apply'] is True
     # The look taken without `sysctl: true` (a caller's older look): sysctl_apply runs.
     older = dict(captured['preflight'], sysctl=None)
     plan = decide({}, dict(variables, k8s_sysctl_preflight_result=older), 'node1', False, render=lambda _plan: texts)
-    assert plan['run_apply'] is True and plan['unchanged'] == {}
+    assert plan['run_apply'] is True and plan['unchanged'] == {} and plan['outcome'] == {}
