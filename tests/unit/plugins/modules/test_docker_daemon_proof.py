@@ -6,10 +6,9 @@ built today from docker_engine_info and docker_hello (commands answered by a fak
 import json
 
 import pytest
-from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.fleetops.docker_host.plugins.modules import docker_daemon_proof, docker_engine_info, docker_hello
-from ansible_collections.fleetops.docker_host.tests.unit.plugins.modules.test_docker_engine_info import FakeHost, age
+from ansible_collections.fleetops.docker_host.tests.unit.plugins.modules.test_docker_engine_info import FakeHost, age, fake_host
 
 from ansible_collections.fleetops.docker_host.tests.unit.plugins.modules.utils import module_runner, needs_module_testing
 
@@ -41,12 +40,7 @@ class FakeDockerHost(FakeHost):
 
 @pytest.fixture
 def host(tmp_path, monkeypatch):
-    unit = tmp_path / 'docker.service'
-    unit.write_text('[Service]\nExecStart=/usr/sbin/dockerd -H fd:// $DOCKER_OPTS\n')
-    fake = FakeDockerHost(str(unit))
-    monkeypatch.setattr(AnsibleModule, 'get_bin_path', fake.bin_path)
-    monkeypatch.setattr(AnsibleModule, 'run_command', fake.run_command)
-    return fake
+    return fake_host(tmp_path, monkeypatch, FakeDockerHost)
 
 
 def look_args(tmp_path, settings, **extra):

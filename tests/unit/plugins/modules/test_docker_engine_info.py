@@ -59,14 +59,19 @@ class FakeHost:
         raise AssertionError('unexpected command %r' % (args,))
 
 
-@pytest.fixture
-def host(tmp_path, monkeypatch):
+def fake_host(tmp_path, monkeypatch, kind=None):
+    """A KIND (FakeHost or a subclass) behind AnsibleModule's get_bin_path and run_command, with a packaged unit."""
     unit = tmp_path / 'docker.service'
     unit.write_text('[Service]\nExecStart=/usr/sbin/dockerd -H fd:// $DOCKER_OPTS\n')
-    fake = FakeHost(str(unit))
+    fake = (kind or FakeHost)(str(unit))
     monkeypatch.setattr(AnsibleModule, 'get_bin_path', fake.bin_path)
     monkeypatch.setattr(AnsibleModule, 'run_command', fake.run_command)
     return fake
+
+
+@pytest.fixture
+def host(tmp_path, monkeypatch):
+    return fake_host(tmp_path, monkeypatch)
 
 
 run_module = module_runner(docker_engine_info)
