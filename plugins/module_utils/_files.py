@@ -15,7 +15,7 @@ docker_repo_key, sysctl_apply, containerd_config, node_swap, and the looks).
 - split_host_port: a registry's host[:port] as the files that name registries hold it, read once for the
   collection: daemon.json's insecure-registries (_daemon_json.check_insecure_registry) and k8s_node_registries
   (_k8s_node.registry_host_kind, also on the controller for the k8s_node filter).
-- hello_argv / hello_result / run_hello: the hello proof (`docker run --rm IMAGE echo hello`), run and judged in
+- docker_cli / hello_argv / hello_result / run_hello: the hello proof (`docker run --rm IMAGE echo hello`), run and judged in
   this one place for the two modules that prove an engine with it: docker_hello (the k8s_node role after a
   containerd restart, users) and docker_daemon_proof (the docker_daemon role, when its look finds nothing to
   change). It lives here because this is the one module_util in both roles' flows (a file of its own would put
@@ -367,6 +367,11 @@ def hello_result(cmd, rc, stdout, stderr, expect='hello'):
         'passed': passed,
         'reason': reason,
     }
+
+
+def docker_cli(module):
+    """The docker CLI the hello runs with (PATH, then the usual directories), or None."""
+    return module.get_bin_path('docker', opt_dirs=['/usr/bin', '/usr/local/bin', '/bin'])
 
 
 def hello_argv(docker, image, command, pull):

@@ -138,9 +138,8 @@ from ansible_collections.fleetops.docker_host.plugins.module_utils._docker_engin
     look,
     shown_arguments,
 )
-from ansible_collections.fleetops.docker_host.plugins.module_utils._files import hello_argv, hello_failure, run_hello
+from ansible_collections.fleetops.docker_host.plugins.module_utils._files import docker_cli, hello_argv, hello_failure, run_hello
 
-SBIN = ['/usr/bin', '/usr/local/bin', '/bin']
 HELLO_KEYS = ('ran', 'passed', 'reason', 'cmd', 'rc', 'stdout', 'stderr', 'image_missing', 'loaded')
 
 
@@ -159,7 +158,7 @@ def prove(module, result):
     result['hello'] = {}
     if not proves_here(result['plan']):
         return result
-    docker = module.get_bin_path('docker', opt_dirs=SBIN)
+    docker = docker_cli(module)
     argv = hello_argv(docker or 'docker', params['hello_image'], ['echo', 'hello'],
                       'never' if params['hello_archive'] else 'missing')
     hello = run_hello(module, argv, docker)

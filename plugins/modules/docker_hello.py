@@ -149,15 +149,13 @@ loaded:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.fleetops.docker_host.plugins.module_utils._files import hello_argv, hello_failure, run_hello
-
-SBIN = ['/usr/bin', '/usr/local/bin', '/bin']
+from ansible_collections.fleetops.docker_host.plugins.module_utils._files import docker_cli, hello_argv, hello_failure, run_hello
 
 
 def command(module):
     """(argv, docker CLI path or None)."""
     params = module.params
-    docker = module.get_bin_path('docker', opt_dirs=SBIN)
+    docker = docker_cli(module)
     if params['argv']:
         return list(params['argv']), docker
     pull = params['pull'] or ('never' if params['image_archive'] else 'missing')
