@@ -80,7 +80,13 @@ def decide(args, variables, host, check_mode, render=None):
             answer.update(k8s_sysctl_unchanged(plan, look, texts[0], texts[1]))
             if not answer['run_apply']:
                 # The result step's answer for that return, given now: the role skips sysctl_apply and that step.
-                answer['outcome'] = decide({'plan': answer, 'applied': answer['unchanged']}, {}, host, check_mode)
+                outcome = decide({'plan': answer, 'applied': answer['unchanged']}, {}, host, check_mode)
+                if outcome['notes'] or outcome['failure']:
+                    # Something to say or to fail on: the role's full path (apply.yml) says it, as on any other run.
+                    answer.update(run_apply=True, unchanged={},
+                                  run_apply_reason='the result has notes or a failure, which apply.yml reports')
+                else:
+                    answer['outcome'] = outcome
         else:
             answer.update(run_apply_reason='the look did not read the sysctl files, or the role\'s templates were not found')
     return answer

@@ -143,6 +143,15 @@ def test_the_plan_says_whether_sysctl_apply_runs_from_the_look_and_the_rendered_
     # No texts (the templates were not found) or no render: sysctl_apply runs, as before.
     assert decide({}, variables, 'node1', False, render=lambda _plan: None)['run_apply'] is True
     assert decide({}, variables, 'node1', False)['run_apply'] is True
+    # A container whose host kernel has not loaded a module: nothing to write, but a note to give, so the role takes
+    # its full path (apply.yml), which says it, rather than a quiet shortcut.
+    unloaded = json.loads(json.dumps(captured['preflight']))
+    unloaded['preflight']['modules']['br_netfilter'] = 'module'
+    plan = decide({}, dict(variables, k8s_sysctl_preflight_result=unloaded), 'node1', False,
+                  render=lambda _plan: texts)
+    assert plan['in_container'] and plan['modules_to_load'] == ['br_netfilter']
+    assert plan['run_apply'] is True and plan['unchanged'] == {} and plan['outcome'] == {}
+    assert plan['run_apply_reason'] == 'the result has notes or a failure, which apply.yml reports'
     # The look taken without `sysctl: true` (a caller's older look): sysctl_apply runs.
     older = dict(captured['preflight'], sysctl=None)
     plan = decide({}, dict(variables, k8s_sysctl_preflight_result=older), 'node1', False, render=lambda _plan: texts)
