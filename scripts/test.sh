@@ -3,11 +3,13 @@
 #   bootstrap -> lint (antsibull-nox: ruff) -> ansible-lint -> role docs -> examples -> actionlint (.github/workflows)
 #   -> unit tests (main + compat line) -> ansible-test sanity (both lines) -> Galaxy build/install + ansible-doc
 #   -> execution environment -> Molecule scenarios -> a sample of the fault injection (scripts/chaos.sh).
+# The kernel_vm scenario (the longest job: QEMU without KVM) starts right after the bootstrap, beside the static
+# gates, in one of the Molecule slots.
 # Every gate runs even when an earlier one failed; the last line is the tally, and the exit code is
 # non-zero when any gate failed. A Molecule run whose image cannot be had here is SKIPPED, never passed.
 # Environment: FLEETOPS_JOBS (parallel Molecule scenarios, default 2), FLEETOPS_ONLY (space-separated
 # gate or scenario names to run), FLEETOPS_SKIP_VM=1 skips the kernel_vm scenario (ignored when CI=true).
-# FLEETOPS_SUITE_BUDGET (seconds, default 4800), FLEETOPS_SCENARIO_CAP (1500) and FLEETOPS_VM_CAP (3000) bound
+# FLEETOPS_SUITE_BUDGET (seconds, default 4800), FLEETOPS_SCENARIO_CAP (1500) and FLEETOPS_VM_CAP (3300) bound
 # the Molecule runs; FLEETOPS_HEARTBEAT (300) is the interval of the "still running" lines.
 set -uo pipefail
 # shellcheck source=/dev/null
@@ -110,30 +112,6 @@ if [ "${#scenarios[@]}" -gt 0 ]; then
   esac
 fi
 
-say "bootstrap: virtualenvs (the image builds go on meanwhile)"
-{ ensure_venv && ensure_compat_venv && ensure_nox_venv; } || { echo "bootstrap failed" >&2; exit 1; }
-use_venv
-
-# antsibull-nox sessions (antsibull-nox.toml): ruff and the config lint, the collection docs as Galaxy and
-# docs.ansible.com render them, unwanted files and trailing whitespace, the build and galaxy-importer. They find
-# community.docker (for the docs' references) in the `ansible` package on ANSIBLE_COLLECTIONS_PATH: Galaxy is
-# not reachable here.
-nox_session() { (cd "$ROOT" && "$ROOT/.venv-nox/bin/nox" --reuse-existing-virtualenvs --no-color -s "$@"); }
-gate lint nox_session lint
-gate ansible-lint bash -c "cd '$ROOT' && ansible-lint --nocolor"
-gate role-docs python "$ROOT/scripts/role_docs.py" --check
-gate examples python "$ROOT/scripts/check_examples.py"
-gate collection-docs nox_session docs-check
-gate extra-checks nox_session extra-checks
-gate actionlint "$ROOT/scripts/actionlint.sh"
-gate unit-main bash -c "cd '$ROOT' && python -m pytest -q -p no:cacheprovider"
-gate unit-compat bash -c "cd '$ROOT' && '$ROOT/.venv-216/bin/python' -m pytest -q -p no:cacheprovider"
-gate sanity-main "$ROOT/scripts/sanity.sh" main
-gate sanity-compat "$ROOT/scripts/sanity.sh" compat
-gate galaxy "$ROOT/scripts/galaxy_install_test.sh"
-gate galaxy-importer nox_session build-import-check
-gate execution-environment "$ROOT/scripts/ee_test.sh"
-
 # Molecule: every scenario on every run scripts/platforms.py gives it; scenarios in parallel, the distros of
 # one scenario one after another (they share instance names).
 # Every run is bounded: a scenario that hangs (a wedged VM, a stalled download) is stopped, recorded as
@@ -143,7 +121,7 @@ gate execution-environment "$ROOT/scripts/ee_test.sh"
 SUITE_BUDGET="${FLEETOPS_SUITE_BUDGET:-4800}"
 scenario_cap() {  # scenario -> seconds
   case "$1" in
-    kernel_vm) echo "${FLEETOPS_VM_CAP:-3000}" ;;
+    kernel_vm) echo "${FLEETOPS_VM_CAP:-3300}" ;;
     *) echo "${FLEETOPS_SCENARIO_CAP:-1500}" ;;
   esac
 }
@@ -224,14 +202,53 @@ heartbeat() {
   done
 }
 
-if [ "${#scenarios[@]}" -gt 0 ]; then
-  say "Molecule: ${scenarios[*]} (${FLEETOPS_JOBS:-2} at a time; logs in $LOGS)"
-  wait_build images "$images_pid" "$LOGS/images.log"
-  # The VM scenario is CPU-bound: start it first so it overlaps the container scenarios; the fault-injection
-  # sample (the longest container job) next.
-  mapfile -t scenarios < <(printf '%s\n' "${scenarios[@]}" | awk '{print ($0=="kernel_vm" ? 0 : ($0=="chaos" ? 1 : 2)) "\t" $0}' | sort | cut -f2)
-  heartbeat & heartbeat_pid=$!
-  running=0
+say "bootstrap: virtualenvs (the image builds go on meanwhile)"
+{ ensure_venv && ensure_compat_venv && ensure_nox_venv; } || { echo "bootstrap failed" >&2; exit 1; }
+use_venv
+
+# The VM scenario (QEMU without KVM: one core for half an hour, the longest job by far) starts now, beside the static
+# gates, in one of the FLEETOPS_JOBS Molecule slots; the container scenarios take the other slots after the gates, and
+# its slot once it is done. (After the gates it would hold a slot alone for most of the Molecule phase.)
+early_jobs=0; heartbeat_pid=""
+case " ${scenarios[*]} " in
+  *" kernel_vm "*)
+    if [ "${FLEETOPS_JOBS:-2}" -gt 1 ]; then
+      say "Molecule: kernel_vm now, beside the static gates (log: $LOGS/molecule-kernel_vm-*.log)"
+      heartbeat & heartbeat_pid=$!
+      run_scenario kernel_vm &
+      early_jobs=1
+      mapfile -t scenarios < <(printf '%s\n' "${scenarios[@]}" | grep -vx kernel_vm)
+    fi ;;
+esac
+
+# antsibull-nox sessions (antsibull-nox.toml): ruff and the config lint, the collection docs as Galaxy and
+# docs.ansible.com render them, unwanted files and trailing whitespace, the build and galaxy-importer. They find
+# community.docker (for the docs' references) in the `ansible` package on ANSIBLE_COLLECTIONS_PATH: Galaxy is
+# not reachable here.
+nox_session() { (cd "$ROOT" && "$ROOT/.venv-nox/bin/nox" --reuse-existing-virtualenvs --no-color -s "$@"); }
+gate lint nox_session lint
+gate ansible-lint bash -c "cd '$ROOT' && ansible-lint --nocolor"
+gate role-docs python "$ROOT/scripts/role_docs.py" --check
+gate examples python "$ROOT/scripts/check_examples.py"
+gate collection-docs nox_session docs-check
+gate extra-checks nox_session extra-checks
+gate actionlint "$ROOT/scripts/actionlint.sh"
+gate unit-main bash -c "cd '$ROOT' && python -m pytest -q -p no:cacheprovider"
+gate unit-compat bash -c "cd '$ROOT' && '$ROOT/.venv-216/bin/python' -m pytest -q -p no:cacheprovider"
+gate sanity-main "$ROOT/scripts/sanity.sh" main
+gate sanity-compat "$ROOT/scripts/sanity.sh" compat
+gate galaxy "$ROOT/scripts/galaxy_install_test.sh"
+gate galaxy-importer nox_session build-import-check
+gate execution-environment "$ROOT/scripts/ee_test.sh"
+
+if [ "${#scenarios[@]}" -gt 0 ] || [ "$early_jobs" -gt 0 ]; then
+  say "Molecule: ${scenarios[*]} (${FLEETOPS_JOBS:-2} at a time, the VM's slot included; logs in $LOGS)"
+  wait_build images "$images_pid" "$LOGS/images.log"  # also before `wait -n` below, which must only see scenarios
+  # The VM scenario is CPU-bound: first (when it did not start beside the gates: FLEETOPS_JOBS=1) so it overlaps
+  # the container scenarios; the fault-injection sample (the longest container job) next.
+  mapfile -t scenarios < <(printf '%s\n' "${scenarios[@]}" | awk 'NF {print ($0=="kernel_vm" ? 0 : ($0=="chaos" ? 1 : 2)) "\t" $0}' | sort | cut -f2)
+  [ -n "$heartbeat_pid" ] || { heartbeat & heartbeat_pid=$!; }
+  running=$early_jobs
   for s in "${scenarios[@]}"; do
     run_scenario "$s" &
     running=$((running + 1))
