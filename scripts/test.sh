@@ -244,9 +244,8 @@ gate execution-environment "$ROOT/scripts/ee_test.sh"
 if [ "${#scenarios[@]}" -gt 0 ] || [ "$early_jobs" -gt 0 ]; then
   say "Molecule: ${scenarios[*]} (${FLEETOPS_JOBS:-2} at a time, the VM's slot included; logs in $LOGS)"
   wait_build images "$images_pid" "$LOGS/images.log"  # also before `wait -n` below, which must only see scenarios
-  # The VM scenario is CPU-bound: first (when it did not start beside the gates: FLEETOPS_JOBS=1) so it overlaps
-  # the container scenarios; the fault-injection sample (the longest container job) next.
-  mapfile -t scenarios < <(printf '%s\n' "${scenarios[@]}" | awk 'NF {print ($0=="kernel_vm" ? 0 : ($0=="chaos" ? 1 : 2)) "\t" $0}' | sort | cut -f2)
+  # The fault-injection sample (the longest container job) first.
+  mapfile -t scenarios < <(printf '%s\n' "${scenarios[@]}" | awk 'NF {print ($0=="chaos" ? 0 : 1) "\t" $0}' | sort | cut -f2)
   [ -n "$heartbeat_pid" ] || { heartbeat & heartbeat_pid=$!; }
   running=$early_jobs
   for s in "${scenarios[@]}"; do
